@@ -1,0 +1,44 @@
+namespace ActorGrid.Protocol.Nodes;
+
+public static class Tiers
+{
+    public const string Device = "device";
+    public const string Edge = "edge";
+    public const string Regional = "regional";
+    public const string Hub = "hub";
+    public static readonly IReadOnlyList<string> All = [Device, Edge, Regional, Hub];
+}
+
+public sealed record ChipSet(string Model, int Count, long MemoryMiB);
+
+// What a physical node is: read from its HOCON descriptor or detected on the host.
+public sealed record NodeDescriptor(
+    NodeId Id,
+    string Tier,
+    string Site,
+    string Zone,
+    double Cpu,
+    long MemoryMiB,
+    IReadOnlyList<ChipSet> Chips,
+    decimal PricePerChipHour,
+    decimal PricePerCoreHour,
+    IReadOnlyDictionary<string, string> Labels);
+
+public static class NodeStates
+{
+    public const string Ready = "ready";
+    public const string Cordoned = "cordoned";
+    public const string Draining = "draining";
+    public const string Lost = "lost";
+
+    public static bool TakesNewWork(string state) => state == Ready;
+}
+
+public sealed record RunningTaskInfo(TaskId TaskId, int Attempt, Tasks.ResourceRequirements Requirements);
+
+// Live, unpersisted measurements from the worker agent.
+public sealed record NodeTelemetry(
+    DateTimeOffset At,
+    double FreeCpu,
+    long FreeMemoryMiB,
+    IReadOnlyList<RunningTaskInfo> Running);

@@ -1,0 +1,27 @@
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Protocol.Placement;
+
+// task/<id> → placement: find a node for this attempt. Re-sent until AssignTask arrives, so the
+// placement actor treats a repeat of the same (task, attempt) as the same request.
+public sealed record RequestPlacement(
+    TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements,
+    IReadOnlyList<string> AllowedZones, string Lane, DateTimeOffset SubmittedAt) : IActorGridMessage;
+
+// task/<id> → placement: the attempt is over (or cancelled); free what it reserved.
+public sealed record ReleasePlacement(TaskId TaskId, int Attempt) : IActorGridMessage;
+
+public sealed record GetNodes : IActorGridMessage
+{
+    public static readonly GetNodes Instance = new();
+}
+
+public sealed record NodeList(IReadOnlyList<NodeView> Nodes) : IActorGridMessage;
+
+public sealed record GetPlacementQueue : IActorGridMessage
+{
+    public static readonly GetPlacementQueue Instance = new();
+}
+
+public sealed record PlacementQueueView(IReadOnlyList<TaskId> Waiting, int Reserved) : IActorGridMessage;

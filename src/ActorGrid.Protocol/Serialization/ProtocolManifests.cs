@@ -1,0 +1,96 @@
+using ActorGrid.Protocol.Cluster;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+using ActorGrid.Protocol.Workers;
+
+namespace ActorGrid.Protocol.Serialization;
+
+// The stable wire and journal name of every message. A manifest, once shipped, never changes:
+// renaming a C# type is fine, renaming its manifest would orphan every event already written.
+public static class ProtocolManifests
+{
+    public static readonly IReadOnlyDictionary<string, Type> ByManifest = new Dictionary<string, Type>
+    {
+        // task/<id>
+        ["task.submitted"] = typeof(TaskSubmitted),
+        ["task.queued"] = typeof(TaskQueued),
+        ["task.placed"] = typeof(TaskPlaced),
+        ["task.started"] = typeof(TaskStarted),
+        ["task.progressed"] = typeof(TaskProgressed),
+        ["task.attempt-ended"] = typeof(TaskAttemptEnded),
+        ["task.succeeded"] = typeof(TaskSucceeded),
+        ["task.failed"] = typeof(TaskFailed),
+        ["task.cancelled"] = typeof(TaskCancelled),
+        ["task.submit"] = typeof(SubmitTask),
+        ["task.cancel"] = typeof(CancelTask),
+        ["task.assign"] = typeof(AssignTask),
+        ["task.report-node-lost"] = typeof(ReportNodeLost),
+        ["task.report-started"] = typeof(ReportTaskStarted),
+        ["task.report-progress"] = typeof(ReportTaskProgress),
+        ["task.report-exited"] = typeof(ReportTaskExited),
+        ["task.report-acked"] = typeof(TaskRunReportAcked),
+        ["task.get"] = typeof(GetTask),
+        ["task.get-history"] = typeof(GetTaskHistory),
+        ["task.accepted"] = typeof(TaskAccepted),
+        ["task.rejected"] = typeof(TaskRejected),
+        ["task.not-found"] = typeof(TaskNotFound),
+        ["task.view"] = typeof(TaskView),
+        ["task.history"] = typeof(TaskHistory),
+        ["task.event-published"] = typeof(TaskEventPublished),
+        ["task.state"] = typeof(TaskSnapshot),
+
+        // node/<id>
+        ["node.report-status"] = typeof(ReportNodeStatus),
+        ["node.cordon"] = typeof(CordonNode),
+        ["node.uncordon"] = typeof(UncordonNode),
+        ["node.drain"] = typeof(DrainNode),
+        ["node.mark-lost"] = typeof(MarkNodeLost),
+        ["node.get"] = typeof(GetNode),
+        ["node.registered"] = typeof(NodeRegistered),
+        ["node.cordoned"] = typeof(NodeCordoned),
+        ["node.uncordoned"] = typeof(NodeUncordoned),
+        ["node.drain-started"] = typeof(NodeDrainStarted),
+        ["node.lost"] = typeof(NodeLost),
+        ["node.view"] = typeof(NodeView),
+        ["node.command-rejected"] = typeof(NodeCommandRejected),
+        ["node.status-published"] = typeof(NodeStatusPublished),
+        ["node.state"] = typeof(NodeSnapshot),
+
+        // tenant/<id>
+        ["tenant.create"] = typeof(CreateTenant),
+        ["tenant.authenticate"] = typeof(AuthenticateTenant),
+        ["tenant.record-task"] = typeof(RecordTenantTask),
+        ["tenant.get"] = typeof(GetTenant),
+        ["tenant.list-tasks"] = typeof(ListTenantTasks),
+        ["tenant.created"] = typeof(TenantCreated),
+        ["tenant.api-key-issued"] = typeof(TenantApiKeyIssued),
+        ["tenant.task-recorded"] = typeof(TenantTaskRecorded),
+        ["tenant.view"] = typeof(TenantView),
+        ["tenant.created-reply"] = typeof(TenantCreatedReply),
+        ["tenant.already-exists"] = typeof(TenantAlreadyExists),
+        ["tenant.not-found"] = typeof(TenantNotFound),
+        ["tenant.authenticated"] = typeof(TenantAuthenticated),
+        ["tenant.authentication-failed"] = typeof(TenantAuthenticationFailed),
+        ["tenant.task-recorded-ack"] = typeof(TenantTaskRecordedAck),
+        ["tenant.task-list"] = typeof(TenantTaskList),
+        ["tenant.state"] = typeof(TenantSnapshot),
+
+        // placement and workers
+        ["placement.request"] = typeof(RequestPlacement),
+        ["placement.release"] = typeof(ReleasePlacement),
+        ["placement.get-nodes"] = typeof(GetNodes),
+        ["placement.node-list"] = typeof(NodeList),
+        ["placement.get-queue"] = typeof(GetPlacementQueue),
+        ["placement.queue"] = typeof(PlacementQueueView),
+        ["worker.start-run"] = typeof(StartTaskRun),
+        ["worker.cancel-run"] = typeof(CancelTaskRun),
+
+        // cluster
+        ["cluster.membership-changed"] = typeof(MembershipChanged),
+    };
+
+    public static readonly IReadOnlyDictionary<Type, string> ByType =
+        ByManifest.ToDictionary(pair => pair.Value, pair => pair.Key);
+}

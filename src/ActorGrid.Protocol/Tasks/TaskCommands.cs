@@ -1,0 +1,31 @@
+using Akka.Actor;
+
+namespace ActorGrid.Protocol.Tasks;
+
+// Everything sent to task/<id> carries its id so the shard extractor can route it.
+public interface IWithTaskId : IActorGridMessage
+{
+    TaskId TaskId { get; }
+}
+
+public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, string? IdempotencyKey) : IWithTaskId;
+
+public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
+
+// From placement: this attempt goes to that node. Worker is the agent that will run it (not persisted).
+public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string Member, IActorRef Worker) : IWithTaskId;
+
+// From placement: the node an attempt ran on is gone.
+public sealed record ReportNodeLost(TaskId TaskId, int Attempt, NodeId Node, string Reason) : IWithTaskId;
+
+// From the worker running an attempt. Each is acknowledged with TaskRunReportAcked so the
+// worker can stop re-sending: reports are at-least-once and the entity ignores duplicates.
+public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid) : IWithTaskId;
+
+public sealed record ReportTaskProgress(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics) : IWithTaskId;
+
+public sealed record ReportTaskExited(
+    TaskId TaskId, int Attempt, NodeId Node, string Outcome, int? ExitCode, string? Reason,
+    string StdoutTail, string StderrTail) : IWithTaskId;
+
+public sealed record TaskRunReportAcked(TaskId TaskId, int Attempt) : IActorGridMessage;

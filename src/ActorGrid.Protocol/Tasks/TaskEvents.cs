@@ -1,0 +1,38 @@
+namespace ActorGrid.Protocol.Tasks;
+
+// Persisted facts about one task. Names are past tense; each carries the time it happened.
+public interface ITaskEvent : IActorGridMessage
+{
+    TaskId TaskId { get; }
+    DateTimeOffset At { get; }
+}
+
+public sealed record TaskSubmitted(TaskId TaskId, TenantId Tenant, TaskSpec Spec, string? IdempotencyKey, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskProgressed(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics, DateTimeOffset At) : ITaskEvent;
+
+// One attempt is over. Outcome is succeeded | failed | timed-out | node-lost | cancelled.
+public sealed record TaskAttemptEnded(
+    TaskId TaskId, int Attempt, NodeId? Node, string Outcome, int? ExitCode, string? Reason,
+    string StdoutTail, string StderrTail, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskSucceeded(TaskId TaskId, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskFailed(TaskId TaskId, string Reason, DateTimeOffset At) : ITaskEvent;
+
+public sealed record TaskCancelled(TaskId TaskId, string Reason, DateTimeOffset At) : ITaskEvent;
+
+public static class AttemptOutcomes
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string TimedOut = "timed-out";
+    public const string NodeLost = "node-lost";
+    public const string Cancelled = "cancelled";
+}

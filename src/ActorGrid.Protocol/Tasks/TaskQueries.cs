@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace ActorGrid.Protocol.Tasks;
+
+public sealed record GetTask(TaskId TaskId) : IWithTaskId;
+
+public sealed record GetTaskHistory(TaskId TaskId, long AfterSeq) : IWithTaskId;
+
+// Replies.
+public sealed record TaskAccepted(TaskId TaskId, string State, bool Created) : IActorGridMessage;
+
+public sealed record TaskRejected(TaskId TaskId, int Status, string Reason) : IActorGridMessage;
+
+public sealed record TaskNotFound(TaskId TaskId) : IActorGridMessage;
+
+public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason);
+
+// One persisted event as clients see it: its sequence number, its type name and its fields.
+public sealed record TaskHistoryEntry(long Seq, string Type, DateTimeOffset At, JsonElement Data);
+
+public sealed record TaskView(
+    TaskId Id,
+    TenantId Tenant,
+    string Kind,
+    string State,
+    string Lane,
+    TaskSpec Spec,
+    IReadOnlyList<TaskAttemptView> Attempts,
+    double? Progress,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string StdoutTail,
+    string StderrTail,
+    string? Reason,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset UpdatedAt,
+    long LastSeq) : IActorGridMessage;
+
+public sealed record TaskHistory(TaskId TaskId, string State, IReadOnlyList<TaskHistoryEntry> Entries) : IActorGridMessage;
+
+// Published on the tenant's topic after each persisted event; subscribers treat it as a wake-up
+// and read the entity's history for the authoritative sequence.
+public sealed record TaskEventPublished(TenantId Tenant, TaskId TaskId, long Seq, string Type, string State) : IActorGridMessage;

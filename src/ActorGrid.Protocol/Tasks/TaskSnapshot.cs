@@ -1,0 +1,23 @@
+using ActorGrid.Protocol.Nodes;
+
+namespace ActorGrid.Protocol.Tasks;
+
+// The persisted snapshot format of task/<id>. Kept apart from the in-memory TaskState so the
+// stored shape stays stable while the state's code evolves.
+public sealed record TaskSnapshot(
+    TaskId Id,
+    TenantId Tenant,
+    TaskSpec Spec,
+    string? IdempotencyKey,
+    string State,
+    IReadOnlyList<TaskAttemptView> Attempts,
+    NodeId? Node,
+    string? Member,
+    double? Progress,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string StdoutTail,
+    string StderrTail,
+    string? Reason,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<TaskHistoryEntry> History) : IActorGridMessage;

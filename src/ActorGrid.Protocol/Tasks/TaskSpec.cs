@@ -1,0 +1,55 @@
+namespace ActorGrid.Protocol.Tasks;
+
+public static class TaskKinds
+{
+    public const string Process = "process";
+    public static readonly IReadOnlyList<string> All = [Process];
+}
+
+public static class Lanes
+{
+    public const string Realtime = "realtime";
+    public const string Interactive = "interactive";
+    public const string Batch = "batch";
+    public const string Deferrable = "deferrable";
+    public static readonly IReadOnlyList<string> All = [Realtime, Interactive, Batch, Deferrable];
+
+    // Lower rank is served first.
+    public static int Rank(string lane) => lane switch
+    {
+        Realtime => 0,
+        Interactive => 1,
+        Batch => 2,
+        _ => 3,
+    };
+}
+
+public sealed record ChipRequirement(string Model, int Count);
+
+public sealed record ResourceRequirements(double Cpu, long MemoryMiB, ChipRequirement? Chips = null);
+
+// What the tenant asked to run. Immutable once submitted.
+public sealed record TaskSpec(
+    string Kind,
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> Env,
+    string? WorkingDirectory,
+    int TimeoutSeconds,
+    ResourceRequirements Requirements,
+    string Lane,
+    int MaxAttempts,
+    IReadOnlyList<string> AllowedZones);
+
+public static class TaskStates
+{
+    public const string Submitted = "submitted";
+    public const string Queued = "queued";
+    public const string Placed = "placed";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+    public static readonly IReadOnlyList<string> All = [Submitted, Queued, Placed, Running, Succeeded, Failed, Cancelled];
+
+    public static bool IsTerminal(string state) => state is Succeeded or Failed or Cancelled;
+}

@@ -1,0 +1,5 @@
+namespace ActorGrid.Protocol.Tenants;
+
+public sealed record TenantSnapshot(
+    TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota,
+    IReadOnlyList<string> ApiKeyHashes, IReadOnlyList<TaskId> TaskIds, DateTimeOffset CreatedAt) : IActorGridMessage;
