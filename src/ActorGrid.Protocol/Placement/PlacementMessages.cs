@@ -7,7 +7,7 @@ namespace ActorGrid.Protocol.Placement;
 // placement actor treats a repeat of the same (task, attempt) as the same request.
 public sealed record RequestPlacement(
     TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements,
-    IReadOnlyList<string> AllowedZones, string Lane, DateTimeOffset SubmittedAt) : IActorGridMessage;
+    IReadOnlyList<string> AllowedZones, string Lane, Tenants.TenantQuota Quota, DateTimeOffset SubmittedAt) : IActorGridMessage;
 
 // task/<id> → placement: the attempt is over (or cancelled); free what it reserved.
 public sealed record ReleasePlacement(TaskId TaskId, int Attempt) : IActorGridMessage;

@@ -86,6 +86,7 @@ public static class ProtocolManifests
         ["placement.queue"] = typeof(PlacementQueueView),
         ["worker.start-run"] = typeof(StartTaskRun),
         ["worker.cancel-run"] = typeof(CancelTaskRun),
+        ["worker.confirm-run"] = typeof(ConfirmTaskRun),
 
         // cluster
         ["cluster.membership-changed"] = typeof(MembershipChanged),

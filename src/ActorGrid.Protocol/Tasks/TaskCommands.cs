@@ -8,7 +8,7 @@ public interface IWithTaskId : IActorGridMessage
     TaskId TaskId { get; }
 }
 
-public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, string? IdempotencyKey) : IWithTaskId;
+public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey) : IWithTaskId;
 
 public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
 

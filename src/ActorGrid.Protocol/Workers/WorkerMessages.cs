@@ -7,3 +7,8 @@ namespace ActorGrid.Protocol.Workers;
 public sealed record StartTaskRun(TaskId TaskId, int Attempt, TaskSpec Spec) : IActorGridMessage;
 
 public sealed record CancelTaskRun(TaskId TaskId, int Attempt, string Reason) : IActorGridMessage;
+
+// task/<id> → worker agent, while the task believes the attempt is running. The agent answers
+// with the run's current status, or, if it has no such run (its host restarted), with an exit
+// report of outcome node-lost so the task re-queues instead of waiting forever.
+public sealed record ConfirmTaskRun(TaskId TaskId, int Attempt) : IActorGridMessage;

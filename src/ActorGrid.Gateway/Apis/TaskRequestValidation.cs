@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+
+namespace ActorGrid.Gateway.Apis;
+
+public sealed record SubmitTaskRequest(
+    string? Kind,
+    List<string>? Command,
+    Dictionary<string, string>? Env,
+    string? WorkingDirectory,
+    int? TimeoutSeconds,
+    RequirementsRequest? Requirements,
+    string? Lane,
+    int? MaxAttempts,
+    string? IdempotencyKey,
+    List<string>? Zones);
+
+public sealed record RequirementsRequest(double? Cpu, long? MemoryMiB, ChipsRequest? Chips);
+
+public sealed record ChipsRequest(string? Model, int? Count);
+
+// Turns a submitted body into a TaskSpec, or into field errors. Limits are generous for real
+// work and tight enough that an absurd request is refused before it reaches the journal.
+public static partial class TaskRequestValidation
+{
+    public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,32}$")]
+    private static partial Regex ZonePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+    private static partial Regex EnvName();
+
+    public static bool IsZone(string? zone) => zone is not null && ZonePattern().IsMatch(zone);
+
+    public static (TaskSpec? Spec, Dictionary<string, string[]> Errors) Validate(SubmitTaskRequest req, TenantView tenant)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Fail(string field, string message) => errors[field] = [message];
+
+        var kind = req.Kind ?? TaskKinds.Process;
+        if (!TaskKinds.All.Contains(kind)) Fail("kind", $"Unknown kind '{kind}'; use one of: {string.Join(", ", TaskKinds.All)}.");
+
+        var command = req.Command ?? [];
+        if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0])) Fail("command", "Give the command as a non-empty array, e.g. [\"sh\", \"-c\", \"echo hi\"].");
+        else if (command.Count > 1024 || command.Any(a => a is null || a.Length > 32 * 1024)) Fail("command", "At most 1024 arguments of at most 32 KiB each, none null.");
+
+        var env = req.Env ?? [];
+        if (env.Count > 256 || env.Any(e => !EnvName().IsMatch(e.Key) || e.Value is null || e.Value.Length > 32 * 1024))
+            Fail("env", "Environment variables are up to 256 NAME=value pairs; names are letters, digits and '_', values strings of at most 32 KiB.");
+
+        if (req.WorkingDirectory is { } wd && (wd.Length == 0 || wd.Length > 4096 || !Path.IsPathRooted(wd)))
+            Fail("workingDirectory", "The working directory must be an absolute path.");
+
+        var timeout = req.TimeoutSeconds ?? 3600;
+        if (timeout is < 1 or > MaxTimeoutSeconds) Fail("timeoutSeconds", $"The timeout must be between 1 and {MaxTimeoutSeconds} seconds.");
+
+        var r = req.Requirements ?? new RequirementsRequest(null, null, null);
+        var cpu = r.Cpu ?? 1;
+        var memory = r.MemoryMiB ?? 256;
+        if (cpu is <= 0 or > 4096 || double.IsNaN(cpu)) Fail("requirements.cpu", "cpu must be above 0 and at most 4096.");
+        if (memory is <= 0 or > 64L * 1024 * 1024) Fail("requirements.memoryMiB", "memoryMiB must be above 0 and at most 67108864 (64 TiB).");
+        ChipRequirement? chips = null;
+        if (r.Chips is { } c)
+        {
+            if (string.IsNullOrWhiteSpace(c.Model) || c.Model.Length > 64) Fail("requirements.chips.model", "Name the chip model, e.g. \"nvidia-h100\".");
+            if (c.Count is null or < 1 or > 1024) Fail("requirements.chips.count", "count must be between 1 and 1024.");
+            chips = new ChipRequirement(c.Model ?? "", c.Count ?? 0);
+        }
+        if (cpu > tenant.Quota.MaxCpu) Fail("requirements.cpu", $"The task asks for {cpu} cpu but the tenant's quota allows at most {tenant.Quota.MaxCpu}.");
+        if (chips is not null && chips.Count > tenant.Quota.MaxChips) Fail("requirements.chips.count", $"The task asks for {chips.Count} chips but the tenant's quota allows at most {tenant.Quota.MaxChips}.");
+
+        var lane = req.Lane ?? Lanes.Batch;
+        if (!Lanes.All.Contains(lane)) Fail("lane", $"Unknown lane '{lane}'; use one of: {string.Join(", ", Lanes.All)}.");
+
+        var maxAttempts = req.MaxAttempts ?? 3;
+        if (maxAttempts is < 1 or > 20) Fail("maxAttempts", "maxAttempts must be between 1 and 20.");
+
+        if (req.IdempotencyKey is { } key && (key.Length is 0 or > 200)) Fail("idempotencyKey", "The idempotency key must be 1-200 characters.");
+
+        // Residency: a task may narrow its tenant's zones, never widen them.
+        var zones = tenant.Zones.ToList();
+        if (req.Zones is { } asked)
+        {
+            var outside = asked.Where(z => tenant.Zones.Count > 0 && !tenant.Zones.Contains(z)).ToList();
+            if (asked.Count == 0 || asked.Any(z => !IsZone(z))) Fail("zones", "zones must be a non-empty list of zone codes.");
+            else if (outside.Count > 0) Fail("zones", $"The tenant's data may not go to {string.Join(", ", outside)}; allowed: {string.Join(", ", tenant.Zones)}.");
+            else zones = asked.Distinct().ToList();
+        }
+
+        if (errors.Count > 0) return (null, errors);
+        var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones);
+        return (spec, errors);
+    }
+}

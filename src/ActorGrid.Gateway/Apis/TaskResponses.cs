@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Gateway.Apis;
+
+public sealed record TaskAcceptedResponse(string Id, string State);
+
+public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason);
+
+public sealed record TaskResponse(
+    string Id, string Tenant, string Kind, string State, string Lane,
+    IReadOnlyList<string> Command, ResourceRequirements Requirements, IReadOnlyList<string> AllowedZones, int MaxAttempts,
+    IReadOnlyList<TaskAttemptResponse> Attempts, IReadOnlyList<JsonObject>? History,
+    double? Progress, IReadOnlyDictionary<string, double>? Metrics, string StdoutTail, string StderrTail, string? Reason,
+    DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt);
+
+// How tasks look to clients: the contract in issue 2 (id, tenant, kind, state, lane, attempts,
+// history, progress, tails), built from the entity's view.
+public static class TaskResponses
+{
+    public static TaskResponse From(TaskView v, IReadOnlyList<TaskHistoryEntry>? history) => new(
+        v.Id.Value, v.Tenant.Value, v.Kind, v.State, v.Lane,
+        v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
+        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason))],
+        history?.Select(HistoryEntry).ToList(),
+        v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt);
+
+    // {"seq":3,"type":"placed","at":"…","attempt":1,"node":"edge-1",…}: the event's own fields
+    // flattened beside its type and sequence number.
+    public static JsonObject HistoryEntry(TaskHistoryEntry entry)
+    {
+        var obj = new JsonObject { ["seq"] = entry.Seq, ["type"] = entry.Type, ["at"] = entry.At };
+        if (entry.Data.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in entry.Data.EnumerateObject())
+            {
+                if (property.Name is "taskId" or "at") continue;
+                obj[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            }
+        }
+        return obj;
+    }
+}

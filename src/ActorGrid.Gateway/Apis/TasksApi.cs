@@ -1,0 +1,107 @@
+using ActorGrid.Gateway.Auth;
+using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Streaming;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ActorGrid.Gateway.Apis;
+
+// Tenant endpoints for tasks. Each validates, translates to a command, asks the entity with a
+// timeout and maps the reply. A tenant only ever sees its own tasks: others' are "not found".
+public static class TasksApi
+{
+    private const int MaxList = 500;
+
+    public static RouteGroupBuilder MapTasksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/tasks").WithTags("Tasks");
+        group.MapPost("/", SubmitAsync)
+            .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskAcceptedResponse>(202)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413);
+        group.MapGet("/", ListAsync).Produces<List<TaskResponse>>().ProducesProblem(400);
+        group.MapGet("/{id}", GetAsync).Produces<TaskResponse>().ProducesProblem(404);
+        group.MapDelete("/{id}", CancelAsync).Produces<TaskAcceptedResponse>(202).ProducesProblem(404).ProducesProblem(409);
+        group.MapGet("/{id}/events", TaskEventStream.StreamAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(404);
+        return group;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, CallerAuthentication auth, GridActors actors, GatewayOptions options, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        var body = await JsonBody.ReadAsync<SubmitTaskRequest>(request, options.MaxBodyBytes, cancel);
+        if (body.Error is not null) return body.Error;
+        var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!);
+        if (spec is null) return Problems.Invalid(errors);
+
+        var key = body.Value!.IdempotencyKey;
+        var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant!.Id, key);
+        // Record first, then submit: both are idempotent, and a recorded id whose submit failed
+        // is simply skipped by listings, while a task missing from its tenant's list would be lost.
+        if (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant!.Id, id), cancel) is not TenantTaskRecordedAck)
+            return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
+        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key), cancel);
+        return reply switch
+        {
+            TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id.Value, accepted.State)),
+            TaskRejected rejected => Problems.Of(rejected.Status, "Task rejected", rejected.Reason),
+            _ => Problems.Unavailable("The task store did not confirm the task; retry with an idempotencyKey to be safe."),
+        };
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        var view = await FindAsync(actors, tenant!, id, cancel);
+        if (view is null) return TaskNotFound(id);
+        var history = await actors.AskAsync(actors.Tasks, new GetTaskHistory(view.Id, 0), cancel) as TaskHistory;
+        return TypedResults.Ok(TaskResponses.From(view, history?.Entries ?? []));
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (state is not null && !TaskStates.All.Contains(state)) return Problems.BadRequest($"Unknown state '{state}'; use one of: {string.Join(", ", TaskStates.All)}.");
+        if (lane is not null && !Lanes.All.Contains(lane)) return Problems.BadRequest($"Unknown lane '{lane}'; use one of: {string.Join(", ", Lanes.All)}.");
+        if (limit is < 1 or > MaxList) return Problems.BadRequest($"limit must be between 1 and {MaxList}.");
+
+        if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant!.Id, limit ?? 100), cancel) is not TenantTaskList list)
+            return Problems.Unavailable("The tenant store did not answer; try again.");
+        var views = await Task.WhenAll(list.TaskIds.Select(async taskId => await actors.AskAsync(actors.Tasks, new GetTask(taskId), cancel) as TaskView));
+        var matching = views
+            .OfType<TaskView>()
+            .Where(v => v.Tenant == tenant.Id && (state is null || v.State == state) && (lane is null || v.Lane == lane))
+            .Select(v => TaskResponses.From(v, history: null))
+            .ToList();
+        return TypedResults.Ok(matching);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (!IdRules.IsValid(id)) return TaskNotFound(id);
+        var reply = await actors.AskAsync(actors.Tasks, new CancelTask(new TaskId(id), tenant!.Id, "cancelled by the tenant"), cancel);
+        return reply switch
+        {
+            TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),
+            TaskRejected rejected => Problems.Of(rejected.Status, "Task not cancelled", rejected.Reason),
+            _ => TaskNotFound(id),
+        };
+    }
+
+    internal static async Task<TaskView?> FindAsync(GridActors actors, TenantView tenant, string id, CancellationToken cancel)
+    {
+        if (!IdRules.IsValid(id)) return null;
+        return await actors.AskAsync(actors.Tasks, new GetTask(new TaskId(id)), cancel) is TaskView view && view.Tenant == tenant.Id ? view : null;
+    }
+
+    internal static IResult TaskNotFound(string id) => Problems.NotFound($"Task '{id}' does not exist for this tenant.");
+}

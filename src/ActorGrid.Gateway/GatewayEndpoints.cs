@@ -1,0 +1,31 @@
+using ActorGrid.Gateway.Apis;
+using ActorGrid.Gateway.Auth;
+using ActorGrid.Gateway.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorGrid.Gateway;
+
+public static class GatewayEndpoints
+{
+    public static IServiceCollection AddActorGridGateway(this IServiceCollection services, GatewayOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<GridActors>();
+        services.AddSingleton<CallerAuthentication>();
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapActorGridGateway(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapTenantsApi();
+        app.MapTasksApi();
+        app.MapNodesApi();
+        app.MapClusterApi();
+        return app;
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ActorGrid.Gateway.Http;
+
+// RFC 9457 problem details with a sentence a person can act on.
+public static class Problems
+{
+    public static ProblemHttpResult Of(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: $"https://actorgrid.dev/problems/{status}");
+
+    public static ProblemHttpResult BadRequest(string detail) => Of(400, "The request is invalid", detail);
+
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, detail: "Fix the fields listed under 'errors' and send the request again.",
+            title: "The request has invalid fields", type: "https://actorgrid.dev/problems/400");
+
+    public static ProblemHttpResult NotFound(string what) => Of(404, "Not found", what);
+
+    public static ProblemHttpResult Unauthorized(string detail) => Of(401, "Authentication required", detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Of(409, "Conflict", detail);
+
+    public static ProblemHttpResult Unavailable(string detail) => Of(503, "The grid is not answering", detail);
+
+    public static ProblemHttpResult TooLarge(long max) => Of(413, "The request body is too large", $"The body must be at most {max} bytes.");
+}

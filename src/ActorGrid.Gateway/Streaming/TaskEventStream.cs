@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using ActorGrid.Gateway.Apis;
+using ActorGrid.Gateway.Auth;
+using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+using Akka.Actor;
+using Microsoft.AspNetCore.Http;
+
+namespace ActorGrid.Gateway.Streaming;
+
+// GET /v1/tasks/{id}/events as Server-Sent Events: past events first, then live ones, ending
+// after a terminal state. The task's history is the source of truth (read by sequence number,
+// so nothing is skipped or sent twice); pub-sub only says "look again now", and a periodic
+// look covers a notification that pub-sub had not yet routed to this host.
+public static class TaskEventStream
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static async Task<IResult> StreamAsync(string id, HttpContext http, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(http.Request, cancel);
+        if (denied is not null) return denied;
+        var view = await TasksApi.FindAsync(actors, tenant!, id, cancel);
+        if (view is null) return TasksApi.TaskNotFound(id);
+
+        var signal = Channel.CreateBounded<object>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var subscriber = actors.System.ActorOf(TopicSignal.Props(
+            Topics.TaskEvents(tenant!.Id),
+            m => m is TaskEventPublished p && p.TaskId == view.Id,
+            signal.Writer));
+        try
+        {
+            var response = http.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await response.Body.FlushAsync(cancel);
+
+            var last = long.TryParse(http.Request.Headers["Last-Event-ID"], out var resume) ? resume : 0;
+            var quietSince = DateTimeOffset.UtcNow;
+            while (!cancel.IsCancellationRequested)
+            {
+                if (await actors.AskAsync(actors.Tasks, new GetTaskHistory(view.Id, last), cancel) is TaskHistory history)
+                {
+                    foreach (var entry in history.Entries)
+                    {
+                        await response.WriteAsync($"id: {entry.Seq}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(TaskResponses.HistoryEntry(entry))}\n\n", cancel);
+                        last = entry.Seq;
+                        quietSince = DateTimeOffset.UtcNow;
+                    }
+                    await response.Body.FlushAsync(cancel);
+                    if (TaskStates.IsTerminal(history.State)) break;
+                }
+                if (DateTimeOffset.UtcNow - quietSince > KeepAlive)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", cancel);
+                    await response.Body.FlushAsync(cancel);
+                    quietSince = DateTimeOffset.UtcNow;
+                }
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                wait.CancelAfter(Poll);
+                try
+                {
+                    await signal.Reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            subscriber.Tell(PoisonPill.Instance);
+        }
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,57 @@
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Workers;
+
+namespace ActorGrid.Node;
+
+// The command line, checked and resolved into what the host runs with.
+public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string AdminToken)
+{
+    public static NodeOptions Resolve(
+        string data, string? http, string hostname, int port, string? seeds, string roles,
+        string? nodeFile, string? db, string? configFile)
+    {
+        var dataDir = Path.GetFullPath(data);
+        Directory.CreateDirectory(dataDir);
+
+        var roleSet = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var unknown = roleSet.Except(Roles.All).ToList();
+        if (roleSet.Count == 0 || unknown.Count > 0)
+            throw new ArgumentException($"--roles '{roles}' is not valid; use a comma-separated list of {string.Join(", ", Roles.All)}.");
+        if (port is < 0 or > 65535) throw new ArgumentException($"--port {port} is not a TCP port.");
+
+        var seedList = (seeds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        foreach (var seed in seedList)
+        {
+            if (!seed.StartsWith("akka.tcp://" + GridSettings.SystemName + "@", StringComparison.Ordinal))
+                throw new ArgumentException($"--seeds entry '{seed}' must look like akka.tcp://{GridSettings.SystemName}@host:port.");
+        }
+        if (configFile is not null && !File.Exists(configFile)) throw new FileNotFoundException($"--config file '{configFile}' does not exist.");
+
+        NodeDescriptor? node = null;
+        if (nodeFile is not null) node = NodeDescriptorFile.Load(nodeFile);
+        else if (roleSet.Contains(Roles.Worker)) node = NodeProbe.Detect(new NodeId(DefaultNodeId()));
+
+        if (http is not null && !TryParseEndpoint(http)) throw new ArgumentException($"--http '{http}' must be host:port, e.g. 127.0.0.1:8080.");
+        var endpoint = http ?? (roleSet.Contains(Roles.Gateway) ? "127.0.0.1:8080" : null);
+
+        var grid = new GridSettings(
+            hostname, port, seedList, roleSet, dataDir, DatabaseTarget.Parse(db, dataDir), node,
+            Path.Combine(AppContext.BaseDirectory, "hocon"), configFile is null ? null : Path.GetFullPath(configFile));
+        return new NodeOptions(grid, endpoint, AdminTokenStore.Resolve(dataDir));
+    }
+
+    private static bool TryParseEndpoint(string endpoint)
+    {
+        var cut = endpoint.LastIndexOf(':');
+        return cut > 0 && int.TryParse(endpoint[(cut + 1)..], out var p) && p is > 0 and <= 65535;
+    }
+
+    // The machine's name, made into a valid node id ("Build-Box_7" → "build-box_7").
+    private static string DefaultNodeId()
+    {
+        var name = new string(Environment.MachineName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray()).Trim('-', '.', '_');
+        return IdRules.IsValid(name) ? name : "local";
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ActorGrid.Runtime.Hosting;
+
+// Where the journal and snapshots live: a SQLite file for the embedded grid, PostgreSQL when
+// several hosts share one store. Parsed from --db.
+public sealed record DatabaseTarget(string ProviderName, string ConnectionString, string Description)
+{
+    public bool IsSqlite => ProviderName == "SQLite.MS";
+
+    public static DatabaseTarget Parse(string? db, string dataDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(db)) return Sqlite(Path.Combine(dataDirectory, "actorgrid.db"));
+        if (db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
+            return Postgres(db);
+        return Sqlite(Path.GetFullPath(db));
+    }
+
+    public static DatabaseTarget Sqlite(string file) =>
+        new("SQLite.MS", new SqliteConnectionStringBuilder { DataSource = file, DefaultTimeout = 30, Pooling = true }.ToString(), "sqlite:" + file);
+
+    private static DatabaseTarget Postgres(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            throw new ArgumentException($"--db '{url}' is not a valid URL; expected postgresql://user:password@host:port/database");
+        var database = uri.AbsolutePath.Trim('/');
+        if (database.Length == 0)
+            throw new ArgumentException($"--db '{url}' names no database; expected postgresql://user:password@host:port/database");
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.Port > 0 ? uri.Port : 5432,
+            Database = Uri.UnescapeDataString(database),
+            Username = userInfo.Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : null,
+            Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
+        };
+        return new("PostgreSQL.15", builder.ToString(), $"postgresql://{uri.Host}:{builder.Port}/{builder.Database}");
+    }
+
+    // SQLite: write-ahead logging lets readers (recovery, queries) run beside the journal's writer.
+    public void Prepare()
+    {
+        if (!IsSqlite) return;
+        var file = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL;";
+        pragma.ExecuteNonQuery();
+    }
+
+    public string ToHocon() => $$"""
+        akka.persistence.journal.sql {
+          provider-name = "{{ProviderName}}"
+          connection-string = {{Quote(ConnectionString)}}
+        }
+        akka.persistence.snapshot-store.sql {
+          provider-name = "{{ProviderName}}"
+          connection-string = {{Quote(ConnectionString)}}
+        }
+        """;
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

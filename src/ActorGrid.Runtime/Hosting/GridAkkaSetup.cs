@@ -1,0 +1,96 @@
+using ActorGrid.Runtime.Membership;
+using ActorGrid.Runtime.Nodes;
+using ActorGrid.Runtime.Placement;
+using ActorGrid.Runtime.Sharding;
+using ActorGrid.Runtime.Tasks;
+using ActorGrid.Runtime.Tenants;
+using ActorGrid.Runtime.Workers;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorGrid.Runtime.Hosting;
+
+// Wires one host's actor system from its settings: HOCON files first (what operators edit),
+// then remoting, clustering and the actors each role hosts.
+public static class GridAkkaSetup
+{
+    public static IServiceCollection AddActorGrid(this IServiceCollection services, GridSettings settings)
+    {
+        settings.Database.Prepare();
+        services.AddSingleton(settings);
+        return services.AddAkka(GridSettings.SystemName, builder =>
+        {
+            builder.AddHocon(GridConfiguration.Load(settings), HoconAddMode.Prepend);
+            builder.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            builder.WithRemoting(new RemoteOptions { HostName = settings.Hostname, Port = settings.Port });
+            builder.WithClustering(new ClusterOptions
+            {
+                Roles = [.. settings.Roles],
+                SeedNodes = [.. settings.Seeds],
+            });
+            builder.WithDistributedPubSub(role: null!);
+            AddEntities(builder, settings);
+            AddPlacement(builder, settings);
+            if (settings.Has(Roles.Core))
+                builder.WithActors((system, registry) => system.ActorOf(MembershipPublisher.Props(), "membership-publisher"));
+            if (settings.Has(Roles.Worker) && settings.Node is { } node)
+                builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node), WorkerPaths.AgentName)));
+            if (settings.Seeds.Count == 0)
+                builder.AddStartup((system, _) =>
+                {
+                    // The embedded grid seeds itself: a cluster of one.
+                    var cluster = Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                });
+        });
+    }
+
+    private static void AddEntities(AkkaConfigurationBuilder builder, GridSettings settings)
+    {
+        const int shards = 100;
+        if (settings.Has(Roles.Core))
+        {
+            // Tasks are remembered: a queued or running task must come back after a rebalance or
+            // restart without anyone asking for it, because it drives its own progress.
+            builder.WithShardRegion<TaskRegionKey>("task", TaskEntity.Props, new TaskMessageExtractor(shards), new ShardOptions
+            {
+                Role = Roles.Core,
+                RememberEntities = true,
+                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                StateStoreMode = StateStoreMode.Persistence,
+            });
+            builder.WithShardRegion<NodeRegionKey>("node", NodeEntity.Props, new NodeMessageExtractor(shards), new ShardOptions
+            {
+                Role = Roles.Core,
+                StateStoreMode = StateStoreMode.Persistence,
+            });
+            builder.WithShardRegion<TenantRegionKey>("tenant", TenantEntity.Props, new TenantMessageExtractor(shards), new ShardOptions
+            {
+                Role = Roles.Core,
+                StateStoreMode = StateStoreMode.Persistence,
+            });
+            return;
+        }
+        builder.WithShardRegionProxy<TaskRegionKey>("task", Roles.Core, new TaskMessageExtractor(shards));
+        builder.WithShardRegionProxy<NodeRegionKey>("node", Roles.Core, new NodeMessageExtractor(shards));
+        builder.WithShardRegionProxy<TenantRegionKey>("tenant", Roles.Core, new TenantMessageExtractor(shards));
+    }
+
+    private static void AddPlacement(AkkaConfigurationBuilder builder, GridSettings settings)
+    {
+        var options = new ClusterSingletonOptions { Role = Roles.Core };
+        if (settings.Has(Roles.Core))
+            builder.WithSingleton<PlacementProxyKey>("placement", PlacementActor.Props(new ConstraintPlacementPolicy()), options, createProxyToo: true);
+        else
+            builder.WithSingletonProxy<PlacementProxyKey>("placement", options);
+    }
+}

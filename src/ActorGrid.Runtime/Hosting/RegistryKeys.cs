@@ -1,0 +1,21 @@
+namespace ActorGrid.Runtime.Hosting;
+
+// Keys under which Akka.Hosting's ActorRegistry holds the actors other parts need.
+// Each is the shard region on core hosts, or a proxy to it elsewhere.
+public sealed class TaskRegionKey;
+
+public sealed class NodeRegionKey;
+
+public sealed class TenantRegionKey;
+
+// The placement singleton's proxy: valid on every host.
+public sealed class PlacementProxyKey;
+
+public sealed class WorkerAgentKey;
+
+public static class WorkerPaths
+{
+    // Every worker host runs its agent here, so a member address is enough to reach it.
+    public const string Agent = "/user/worker";
+    public const string AgentName = "worker";
+}

@@ -1,0 +1,222 @@
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
+using ActorGrid.Runtime.Hosting;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Hosting;
+using Akka.Persistence;
+
+namespace ActorGrid.Runtime.Tasks;
+
+// task/<id>: owns one task's lifecycle. The gateway submits, queries and cancels; placement
+// assigns attempts and reports lost nodes; the worker agent reports start, progress and exit.
+// Every transition is persisted, then published on the tenant's topic. Messages it sends to
+// placement and workers are re-sent on a timer until answered, and every message it receives
+// may be a duplicate, so all handlers are idempotent.
+public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
+{
+    private const string NudgeTimer = "nudge";
+    private readonly TaskSettings _settings;
+    private TaskState _state;
+
+    public TaskEntity(string id)
+    {
+        _state = TaskState.Empty(new TaskId(id));
+        _settings = TaskSettings.From(Context.System);
+        PersistenceId = "task/" + id;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is TaskSnapshot snapshot) _state = TaskState.FromSnapshot(snapshot);
+        });
+        Recover<ITaskEvent>(evt => _state = _state.Apply(evt, LastSequenceNr));
+        Recover<RecoveryCompleted>(_ => AfterRecovery());
+
+        Command<SubmitTask>(Submit);
+        Command<GetTask>(_ => ReplyWithView());
+        Command<GetTaskHistory>(q => Sender.Tell(new TaskHistory(_state.Id, _state.State, [.. _state.History.Where(h => h.Seq > q.AfterSeq)])));
+        Command<CancelTask>(Cancel);
+        Command<AssignTask>(Assign);
+        Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
+        Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
+        Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
+        Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
+        Command<NudgeTick>(_ => Nudge());
+        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+        Command<SaveSnapshotSuccess>(ok =>
+        {
+            DeleteMessages(ok.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string id) => Akka.Actor.Props.Create(() => new TaskEntity(id));
+
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    private IActorRef Placement => ActorRegistry.For(Context.System).Get<PlacementProxyKey>();
+
+    private void Submit(SubmitTask cmd)
+    {
+        if (_state.Exists)
+        {
+            // Same id means same tenant and idempotency key (the id is derived from both), so this is a retried POST.
+            Sender.Tell(_state.Tenant == cmd.Tenant
+                ? new TaskAccepted(_state.Id, _state.State, Created: false)
+                : new TaskRejected(_state.Id, 409, "a task with this id already exists"));
+            return;
+        }
+        var sender = Sender;
+        Decide(_state.DecideSubmit(cmd, Now), () => sender.Tell(new TaskAccepted(_state.Id, TaskStates.Submitted, Created: true)));
+    }
+
+    private void Cancel(CancelTask cmd)
+    {
+        if (!_state.Exists || _state.Tenant != cmd.Tenant)
+        {
+            Sender.Tell(new TaskNotFound(cmd.TaskId));
+            return;
+        }
+        if (_state.IsTerminal)
+        {
+            Sender.Tell(new TaskRejected(_state.Id, 409, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
+            return;
+        }
+        var sender = Sender;
+        var (attempt, member) = (_state.CurrentAttempt, _state.Member);
+        Decide(_state.DecideCancel(cmd, Now), () =>
+        {
+            if (member is not null) WorkerAt(member).Tell(new CancelTaskRun(_state.Id, attempt, cmd.Reason));
+            sender.Tell(new TaskAccepted(_state.Id, _state.State, Created: false));
+        });
+    }
+
+    private void Assign(AssignTask cmd)
+    {
+        var sameRun = cmd.Attempt == _state.CurrentAttempt && cmd.Node == _state.Node;
+        if (_state.State == TaskStates.Queued && cmd.Attempt == _state.CurrentAttempt)
+            Decide(_state.DecideAssign(cmd, Now), () => { });
+        else if (_state.State == TaskStates.Placed && sameRun)
+            StartOnWorker(); // a repeat after our restart: the worker may not have heard of it yet
+        else if (!(_state.State == TaskStates.Running && sameRun))
+            Placement.Tell(new ReleasePlacement(_state.Id, cmd.Attempt)); // stale: free the reservation
+    }
+
+    // A start report for a run we no longer want (cancelled, superseded) stops that run.
+    private void AckOrStop(int attempt)
+    {
+        if (attempt == _state.CurrentAttempt && _state.State == TaskStates.Running)
+            Sender.Tell(new TaskRunReportAcked(_state.Id, attempt));
+        else
+            Sender.Tell(new CancelTaskRun(_state.Id, attempt, $"task is {_state.State}"));
+    }
+
+    private void ReplyWithView()
+    {
+        if (_state.Exists)
+        {
+            Sender.Tell(_state.ToView());
+            return;
+        }
+        Sender.Tell(new TaskNotFound(_state.Id));
+        // A query for an unknown id must not leave a (remembered) entity behind.
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    private void Decide(IReadOnlyList<ITaskEvent> events, Action after)
+    {
+        if (events.Count == 0)
+        {
+            after();
+            return;
+        }
+        var before = _state;
+        PersistAll(events, evt =>
+        {
+            _state = _state.Apply(evt, LastSequenceNr);
+            Publish(evt);
+        });
+        DeferAsync(events[^1], _ =>
+        {
+            if (LastSequenceNr / _settings.SnapshotEvery > (LastSequenceNr - events.Count) / _settings.SnapshotEvery)
+                SaveSnapshot(_state.ToSnapshot());
+            ActOnTransition(before, events);
+            after();
+        });
+    }
+
+    private void Publish(ITaskEvent evt) =>
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(
+            Topics.TaskEvents(_state.Tenant),
+            new TaskEventPublished(_state.Tenant, _state.Id, LastSequenceNr, TaskState.TypeName(evt), _state.State)));
+
+    // Side effects that follow from where the task now stands.
+    private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
+    {
+        foreach (var ended in events.OfType<TaskAttemptEnded>())
+            Placement.Tell(new ReleasePlacement(_state.Id, ended.Attempt));
+        if (_state.State != before.State || _state.CurrentAttempt != before.CurrentAttempt) Nudge();
+        ScheduleNudges();
+    }
+
+    private void AfterRecovery()
+    {
+        if (!_state.Exists) return;
+        Nudge();
+        ScheduleNudges();
+    }
+
+    // Queued: ask placement. Placed: ask the worker to start. Both repeat until the state moves on.
+    private void Nudge()
+    {
+        switch (_state.State)
+        {
+            case TaskStates.Queued:
+                Placement.Tell(new RequestPlacement(
+                    _state.Id, _state.CurrentAttempt, _state.Tenant, _state.Spec!.Requirements,
+                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt));
+                break;
+            case TaskStates.Placed:
+                StartOnWorker();
+                break;
+            case TaskStates.Running:
+                WorkerAt(_state.Member!).Tell(new ConfirmTaskRun(_state.Id, _state.CurrentAttempt));
+                break;
+        }
+    }
+
+    private void StartOnWorker() =>
+        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!));
+
+    // Queued and placed tasks nudge often; running ones check on their worker now and then, which
+    // catches a worker host that restarted without leaving the cluster; finished ones go quiet and,
+    // after a while, leave memory.
+    private void ScheduleNudges()
+    {
+        Timers.Cancel(NudgeTimer);
+        SetReceiveTimeout(_state.IsTerminal ? _settings.PassivateAfter : null);
+        if (_state.AwaitsPlacement)
+            Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
+        else if (_state.State == TaskStates.Running)
+            Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.RunningCheckInterval);
+    }
+
+    private ActorSelection WorkerAt(string member) => Context.ActorSelection(member + WorkerPaths.Agent);
+}
+
+internal sealed record NudgeTick
+{
+    public static readonly NudgeTick Instance = new();
+}

@@ -1,0 +1,170 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Serialization;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+
+namespace ActorGrid.Runtime.Tasks;
+
+// The whole lifecycle of one task as pure functions: Decide* turn a command into the events to
+// persist (or none), Apply folds an event into a new state. No actor, clock or I/O in here, so
+// every rule is testable on its own and replays identically during recovery.
+public sealed record TaskState(
+    TaskId Id,
+    TenantId Tenant,
+    TaskSpec? Spec,
+    TenantQuota Quota,
+    string? IdempotencyKey,
+    string State,
+    ImmutableList<TaskAttemptView> Attempts,
+    int CurrentAttempt,
+    NodeId? Node,
+    string? Member,
+    double? Progress,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string StdoutTail,
+    string StderrTail,
+    string? Reason,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset UpdatedAt,
+    ImmutableList<TaskHistoryEntry> History)
+{
+    private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
+
+    public static TaskState Empty(TaskId id) => new(
+        id, default, null, TenantQuota.Default, null, "", [], 0, null, null, null, null, "", "", null,
+        default, default, []);
+
+    public bool Exists => Spec is not null;
+
+    public bool IsTerminal => TaskStates.IsTerminal(State);
+
+    // Queued or placed: placement still owes this task a running attempt.
+    public bool AwaitsPlacement => State is TaskStates.Queued or TaskStates.Placed;
+
+    public long LastSeq => History.Count == 0 ? 0 : History[^1].Seq;
+
+    // ---- decisions ----
+
+    public IReadOnlyList<ITaskEvent> DecideSubmit(SubmitTask cmd, DateTimeOffset now) =>
+        Exists
+            ? []
+            : [
+                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, now),
+                new TaskQueued(cmd.TaskId, 1, "waiting for a node that meets the requirements", now),
+            ];
+
+    public IReadOnlyList<ITaskEvent> DecideAssign(AssignTask cmd, DateTimeOffset now) =>
+        State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
+            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
+        State == TaskStates.Placed && cmd.Attempt == CurrentAttempt && cmd.Node == Node
+            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideProgress(ReportTaskProgress cmd, DateTimeOffset now) =>
+        State == TaskStates.Running && cmd.Attempt == CurrentAttempt
+            ? [new TaskProgressed(Id, cmd.Attempt, cmd.Progress, cmd.Metrics, now)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now)
+    {
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
+        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now);
+        if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
+        return [ended, AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
+    }
+
+    public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now)
+    {
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
+        var reason = $"node {cmd.Node} was lost: {cmd.Reason}";
+        return [
+            new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, AttemptOutcomes.NodeLost, null, reason, StdoutTail, StderrTail, now),
+            AfterFailedAttempt(reason, now),
+        ];
+    }
+
+    public IReadOnlyList<ITaskEvent> DecideCancel(CancelTask cmd, DateTimeOffset now)
+    {
+        if (!Exists || IsTerminal) return [];
+        var cancelled = new TaskCancelled(Id, cmd.Reason, now);
+        return State is TaskStates.Placed or TaskStates.Running
+            ? [new TaskAttemptEnded(Id, CurrentAttempt, Node, AttemptOutcomes.Cancelled, null, cmd.Reason, StdoutTail, StderrTail, now), cancelled]
+            : [cancelled];
+    }
+
+    private bool IsCurrentRun(int attempt, NodeId? node) =>
+        State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
+
+    private ITaskEvent AfterFailedAttempt(string reason, DateTimeOffset now) =>
+        CurrentAttempt < Spec!.MaxAttempts
+            ? new TaskQueued(Id, CurrentAttempt + 1, $"retrying after attempt {CurrentAttempt}: {reason}", now)
+            : new TaskFailed(Id, $"attempt {CurrentAttempt} of {Spec.MaxAttempts} failed: {reason}", now);
+
+    private static string DescribeExit(ReportTaskExited cmd) =>
+        cmd.ExitCode is { } code ? $"exited with code {code}" : cmd.Outcome;
+
+    // ---- evolution ----
+
+    public TaskState Apply(ITaskEvent evt, long seq)
+    {
+        var next = evt switch
+        {
+            TaskSubmitted e => this with
+            {
+                Tenant = e.Tenant, Spec = e.Spec, Quota = e.Quota, IdempotencyKey = e.IdempotencyKey,
+                State = TaskStates.Submitted, SubmittedAt = e.At,
+            },
+            TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason },
+            TaskPlaced e => this with
+            {
+                State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null,
+                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null)),
+            },
+            TaskStarted e => this with { State = TaskStates.Running, Attempts = UpdateAttempt(e.Attempt, a => a with { StartedAt = e.At }) },
+            TaskProgressed e => this with { Progress = e.Progress ?? Progress, Metrics = e.Metrics ?? Metrics },
+            TaskAttemptEnded e => this with
+            {
+                StdoutTail = e.StdoutTail, StderrTail = e.StderrTail,
+                Attempts = UpdateAttempt(e.Attempt, a => a with { EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason }),
+            },
+            TaskSucceeded => this with { State = TaskStates.Succeeded, Progress = 1.0, Reason = null },
+            TaskFailed e => this with { State = TaskStates.Failed, Reason = e.Reason },
+            TaskCancelled e => this with { State = TaskStates.Cancelled, Reason = e.Reason },
+            _ => this,
+        };
+        return next with
+        {
+            UpdatedAt = evt.At,
+            History = next.History.Add(new TaskHistoryEntry(seq, TypeName(evt), evt.At, JsonSerializer.SerializeToElement(evt, evt.GetType(), HistoryJson))),
+        };
+    }
+
+    // "TaskPlaced" → "placed": the event type clients see on the history and the SSE stream.
+    public static string TypeName(ITaskEvent evt) =>
+        ProtocolManifests.ByType[evt.GetType()]["task.".Length..];
+
+    private ImmutableList<TaskAttemptView> UpdateAttempt(int attempt, Func<TaskAttemptView, TaskAttemptView> update)
+    {
+        var index = Attempts.FindLastIndex(a => a.Attempt == attempt);
+        return index < 0 ? Attempts : Attempts.SetItem(index, update(Attempts[index]));
+    }
+
+    // ---- views and snapshots ----
+
+    public TaskView ToView() => new(
+        Id, Tenant, Spec?.Kind ?? "", State, Spec?.Lane ?? "", Spec!, Attempts, Progress, Metrics,
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq);
+
+    public TaskSnapshot ToSnapshot() => new(
+        Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History);
+
+    public static TaskState FromSnapshot(TaskSnapshot s) => new(
+        s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
+        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History]);
+}

@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tenants;
+
+namespace ActorGrid.Runtime.Tenants;
+
+// tenant/<id> as pure functions: identity, hashed API keys, residency zones, quota, and the
+// ids of the tenant's tasks in submission order.
+public sealed record TenantState(
+    TenantId Id, string? Name, ImmutableList<string> Zones, TenantQuota Quota,
+    ImmutableHashSet<string> ApiKeyHashes, ImmutableList<TaskId> TaskIds, ImmutableHashSet<TaskId> TaskIdSet, DateTimeOffset CreatedAt)
+{
+    public static TenantState Empty(TenantId id) => new(id, null, [], TenantQuota.Default, [], [], [], default);
+
+    public bool Exists => Name is not null;
+
+    public IReadOnlyList<ITenantEvent> DecideCreate(CreateTenant cmd, DateTimeOffset now) =>
+        Exists
+            ? []
+            : [new TenantCreated(Id, cmd.Name, cmd.Zones, cmd.Quota, now), new TenantApiKeyIssued(Id, cmd.ApiKeyHash, now)];
+
+    public IReadOnlyList<ITenantEvent> DecideRecordTask(RecordTenantTask cmd, DateTimeOffset now) =>
+        Exists && !TaskIdSet.Contains(cmd.TaskId) ? [new TenantTaskRecorded(Id, cmd.TaskId, now)] : [];
+
+    public bool Authenticates(string apiKeyHash) => Exists && ApiKeyHashes.Contains(apiKeyHash);
+
+    public TenantState Apply(ITenantEvent evt) => evt switch
+    {
+        TenantCreated e => this with { Name = e.Name, Zones = [.. e.Zones], Quota = e.Quota, CreatedAt = e.At },
+        TenantApiKeyIssued e => this with { ApiKeyHashes = ApiKeyHashes.Add(e.ApiKeyHash) },
+        TenantTaskRecorded e => this with { TaskIds = TaskIds.Add(e.TaskId), TaskIdSet = TaskIdSet.Add(e.TaskId) },
+        _ => this,
+    };
+
+    public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt);
+
+    public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt);
+
+    public static TenantState FromSnapshot(TenantSnapshot s) => new(
+        s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt);
+}

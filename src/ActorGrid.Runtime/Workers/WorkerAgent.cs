@@ -1,0 +1,195 @@
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
+using ActorGrid.Runtime.Hosting;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Hosting;
+
+namespace ActorGrid.Runtime.Workers;
+
+// The worker agent of one host (at /user/worker on every worker-role host). It announces its node
+// to node/<id> with each heartbeat, runs the attempts task entities start on it as real processes,
+// and reports start, progress and exit back to task/<id>. Exit reports are re-sent until the task
+// acknowledges them, so a report is never lost to a passing network fault or a shard handover.
+public sealed class WorkerAgent : ReceiveActor, IWithTimers
+{
+    private const string HeartbeatTimer = "heartbeat";
+    private const string ResendTimer = "resend";
+    private readonly NodeDescriptor _descriptor;
+    private readonly WorkerSettings _settings;
+    private readonly Dictionary<TaskId, Run> _runs = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _member;
+
+    public WorkerAgent(NodeDescriptor descriptor)
+    {
+        _descriptor = descriptor;
+        _settings = WorkerSettings.From(Context.System);
+        _member = Cluster.Get(Context.System).SelfAddress.ToString();
+
+        Receive<HeartbeatTick>(_ => Heartbeat());
+        Receive<ResendTick>(_ => ResendExitReports());
+        Receive<StartTaskRun>(Start);
+        Receive<ConfirmTaskRun>(Confirm);
+        Receive<CancelTaskRun>(cmd =>
+        {
+            if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt && run.Exit is null)
+            {
+                _log.Info("Cancelling {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, cmd.Reason);
+                run.Cancel.Cancel();
+            }
+        });
+        Receive<TaskRunReportAcked>(ack =>
+        {
+            if (_runs.TryGetValue(ack.TaskId, out var run) && run.Attempt == ack.Attempt && run.Exit is not null)
+            {
+                run.Cancel.Dispose();
+                _runs.Remove(ack.TaskId);
+            }
+        });
+        Receive<RunStarted>(OnStarted);
+        Receive<RunProgressed>(OnProgressed);
+        Receive<RunEnded>(OnEnded);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(NodeDescriptor descriptor) => Akka.Actor.Props.Create(() => new WorkerAgent(descriptor));
+
+    private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(HeartbeatTimer, HeartbeatTick.Instance, TimeSpan.Zero, _settings.HeartbeatInterval);
+        Timers.StartPeriodicTimer(ResendTimer, ResendTick.Instance, _settings.ReportResendInterval);
+    }
+
+    // The host is going away: kill what runs here so no orphan keeps burning the machine.
+    protected override void PostStop()
+    {
+        foreach (var run in _runs.Values.Where(r => r.Exit is null)) run.Cancel.Cancel();
+    }
+
+    private void Heartbeat()
+    {
+        var active = _runs.Values.Where(r => r.Exit is null).ToList();
+        var telemetry = new NodeTelemetry(
+            DateTimeOffset.UtcNow,
+            _descriptor.Cpu - active.Sum(r => r.Spec.Requirements.Cpu),
+            _descriptor.MemoryMiB - active.Sum(r => r.Spec.Requirements.MemoryMiB),
+            [.. active.Select(r => new RunningTaskInfo(r.TaskId, r.Attempt, r.Spec.Requirements))]);
+        ActorRegistry.For(Context.System).Get<NodeRegionKey>()
+            .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
+    }
+
+    private void Start(StartTaskRun cmd)
+    {
+        if (_runs.TryGetValue(cmd.TaskId, out var existing))
+        {
+            if (existing.Attempt == cmd.Attempt)
+            {
+                ReportStatus(existing); // a repeated start: tell the task where the run stands
+                return;
+            }
+            existing.Cancel.Cancel(); // an older attempt the task has given up on
+            _runs.Remove(cmd.TaskId);
+        }
+        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
+        _runs[cmd.TaskId] = run;
+        _log.Info("Starting {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, string.Join(' ', cmd.Spec.Command));
+        Heartbeat();
+
+        var self = Self;
+        var launch = new ProcessLaunch(cmd.Spec.Command, cmd.Spec.Env, cmd.Spec.WorkingDirectory, TimeSpan.FromSeconds(cmd.Spec.TimeoutSeconds));
+        ProcessExecution.RunAsync(
+                launch,
+                pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
+                progress => self.Tell(new RunProgressed(cmd.TaskId, cmd.Attempt, progress)),
+                run.Cancel.Token)
+            .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
+                failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
+                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+    }
+
+    private void Confirm(ConfirmTaskRun cmd)
+    {
+        if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt)
+        {
+            ReportStatus(run);
+            return;
+        }
+        Sender.Tell(new ReportTaskExited(cmd.TaskId, cmd.Attempt, _descriptor.Id, AttemptOutcomes.NodeLost, null,
+            $"the worker on {_descriptor.Id} has no record of attempt {cmd.Attempt} (its host restarted)", "", ""));
+    }
+
+    private void ReportStatus(Run run)
+    {
+        if (run.Exit is not null) TaskRegion.Tell(run.Exit);
+        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid));
+    }
+
+    private void OnStarted(RunStarted msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        run.Pid = msg.Pid;
+        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid));
+    }
+
+    // Progress is a stream of samples: forwarding at most one a second keeps the journal calm.
+    private void OnProgressed(RunProgressed msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        var now = DateTimeOffset.UtcNow;
+        if (now - run.LastProgressSent < _settings.ProgressInterval) return;
+        run.LastProgressSent = now;
+        TaskRegion.Tell(new ReportTaskProgress(msg.TaskId, msg.Attempt, msg.Progress.Progress, msg.Progress.Metrics));
+    }
+
+    private void OnEnded(RunEnded msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        var o = msg.Outcome;
+        _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, o.Outcome, o.ExitCode);
+        run.Exit = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, o.Outcome, o.ExitCode, o.Reason, o.StdoutTail, o.StderrTail);
+        TaskRegion.Tell(run.Exit);
+        Heartbeat();
+    }
+
+    private void ResendExitReports()
+    {
+        foreach (var run in _runs.Values.Where(r => r.Exit is not null)) TaskRegion.Tell(run.Exit!);
+    }
+
+    private bool IsCurrent(TaskId task, int attempt, out Run run) =>
+        _runs.TryGetValue(task, out run!) && run.Attempt == attempt;
+
+    private sealed class Run(TaskId taskId, int attempt, TaskSpec spec, CancellationTokenSource cancel)
+    {
+        public TaskId TaskId { get; } = taskId;
+        public int Attempt { get; } = attempt;
+        public TaskSpec Spec { get; } = spec;
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public int? Pid { get; set; }
+        public DateTimeOffset LastProgressSent { get; set; }
+        public ReportTaskExited? Exit { get; set; }
+    }
+
+    private sealed record HeartbeatTick
+    {
+        public static readonly HeartbeatTick Instance = new();
+    }
+
+    private sealed record ResendTick
+    {
+        public static readonly ResendTick Instance = new();
+    }
+
+    private sealed record RunStarted(TaskId TaskId, int Attempt, int Pid);
+
+    private sealed record RunProgressed(TaskId TaskId, int Attempt, ProcessProgress Progress);
+
+    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome);
+}

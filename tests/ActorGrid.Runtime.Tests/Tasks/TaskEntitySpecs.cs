@@ -1,0 +1,160 @@
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
+using ActorGrid.Runtime.Tasks;
+using ActorGrid.Runtime.Tests.Infrastructure;
+using Akka.Actor;
+using static ActorGrid.Runtime.Tests.Tasks.TaskSamples;
+
+namespace ActorGrid.Runtime.Tests.Tasks;
+
+// task/<id> as an actor over a real SQLite journal: it asks placement, starts its worker,
+// persists every transition and comes back unchanged after a stop.
+public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.tasks { snapshot-every = 4, nudge-interval = 300ms }"))
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private IActorRef Entity(TaskId id) => Sys.ActorOf(TaskEntity.Props(id.Value));
+
+    // Submit → placement request → assignment → start on the worker → running.
+    private IActorRef StartRunning(TaskId id, int maxAttempts = 3)
+    {
+        var entity = Entity(id);
+        entity.Tell(Submit(id, maxAttempts));
+        Assert.Equal(new TaskAccepted(id, TaskStates.Submitted, Created: true), ExpectMsg<TaskAccepted>(Wait));
+        var request = Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, Wait);
+        entity.Tell(new AssignTask(id, request.Attempt, Edge, Member, ActorRefs.Nobody));
+        var start = Worker.FishForMessage<StartTaskRun>(s => s.TaskId == id, Wait);
+        entity.Tell(new ReportTaskStarted(id, start.Attempt, Edge, 4242), Worker);
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id, Wait);
+        return entity;
+    }
+
+    private TaskView View(IActorRef entity, TaskId id)
+    {
+        entity.Tell(new GetTask(id));
+        return ExpectMsg<TaskView>(Wait);
+    }
+
+    private IReadOnlyList<string> HistoryTypes(IActorRef entity, TaskId id)
+    {
+        entity.Tell(new GetTaskHistory(id, 0));
+        return ExpectMsg<TaskHistory>(Wait).Entries.Select(e => e.Type).ToList();
+    }
+
+    [Fact]
+    public void Should_run_through_its_lifecycle_and_release_placement_when_done()
+    {
+        var id = new TaskId("t-life");
+        var entity = StartRunning(id);
+        entity.Tell(new ReportTaskProgress(id, 1, 0.5, new Dictionary<string, double> { ["loss"] = 0.3 }));
+        entity.Tell(new ReportTaskExited(id, 1, Edge, AttemptOutcomes.Succeeded, 0, null, "hi\n", ""), Worker);
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id, Wait);
+        Placement.FishForMessage<ReleasePlacement>(r => r.TaskId == id && r.Attempt == 1, Wait);
+
+        var view = View(entity, id);
+        Assert.Equal(TaskStates.Succeeded, view.State);
+        Assert.Equal("hi\n", view.StdoutTail);
+        Assert.Equal(0.3, view.Metrics!["loss"]);
+        Assert.Equal(["submitted", "queued", "placed", "started", "progressed", "attempt-ended", "succeeded"], HistoryTypes(entity, id));
+    }
+
+    [Fact]
+    public void Should_not_create_a_second_task_for_a_retried_submission()
+    {
+        var id = TaskId.FromIdempotencyKey(Acme, "k1");
+        var entity = Entity(id);
+        entity.Tell(Submit(id, key: "k1"));
+        Assert.True(ExpectMsg<TaskAccepted>(Wait).Created);
+        entity.Tell(Submit(id, key: "k1"));
+        Assert.False(ExpectMsg<TaskAccepted>(Wait).Created);
+        Assert.Single(HistoryTypes(entity, id), "submitted");
+        Assert.Equal(id, TaskId.FromIdempotencyKey(Acme, "k1"));
+        Assert.NotEqual(id, TaskId.FromIdempotencyKey(Other, "k1"));
+    }
+
+    [Fact]
+    public void Should_recover_the_same_state_after_being_stopped_and_recreated()
+    {
+        var id = new TaskId("t-recover");
+        var entity = StartRunning(id, maxAttempts: 2);
+        entity.Tell(new ReportTaskExited(id, 1, Edge, AttemptOutcomes.Failed, 9, null, "", "bad"), Worker);
+        Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id && r.Attempt == 2, Wait);
+        var before = View(entity, id);
+        var history = HistoryTypes(entity, id);
+        StopAndWait(entity);
+
+        var again = Entity(id);
+        var after = View(again, id);
+        Assert.Equal(TaskStates.Queued, after.State);
+        Assert.Equal(before.Attempts, after.Attempts);
+        Assert.Equal(before.LastSeq, after.LastSeq);
+        Assert.Equal(history, HistoryTypes(again, id));
+        // The recovered task goes on asking for its second attempt.
+        Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id && r.Attempt == 2, Wait);
+    }
+
+    [Fact]
+    public void Should_recover_from_a_snapshot_and_delete_the_events_it_covers()
+    {
+        var id = new TaskId("t-snap");
+        var entity = StartRunning(id);
+        entity.Tell(new ReportTaskExited(id, 1, Edge, AttemptOutcomes.Succeeded, 0, null, "out", ""), Worker);
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id, Wait);
+        var before = View(entity, id);
+        AwaitAssert(() => Assert.True(JournalRows("snapshot", "task/t-snap") >= 1), Wait);
+        StopAndWait(entity);
+
+        var after = View(Entity(id), id);
+        Assert.Equal(TaskStates.Succeeded, after.State);
+        Assert.Equal(before.LastSeq, after.LastSeq);
+        Assert.Equal(before.Attempts, after.Attempts);
+        Assert.Equal("out", after.StdoutTail);
+    }
+
+    [Fact]
+    public void Should_cancel_a_running_task_and_stop_its_process()
+    {
+        var id = new TaskId("t-cancel");
+        var entity = StartRunning(id);
+        entity.Tell(new CancelTask(id, Other, "not yours"));
+        ExpectMsg<TaskNotFound>(Wait);
+
+        entity.Tell(new CancelTask(id, Acme, "operator said so"));
+        Assert.Equal(TaskStates.Cancelled, ExpectMsg<TaskAccepted>(Wait).State);
+        Assert.Equal(1, Worker.FishForMessage<CancelTaskRun>(c => c.TaskId == id, Wait).Attempt);
+        entity.Tell(new CancelTask(id, Acme, "again"));
+        Assert.Equal(409, ExpectMsg<TaskRejected>(Wait).Status);
+    }
+
+    [Fact]
+    public void Should_requeue_when_placement_reports_its_node_lost()
+    {
+        var id = new TaskId("t-lost");
+        var entity = StartRunning(id);
+        entity.Tell(new ReportNodeLost(id, 1, Edge, "host removed from the cluster"));
+        Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id && r.Attempt == 2, Wait);
+        var view = View(entity, id);
+        Assert.Equal(TaskStates.Queued, view.State);
+        Assert.Equal(AttemptOutcomes.NodeLost, view.Attempts[0].Outcome);
+    }
+
+    [Fact]
+    public void Should_answer_not_found_for_an_unknown_task()
+    {
+        var id = new TaskId("t-nobody");
+        Entity(id).Tell(new GetTask(id));
+        ExpectMsg<TaskNotFound>(Wait);
+    }
+
+    private long JournalRows(string table, string persistenceId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(Files.Database.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE persistence_id = $id";
+        command.Parameters.AddWithValue("$id", persistenceId);
+        return (long)command.ExecuteScalar()!;
+    }
+}

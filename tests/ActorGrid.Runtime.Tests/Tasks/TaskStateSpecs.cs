@@ -1,0 +1,101 @@
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Runtime.Tasks;
+using static ActorGrid.Runtime.Tests.Tasks.TaskSamples;
+
+namespace ActorGrid.Runtime.Tests.Tasks;
+
+// The lifecycle rules, without an actor system.
+public class TaskStateSpecs
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+    private readonly TaskId _id = new("t-1");
+
+    private static TaskState Fold(TaskState state, IEnumerable<ITaskEvent> events) =>
+        events.Aggregate(state, (s, e) => s.Apply(e, s.LastSeq + 1));
+
+    private TaskState Running(int maxAttempts = 3)
+    {
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(Submit(_id, maxAttempts), T0));
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 1, Edge, "akka.tcp://actorgrid@h:1", Akka.Actor.ActorRefs.Nobody), T0));
+        return Fold(s, s.DecideStarted(new ReportTaskStarted(_id, 1, Edge, 42), T0));
+    }
+
+    [Fact]
+    public void Should_be_queued_for_its_first_attempt_after_submission()
+    {
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(Submit(_id), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        Assert.Equal(1, s.CurrentAttempt);
+        Assert.Equal(["submitted", "queued"], s.History.Select(h => h.Type));
+        Assert.Empty(s.DecideSubmit(Submit(_id), T0));
+    }
+
+    [Fact]
+    public void Should_succeed_when_the_process_exits_zero()
+    {
+        var s = Running();
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Succeeded, 0, null, "hi\n", ""), T0));
+        Assert.Equal(TaskStates.Succeeded, s.State);
+        Assert.Equal("hi\n", s.StdoutTail);
+        Assert.Equal(0, Assert.Single(s.Attempts).ExitCode);
+        Assert.Equal(["submitted", "queued", "placed", "started", "attempt-ended", "succeeded"], s.History.Select(h => h.Type));
+    }
+
+    [Fact]
+    public void Should_requeue_a_failed_attempt_until_max_attempts_then_fail()
+    {
+        var s = Running(maxAttempts: 2);
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Failed, 3, null, "", "boom"), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        Assert.Equal(2, s.CurrentAttempt);
+
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 2, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 2, Edge, AttemptOutcomes.Failed, 3, null, "", "boom"), T0));
+        Assert.Equal(TaskStates.Failed, s.State);
+        Assert.Equal(2, s.Attempts.Count);
+        Assert.Contains("exited with code 3", s.Reason);
+    }
+
+    [Fact]
+    public void Should_requeue_when_its_node_is_lost()
+    {
+        var s = Running();
+        s = Fold(s, s.DecideNodeLost(new ReportNodeLost(_id, 1, Edge, "host removed"), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        Assert.Equal(AttemptOutcomes.NodeLost, s.Attempts[0].Outcome);
+        Assert.Null(s.Node);
+    }
+
+    [Fact]
+    public void Should_ignore_reports_for_an_attempt_that_is_not_current()
+    {
+        var s = Running();
+        Assert.Empty(s.DecideExited(new ReportTaskExited(_id, 7, Edge, AttemptOutcomes.Succeeded, 0, null, "", ""), T0));
+        Assert.Empty(s.DecideExited(new ReportTaskExited(_id, 1, new NodeId("elsewhere"), AttemptOutcomes.Succeeded, 0, null, "", ""), T0));
+        Assert.Empty(s.DecideNodeLost(new ReportNodeLost(_id, 1, new NodeId("elsewhere"), "x"), T0));
+        Assert.Empty(s.DecideAssign(new AssignTask(_id, 1, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+    }
+
+    [Fact]
+    public void Should_cancel_a_running_task_and_end_its_attempt()
+    {
+        var s = Running();
+        s = Fold(s, s.DecideCancel(new CancelTask(_id, Acme, "stop"), T0));
+        Assert.Equal(TaskStates.Cancelled, s.State);
+        Assert.Equal(AttemptOutcomes.Cancelled, s.Attempts[0].Outcome);
+        Assert.Empty(s.DecideCancel(new CancelTask(_id, Acme, "again"), T0));
+        Assert.Empty(s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Cancelled, null, null, "", ""), T0));
+    }
+
+    [Fact]
+    public void Should_read_back_the_same_state_from_its_snapshot()
+    {
+        var s = Running();
+        var back = TaskState.FromSnapshot(s.ToSnapshot());
+        Assert.Equal(s.ToView() with { Attempts = [], Spec = s.Spec! }, back.ToView() with { Attempts = [], Spec = s.Spec! });
+        Assert.Equal(s.Attempts, back.Attempts);
+        Assert.Equal(s.History.Select(h => (h.Seq, h.Type)), back.History.Select(h => (h.Seq, h.Type)));
+        Assert.Equal(s.CurrentAttempt, back.CurrentAttempt);
+    }
+}
