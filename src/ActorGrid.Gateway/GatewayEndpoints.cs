@@ -1,6 +1,7 @@
 using ActorGrid.Gateway.Apis;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,8 @@ public static class GatewayEndpoints
         services.AddSingleton<GridActors>();
         services.AddSingleton<CallerAuthentication>();
         services.AddProblemDetails();
+        // Ids go out as plain strings, as in every other response.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new IdJsonConverterFactory()));
         services.AddOpenApi();
         return services;
     }
