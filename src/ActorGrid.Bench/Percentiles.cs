@@ -1,0 +1,15 @@
+namespace ActorGrid.Bench;
+
+public static class Percentiles
+{
+    public static double Of(IReadOnlyList<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToArray();
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+
+    public static string Describe(IReadOnlyList<double> ms) =>
+        $"p50 {Of(ms, 50),7:0.0} ms   p99 {Of(ms, 99),7:0.0} ms   mean {ms.Average(),7:0.0} ms   (n={ms.Count})";
+}

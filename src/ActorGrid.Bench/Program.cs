@@ -1,0 +1,11 @@
+using ActorGrid.Bench;
+
+// Starts a real embedded grid and prints what it measures. Figures, never assertions: the
+// machines are shared and noisy, so speed is reported here rather than tested.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+return await EmbeddedGridBenchmark.RunAsync(options);
