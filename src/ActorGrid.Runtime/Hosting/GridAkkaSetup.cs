@@ -1,5 +1,6 @@
 using ActorGrid.Runtime.Membership;
 using ActorGrid.Runtime.Nodes;
+using ActorGrid.Placement;
 using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Sharding;
 using ActorGrid.Runtime.Tasks;

@@ -3,6 +3,8 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
 using Akka.Actor;
 
+using ActorGrid.Placement;
+
 namespace ActorGrid.Runtime.Placement;
 
 public sealed record Reservation(TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements, DateTimeOffset At);

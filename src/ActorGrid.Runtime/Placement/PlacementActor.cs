@@ -9,6 +9,8 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Hosting;
 
+using ActorGrid.Placement;
+
 namespace ActorGrid.Runtime.Placement;
 
 // The placement singleton (one per cluster, on a core host). It keeps the capacity view from the

@@ -1,5 +1,7 @@
 using Akka.Actor;
 
+using ActorGrid.Placement;
+
 namespace ActorGrid.Runtime.Placement;
 
 // actorgrid.placement in HOCON.

@@ -4,6 +4,7 @@ using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Placement;
 using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;

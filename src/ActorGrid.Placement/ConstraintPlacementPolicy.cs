@@ -1,6 +1,6 @@
 using ActorGrid.Protocol.Nodes;
 
-namespace ActorGrid.Runtime.Placement;
+namespace ActorGrid.Placement;
 
 // Hard constraints only, then the least-loaded survivor. Scoring by latency, price and green
 // power is the negotiation issue's work; this policy is what it will refine.

@@ -2,7 +2,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
 
-namespace ActorGrid.Runtime.Placement;
+namespace ActorGrid.Placement;
 
 // What placement knows of one node at decision time: its descriptor, state, and what is still
 // free once every reservation on it is subtracted.
