@@ -6,5 +6,11 @@ public static class Topics
     public const string NodeStatus = "node-status";
     public const string ClusterEvents = "cluster-events";
 
+    // Every task event of every tenant: for operators' views (metrics, dashboard), never tenants'.
+    public const string AllTaskEvents = "task-events";
+
+    // Every placement decision, with the winner and the reason.
+    public const string PlacementDecisions = "placement-decisions";
+
     public static string TaskEvents(TenantId tenant) => "task-events." + tenant.Value;
 }

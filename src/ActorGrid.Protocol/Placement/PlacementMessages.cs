@@ -25,3 +25,10 @@ public sealed record GetPlacementQueue : IActorGridMessage
 }
 
 public sealed record PlacementQueueView(IReadOnlyList<TaskId> Waiting, int Reserved) : IActorGridMessage;
+
+// Published by placement on the placement-decisions topic after each decision that placed a task
+// (Node set) or left it waiting (Node null, Reason says why). Tier and Offloaded say whether the
+// task went above the tier of its origin. DecisionMicros is how long the policy took.
+public sealed record PlacementDecided(
+    TaskId TaskId, int Attempt, TenantId Tenant, string Lane, NodeId? Node, string? Tier, bool Offloaded,
+    string Reason, double DecisionMicros, DateTimeOffset At) : IActorGridMessage;

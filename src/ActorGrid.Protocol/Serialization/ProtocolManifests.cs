@@ -84,6 +84,7 @@ public static class ProtocolManifests
         ["placement.node-list"] = typeof(NodeList),
         ["placement.get-queue"] = typeof(GetPlacementQueue),
         ["placement.queue"] = typeof(PlacementQueueView),
+        ["placement.decided"] = typeof(PlacementDecided),
         ["worker.start-run"] = typeof(StartTaskRun),
         ["worker.cancel-run"] = typeof(CancelTaskRun),
         ["worker.confirm-run"] = typeof(ConfirmTaskRun),

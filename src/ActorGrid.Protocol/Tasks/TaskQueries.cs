@@ -37,6 +37,8 @@ public sealed record TaskView(
 
 public sealed record TaskHistory(TaskId TaskId, string State, IReadOnlyList<TaskHistoryEntry> Entries) : IActorGridMessage;
 
-// Published on the tenant's topic after each persisted event; subscribers treat it as a wake-up
-// and read the entity's history for the authoritative sequence.
-public sealed record TaskEventPublished(TenantId Tenant, TaskId TaskId, long Seq, string Type, string State) : IActorGridMessage;
+// Published after each persisted event on the tenant's topic and on the all-tasks topic.
+// Stream subscribers treat it as a wake-up and read the entity's history for the authoritative
+// sequence; observers (metrics, dashboard) use the state, lane, node and time it carries.
+public sealed record TaskEventPublished(
+    TenantId Tenant, TaskId TaskId, long Seq, string Type, string State, string Lane, NodeId? Node, DateTimeOffset At) : IActorGridMessage;

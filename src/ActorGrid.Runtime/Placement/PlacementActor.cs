@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
@@ -127,17 +128,30 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             _waiting[request.TaskId] = (request, $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)");
             return;
         }
+        var started = Stopwatch.GetTimestamp();
         var candidates = _view.Nodes.Where(n => n.View.Descriptor is not null && n.View.Member is not null).Select(_view.CapacityOf).ToList();
         var decision = _policy.Decide(new PlacementQuery(request.TaskId, request.Requirements, request.AllowedZones, request.Lane), candidates);
+        var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         if (decision.Chosen is not { } node)
         {
-            _waiting[request.TaskId] = (request, decision.Explain());
+            var reason = decision.Explain();
+            // Announce a waiting task once per change of reason, not on every retry.
+            if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason) PublishDecision(request, null, reason, micros);
+            _waiting[request.TaskId] = (request, reason);
             return;
         }
+        PublishDecision(request, node, decision.Explain(), micros);
         _waiting.Remove(request.TaskId);
         _view.Reserve(node, new Reservation(request.TaskId, request.Attempt, request.Tenant, request.Requirements, DateTimeOffset.UtcNow));
         _log.Info("Placed {0} attempt {1} on {2}", request.TaskId, request.Attempt, node);
         Assign(node, request);
+    }
+
+    private void PublishDecision(RequestPlacement request, NodeId? node, string reason, double micros)
+    {
+        var tier = node is { } id ? _view.Find(id)?.View.Descriptor?.Tier : null;
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.PlacementDecisions, new PlacementDecided(
+            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, Offloaded: false, reason, micros, DateTimeOffset.UtcNow)));
     }
 
     private void Assign(NodeId node, RequestPlacement request)

@@ -157,10 +157,14 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Publish(ITaskEvent evt) =>
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(
-            Topics.TaskEvents(_state.Tenant),
-            new TaskEventPublished(_state.Tenant, _state.Id, LastSequenceNr, TaskState.TypeName(evt), _state.State)));
+    private void Publish(ITaskEvent evt)
+    {
+        var published = new TaskEventPublished(
+            _state.Tenant, _state.Id, LastSequenceNr, TaskState.TypeName(evt), _state.State, _state.Spec!.Lane, _state.Node, evt.At);
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        mediator.Tell(new Publish(Topics.TaskEvents(_state.Tenant), published));
+        mediator.Tell(new Publish(Topics.AllTaskEvents, published));
+    }
 
     // Side effects that follow from where the task now stands.
     private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
