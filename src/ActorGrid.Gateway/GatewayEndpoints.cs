@@ -1,6 +1,9 @@
 using ActorGrid.Gateway.Apis;
+using ActorGrid.Gateway.Apis.Operator;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Inference;
+using ActorGrid.Gateway.Observability;
 using ActorGrid.Protocol.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -15,10 +18,12 @@ public static class GatewayEndpoints
         services.AddSingleton(options);
         services.AddSingleton<GridActors>();
         services.AddSingleton<CallerAuthentication>();
+        services.AddSingleton<ModelResolver>();
         services.AddProblemDetails();
         // Ids go out as plain strings, as in every other response.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new IdJsonConverterFactory()));
         services.AddOpenApi();
+        services.AddGridObservability();
         return services;
     }
 
@@ -29,6 +34,11 @@ public static class GatewayEndpoints
         app.MapTasksApi();
         app.MapNodesApi();
         app.MapClusterApi();
+        app.MapModelsApi();
+        app.MapInferenceApi();
+        app.MapAuditApi();
+        app.MapGridObservability();
+        app.MapOperatorApis();
         return app;
     }
 }

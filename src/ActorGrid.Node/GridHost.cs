@@ -1,5 +1,6 @@
 using ActorGrid.Gateway;
 using ActorGrid.Gateway.Apis;
+using ActorGrid.Gateway.Observability;
 using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
 using Akka.Configuration;
@@ -29,6 +30,7 @@ public static class GridHost
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
+            o.IncludeScopes = true; // task, node and tenant ids on request log lines
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -48,6 +50,7 @@ public static class GridHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthApi();
+        app.MapMetricsEndpoint();
         if (options.Grid.Has(Roles.Gateway)) app.MapActorGridGateway();
         return app;
     }

@@ -5,8 +5,15 @@ using ActorGrid.Protocol.Tasks;
 namespace ActorGrid.Placement;
 
 // What placement knows of one node at decision time: its descriptor, state, and what is still
-// free once every reservation on it is subtracted.
-public sealed record NodeCapacity(NodeDescriptor Descriptor, string State, double FreeCpu, long FreeMemoryMiB, IReadOnlyDictionary<string, int> FreeChips);
+// free once every reservation on it is subtracted. EstimatedQueueWait is how long work already
+// promised to the node delays a new task (the worker's estimate; zero when it starts at once).
+public sealed record NodeCapacity(
+    NodeDescriptor Descriptor,
+    string State,
+    double FreeCpu,
+    long FreeMemoryMiB,
+    IReadOnlyDictionary<string, int> FreeChips,
+    TimeSpan EstimatedQueueWait = default);
 
 public sealed record PlacementQuery(TaskId TaskId, ResourceRequirements Requirements, IReadOnlyList<string> AllowedZones, string Lane);
 

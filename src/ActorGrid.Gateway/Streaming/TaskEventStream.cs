@@ -31,6 +31,7 @@ public static class TaskEventStream
             Topics.TaskEvents(tenant!.Id),
             m => m is TaskEventPublished p && p.TaskId == view.Id,
             signal.Writer));
+        using var subscribed = Observability.GridMetrics.TrackSseSubscriber("task-events");
         try
         {
             var response = http.Response;

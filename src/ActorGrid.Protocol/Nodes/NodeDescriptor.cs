@@ -12,6 +12,8 @@ public static class Tiers
 public sealed record ChipSet(string Model, int Count, long MemoryMiB);
 
 // What a physical node is: read from its HOCON descriptor or detected on the host.
+// GreenShareByHour: share of renewable supply (0..1) for each hour of the day, 24 values, hour 0
+// first; null when the operator gave no profile (placement then treats the supply as not green).
 public sealed record NodeDescriptor(
     NodeId Id,
     string Tier,
@@ -22,7 +24,8 @@ public sealed record NodeDescriptor(
     IReadOnlyList<ChipSet> Chips,
     decimal PricePerChipHour,
     decimal PricePerCoreHour,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<double>? GreenShareByHour = null);
 
 public static class NodeStates
 {

@@ -3,11 +3,23 @@ using ActorGrid.Protocol.Tasks;
 
 namespace ActorGrid.Protocol.Placement;
 
+// What placement weighs beyond hard resources; all optional.
+public sealed record PlacementHints(
+    string? OriginSite = null, int? SlaMs = null, DateTimeOffset? Deadline = null, decimal? MaxPricePerHour = null,
+    double InputSizeMiB = 0, bool Preemptible = false, int? ExpectedDurationSeconds = null)
+{
+    public static readonly PlacementHints None = new();
+
+    public static PlacementHints From(TaskSpec spec) => new(
+        spec.OriginSite, spec.SlaMs, spec.Deadline, spec.MaxPricePerHour, spec.InputSizeMiB, spec.Preemptible, spec.ExpectedDurationSeconds);
+}
+
 // task/<id> → placement: find a node for this attempt. Re-sent until AssignTask arrives, so the
 // placement actor treats a repeat of the same (task, attempt) as the same request.
 public sealed record RequestPlacement(
     TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements,
-    IReadOnlyList<string> AllowedZones, string Lane, Tenants.TenantQuota Quota, DateTimeOffset SubmittedAt) : IActorGridMessage;
+    IReadOnlyList<string> AllowedZones, string Lane, Tenants.TenantQuota Quota, DateTimeOffset SubmittedAt,
+    PlacementHints? Hints = null) : IActorGridMessage;
 
 // task/<id> → placement: the attempt is over (or cancelled); free what it reserved.
 public sealed record ReleasePlacement(TaskId TaskId, int Attempt) : IActorGridMessage;

@@ -1,4 +1,6 @@
 using ActorGrid.Protocol.Cluster;
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
@@ -27,6 +29,7 @@ public static class ProtocolManifests
         ["task.cancel"] = typeof(CancelTask),
         ["task.assign"] = typeof(AssignTask),
         ["task.report-node-lost"] = typeof(ReportNodeLost),
+        ["task.refuse-placement"] = typeof(RefusePlacement),
         ["task.report-started"] = typeof(ReportTaskStarted),
         ["task.report-progress"] = typeof(ReportTaskProgress),
         ["task.report-exited"] = typeof(ReportTaskExited),
@@ -76,6 +79,11 @@ public static class ProtocolManifests
         ["tenant.task-recorded-ack"] = typeof(TenantTaskRecordedAck),
         ["tenant.task-list"] = typeof(TenantTaskList),
         ["tenant.state"] = typeof(TenantSnapshot),
+        ["tenant.rotate-api-key"] = typeof(RotateTenantApiKey),
+        ["tenant.set-quota"] = typeof(SetTenantQuota),
+        ["tenant.api-keys-revoked"] = typeof(TenantApiKeysRevoked),
+        ["tenant.quota-changed"] = typeof(TenantQuotaChanged),
+        ["tenant.api-key-rotated"] = typeof(TenantApiKeyRotated),
 
         // placement and workers
         ["placement.request"] = typeof(RequestPlacement),
@@ -85,9 +93,39 @@ public static class ProtocolManifests
         ["placement.get-queue"] = typeof(GetPlacementQueue),
         ["placement.queue"] = typeof(PlacementQueueView),
         ["placement.decided"] = typeof(PlacementDecided),
+        ["placement.call-for-bids"] = typeof(CallForBids),
+        ["placement.bid-submitted"] = typeof(BidSubmitted),
+        ["placement.bid-declined"] = typeof(BidDeclined),
+        ["placement.award"] = typeof(AwardTask),
+        ["placement.award-accepted"] = typeof(AwardAccepted),
+        ["placement.award-refused"] = typeof(AwardRefused),
         ["worker.start-run"] = typeof(StartTaskRun),
         ["worker.cancel-run"] = typeof(CancelTaskRun),
         ["worker.confirm-run"] = typeof(ConfirmTaskRun),
+
+        // models/<tenant> and model blobs
+        ["model.register-version"] = typeof(RegisterModelVersion),
+        ["model.delete-version"] = typeof(DeleteModelVersion),
+        ["model.get-catalog"] = typeof(GetModelCatalog),
+        ["model.get-version"] = typeof(GetModelVersion),
+        ["model.version-registered"] = typeof(ModelVersionRegistered),
+        ["model.version-deleted"] = typeof(ModelVersionDeleted),
+        ["model.version-view"] = typeof(ModelVersionView),
+        ["model.version-accepted"] = typeof(ModelVersionAccepted),
+        ["model.catalog-view"] = typeof(ModelCatalogView),
+        ["model.version-not-found"] = typeof(ModelVersionNotFound),
+        ["model.version-removed"] = typeof(ModelVersionRemoved),
+        ["model.catalog-state"] = typeof(ModelCatalogSnapshot),
+        ["model.fetch-blob"] = typeof(FetchModelBlob),
+        ["model.blob-chunk"] = typeof(ModelBlobChunk),
+        ["model.blob-missing"] = typeof(ModelBlobMissing),
+
+        // inference
+        ["inference.run"] = typeof(RunInference),
+        ["inference.succeeded"] = typeof(InferenceSucceeded),
+        ["inference.rejected"] = typeof(InferenceRejected),
+        ["inference.preload"] = typeof(PreloadModel),
+        ["inference.host-status"] = typeof(InferenceHostStatus),
 
         // cluster
         ["cluster.membership-changed"] = typeof(MembershipChanged),

@@ -13,7 +13,11 @@ public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, T
 public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
 
 // From placement: this attempt goes to that node. Worker is the agent that will run it (not persisted).
-public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string Member, IActorRef Worker) : IWithTaskId;
+public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string Member, IActorRef Worker, Placement.PlacementExplanation? Explanation = null) : IWithTaskId;
+
+// From placement: no node can ever serve this attempt in time (a realtime task whose SLA no
+// candidate meets); the task fails fast with the reason instead of queueing to die.
+public sealed record RefusePlacement(TaskId TaskId, int Attempt, string Reason) : IWithTaskId;
 
 // From placement: the node an attempt ran on is gone.
 public sealed record ReportNodeLost(TaskId TaskId, int Attempt, NodeId Node, string Reason) : IWithTaskId;

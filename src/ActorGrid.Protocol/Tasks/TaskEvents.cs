@@ -12,7 +12,7 @@ public sealed record TaskSubmitted(TaskId TaskId, TenantId Tenant, TaskSpec Spec
 
 public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateTimeOffset At) : ITaskEvent;
 
-public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At) : ITaskEvent;
+public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At, Placement.PlacementExplanation? Explanation = null) : ITaskEvent;
 
 public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At) : ITaskEvent;
 
@@ -36,4 +36,11 @@ public static class AttemptOutcomes
     public const string TimedOut = "timed-out";
     public const string NodeLost = "node-lost";
     public const string Cancelled = "cancelled";
+
+    // Stopped by the grid to make room (a realtime task) or to empty a draining node. Neither
+    // is the task's fault, so neither counts against its maxAttempts.
+    public const string Preempted = "preempted";
+    public const string Drained = "drained";
+
+    public static bool CountsAsFailure(string? outcome) => outcome is Failed or TimedOut or NodeLost;
 }

@@ -33,7 +33,8 @@ public sealed record TaskView(
     string? Reason,
     DateTimeOffset SubmittedAt,
     DateTimeOffset UpdatedAt,
-    long LastSeq) : IActorGridMessage;
+    long LastSeq,
+    Placement.PlacementExplanation? Placement = null) : IActorGridMessage;
 
 public sealed record TaskHistory(TaskId TaskId, string State, IReadOnlyList<TaskHistoryEntry> Entries) : IActorGridMessage;
 

@@ -22,4 +22,5 @@ public sealed record TaskSnapshot(
     string? Reason,
     DateTimeOffset SubmittedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<TaskHistoryEntry> History) : IActorGridMessage;
+    IReadOnlyList<TaskHistoryEntry> History,
+    Placement.PlacementExplanation? Placement = null) : IActorGridMessage;

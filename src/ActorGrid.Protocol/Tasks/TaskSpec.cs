@@ -28,7 +28,8 @@ public sealed record ChipRequirement(string Model, int Count);
 
 public sealed record ResourceRequirements(double Cpu, long MemoryMiB, ChipRequirement? Chips = null);
 
-// What the tenant asked to run. Immutable once submitted.
+// What the tenant asked to run. Immutable once submitted. The trailing placement hints are
+// optional so events written before they existed read back unchanged.
 public sealed record TaskSpec(
     string Kind,
     IReadOnlyList<string> Command,
@@ -38,7 +39,14 @@ public sealed record TaskSpec(
     ResourceRequirements Requirements,
     string Lane,
     int MaxAttempts,
-    IReadOnlyList<string> AllowedZones);
+    IReadOnlyList<string> AllowedZones,
+    string? OriginSite = null,
+    int? SlaMs = null,
+    DateTimeOffset? Deadline = null,
+    decimal? MaxPricePerHour = null,
+    double InputSizeMiB = 0,
+    bool Preemptible = false,
+    int? ExpectedDurationSeconds = null);
 
 public static class TaskStates
 {

@@ -6,7 +6,9 @@ namespace ActorGrid.Protocol.Workers;
 // starts each (task, attempt) at most once.
 public sealed record StartTaskRun(TaskId TaskId, int Attempt, TaskSpec Spec) : IActorGridMessage;
 
-public sealed record CancelTaskRun(TaskId TaskId, int Attempt, string Reason) : IActorGridMessage;
+// Stop a run. Outcome is what its exit report will say: cancelled (the tenant asked), or
+// preempted / drained (the grid needed the room).
+public sealed record CancelTaskRun(TaskId TaskId, int Attempt, string Reason, string Outcome = AttemptOutcomes.Cancelled) : IActorGridMessage;
 
 // task/<id> → worker agent, while the task believes the attempt is running. The agent answers
 // with the run's current status, or, if it has no such run (its host restarted), with an exit

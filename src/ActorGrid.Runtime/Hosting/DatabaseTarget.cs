@@ -61,6 +61,12 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
         }
+        # Read side of the same journal: operator listings enumerate persistence ids through it.
+        akka.persistence.query.journal.sql {
+          provider-name = "{{ProviderName}}"
+          connection-string = {{Quote(ConnectionString)}}
+          write-plugin = "akka.persistence.journal.sql"
+        }
         """;
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

@@ -1,3 +1,4 @@
+using ActorGrid.Runtime.Inference;
 using ActorGrid.Runtime.Membership;
 using ActorGrid.Runtime.Nodes;
 using ActorGrid.Placement;
@@ -24,6 +25,7 @@ public static class GridAkkaSetup
     {
         settings.Database.Prepare();
         services.AddSingleton(settings);
+        services.AddActorGridInference(settings);
         return services.AddAkka(GridSettings.SystemName, builder =>
         {
             builder.AddHocon(GridConfiguration.Load(settings), HoconAddMode.Prepend);
@@ -41,6 +43,7 @@ public static class GridAkkaSetup
             builder.WithDistributedPubSub(role: null!);
             AddEntities(builder, settings);
             AddPlacement(builder, settings);
+            builder.WithActorGridInference(settings);
             if (settings.Has(Roles.Core))
                 builder.WithActors((system, registry) => system.ActorOf(MembershipPublisher.Props(), "membership-publisher"));
             if (settings.Has(Roles.Worker) && settings.Node is { } node)

@@ -7,7 +7,9 @@ using ActorGrid.Placement;
 
 namespace ActorGrid.Runtime.Placement;
 
-public sealed record Reservation(TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements, DateTimeOffset At);
+public sealed record Reservation(
+    TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements, DateTimeOffset At,
+    string Lane = Lanes.Batch, bool Preemptible = false);
 
 // Placement's picture of the grid: the latest view of each node and the capacity reserved on it.
 // Owned by the placement actor alone (not shared), so it can be a plain mutable structure.
@@ -79,7 +81,7 @@ public sealed class CapacityView
         return (cpu, chips);
     }
 
-    public NodeCapacity CapacityOf(NodeSlot slot)
+    public NodeCapacity CapacityOf(NodeSlot slot, IReadOnlyCollection<TaskId>? ignoring = null)
     {
         var d = slot.View.Descriptor!;
         var cpu = d.Cpu;
@@ -87,6 +89,7 @@ public sealed class CapacityView
         var chips = d.Chips.GroupBy(c => c.Model).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
         foreach (var r in slot.Reservations.Values)
         {
+            if (ignoring?.Contains(r.TaskId) == true) continue;
             cpu -= r.Requirements.Cpu;
             memory -= r.Requirements.MemoryMiB;
             if (r.Requirements.Chips is { } c && chips.ContainsKey(c.Model)) chips[c.Model] -= c.Count;

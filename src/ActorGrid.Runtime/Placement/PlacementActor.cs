@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
@@ -10,31 +12,34 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Hosting;
 
-using ActorGrid.Placement;
-
 namespace ActorGrid.Runtime.Placement;
 
 // The placement singleton (one per cluster, on a core host). It keeps the capacity view from the
-// node-status topic, queues placement requests from task entities in lane order, asks the policy
-// for a node, reserves capacity on it and assigns the attempt. It also watches membership: when a
-// worker's host is removed from the cluster (or stops heartbeating), the node is marked lost and
-// each attempt reserved on it is reported lost to its task, which re-queues it.
+// node-status topic and queues placement requests from task entities in lane order (with aging,
+// so nothing starves). For each waiting request it shortlists candidates and runs a contract-net
+// negotiation with their workers (a child actor per round); the worker that accepts the award has
+// reserved the room, and the task entity is told where its attempt goes, with the explanation.
+// It also watches membership and node state: a host removed from the cluster (or silent) loses
+// its nodes, whose attempts are reported lost and re-queued; a draining node has its running
+// attempts stopped so they are re-placed elsewhere.
 // All of its state can be rebuilt: nodes re-announce every heartbeat, queued tasks re-send their
 // requests, and running attempts appear in their workers' telemetry.
 public sealed class PlacementActor : ReceiveActor, IWithTimers
 {
     private const string SweepTimer = "sweep";
-    private readonly IPlacementPolicy _policy;
     private readonly PlacementSettings _settings;
     private readonly CapacityView _view = new();
     private readonly Dictionary<TaskId, (RequestPlacement Request, string Reason)> _waiting = new();
+    private readonly Dictionary<TaskId, IActorRef> _negotiating = new();
     // Attempts released recently: a heartbeat taken before the release must not re-adopt them.
     private readonly Dictionary<(TaskId, int), DateTimeOffset> _recentlyReleased = new();
+    private readonly HashSet<(TaskId, int)> _drainRequested = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    // The policy seam is kept for the scoring policy that replaces CandidateShortlist's ranking.
     public PlacementActor(IPlacementPolicy policy)
     {
-        _policy = policy;
+        _ = policy;
         _settings = PlacementSettings.From(Context.System);
 
         Receive<NodeStatusPublished>(OnNodeStatus);
@@ -42,7 +47,17 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         Receive<ReleasePlacement>(r =>
         {
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
+            _drainRequested.Remove((r.TaskId, r.Attempt));
             if (_view.Release(r.TaskId, r.Attempt)) PlaceWaiting();
+        });
+        Receive<NegotiationConcluded>(OnConcluded);
+        Receive<NegotiationFailed>(failed =>
+        {
+            _negotiating.Remove(failed.Request.TaskId);
+            _view.Release(failed.Request.TaskId, failed.Request.Attempt);
+            if (!_waiting.ContainsKey(failed.Request.TaskId)) return;
+            _waiting[failed.Request.TaskId] = (failed.Request, failed.Reason);
+            PublishDecision(failed.Request, null, failed.Reason, 0);
         });
         Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
         Receive<SweepTick>(_ => Sweep());
@@ -72,10 +87,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     {
         if (status.View.Descriptor is null) return;
         var slot = _view.Update(status.View, status.Worker);
-        if (status.View.State == NodeStates.Lost)
+        switch (status.View.State)
         {
-            ReportLost(slot, "the node was marked lost");
-            return;
+            case NodeStates.Lost:
+                ReportLost(slot, "the node was marked lost");
+                return;
+            case NodeStates.Draining:
+                Drain(slot);
+                break;
         }
         AdoptRunning(slot);
         PlaceWaiting();
@@ -92,6 +111,18 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         }
     }
 
+    // A draining node takes nothing new (the policy skips it) and gives back what it runs: each
+    // attempt is stopped as "drained", which re-queues it without counting against its attempts.
+    private void Drain(CapacityView.NodeSlot slot)
+    {
+        foreach (var r in slot.Reservations.Values)
+        {
+            if (!_drainRequested.Add((r.TaskId, r.Attempt))) continue;
+            _log.Info("Draining {0}: stopping {1} attempt {2} for re-placement", slot.View.Id, r.TaskId, r.Attempt);
+            slot.Worker?.Tell(new CancelTaskRun(r.TaskId, r.Attempt, $"node {slot.View.Id} is draining", AttemptOutcomes.Drained));
+        }
+    }
+
     private void OnRequest(RequestPlacement request)
     {
         if (_view.ReservationOf(request.TaskId) is { } held)
@@ -99,7 +130,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             if (held.Reservation.Attempt == request.Attempt)
             {
                 // Already placed: the task entity missed our assignment (or restarted). Repeat it.
-                Assign(held.Node, request);
+                Assign(held.Node, request, explanation: null);
                 return;
             }
             _view.Release(request.TaskId);
@@ -108,15 +139,23 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         PlaceWaiting();
     }
 
+    // Lane order with aging: every AgingStep a request waits raises it one lane, so batch work
+    // behind a stream of interactive tasks still gets its turn. FIFO within a lane.
     private void PlaceWaiting()
     {
         if (_waiting.Count == 0) return;
+        var now = DateTimeOffset.UtcNow;
         var ordered = _waiting.Values
-            .OrderBy(w => Lanes.Rank(w.Request.Lane))
-            .ThenBy(w => w.Request.SubmittedAt)
             .Select(w => w.Request)
+            .Where(r => !_negotiating.ContainsKey(r.TaskId))
+            .OrderBy(r => Lanes.Rank(r.Lane) - (int)((now - r.SubmittedAt) / _settings.AgingStep))
+            .ThenBy(r => r.SubmittedAt)
             .ToList();
-        foreach (var request in ordered) TryPlace(request);
+        foreach (var request in ordered)
+        {
+            if (_negotiating.Count >= _settings.MaxConcurrentNegotiations) break;
+            TryPlace(request);
+        }
     }
 
     private void TryPlace(RequestPlacement request)
@@ -125,26 +164,60 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         if (usage.Cpu + request.Requirements.Cpu > request.Quota.MaxCpu
             || usage.Chips + (request.Requirements.Chips?.Count ?? 0) > request.Quota.MaxChips)
         {
-            _waiting[request.TaskId] = (request, $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)");
+            Wait(request, $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)", 0);
             return;
         }
         var started = Stopwatch.GetTimestamp();
-        var candidates = _view.Nodes.Where(n => n.View.Descriptor is not null && n.View.Member is not null).Select(_view.CapacityOf).ToList();
-        var decision = _policy.Decide(new PlacementQuery(request.TaskId, request.Requirements, request.AllowedZones, request.Lane), candidates);
+        var shortlist = CandidateShortlist.Build(request, _view, _settings.ShortlistSize);
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-        if (decision.Chosen is not { } node)
+        if (shortlist.Shortlist.Count == 0)
         {
-            var reason = decision.Explain();
-            // Announce a waiting task once per change of reason, not on every retry.
-            if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason) PublishDecision(request, null, reason, micros);
-            _waiting[request.TaskId] = (request, reason);
+            if (request.Lane == Lanes.Realtime && request.Hints?.SlaMs is { } sla)
+            {
+                // Realtime work with an SLA fails fast rather than queue past its deadline.
+                _waiting.Remove(request.TaskId);
+                PublishDecision(request, null, shortlist.Explanation, micros);
+                TaskRegion.Tell(new RefusePlacement(request.TaskId, request.Attempt, $"{shortlist.Explanation} (realtime, SLA {sla} ms)"));
+                return;
+            }
+            Wait(request, shortlist.Explanation, micros);
             return;
         }
-        PublishDecision(request, node, decision.Explain(), micros);
-        _waiting.Remove(request.TaskId);
-        _view.Reserve(node, new Reservation(request.TaskId, request.Attempt, request.Tenant, request.Requirements, DateTimeOffset.UtcNow));
-        _log.Info("Placed {0} attempt {1} on {2}", request.TaskId, request.Attempt, node);
-        Assign(node, request);
+        _negotiating[request.TaskId] = Context.ActorOf(PlacementNegotiation.Props(request, shortlist.Shortlist, shortlist.Rejected, _settings));
+        // Hold the room on the likeliest winner while the round runs, so a later request does not
+        // negotiate for the same room and overtake this one (FIFO within a lane). The hold moves to
+        // the real winner when the round concludes, and goes away if it fails.
+        _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request));
+    }
+
+    private static Reservation ReservationFor(RequestPlacement request) =>
+        new(request.TaskId, request.Attempt, request.Tenant, request.Requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
+
+    // Announce a waiting task once per change of reason, not on every retry.
+    private void Wait(RequestPlacement request, string reason, double micros)
+    {
+        if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason) PublishDecision(request, null, reason, micros);
+        _waiting[request.TaskId] = (request, reason);
+    }
+
+    private void OnConcluded(NegotiationConcluded done)
+    {
+        var request = done.Request;
+        _negotiating.Remove(request.TaskId);
+        if (!_waiting.Remove(request.TaskId))
+        {
+            // The task moved on while we negotiated (cancelled): give the promised room back.
+            _view.Release(request.TaskId, request.Attempt);
+            _view.Find(done.Node)?.Worker?.Tell(new CancelTaskRun(request.TaskId, request.Attempt, "no longer wanted"));
+            return;
+        }
+        foreach (var evicted in done.Explanation.Preempted) _view.Release(evicted);
+        _view.Reserve(done.Node, ReservationFor(request));
+        _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, done.Node,
+            done.Explanation.BidsReceived, done.Explanation.BidsAsked,
+            done.Explanation.Preempted.Count > 0 ? ", preempting " + string.Join(",", done.Explanation.Preempted) : "");
+        PublishDecision(request, done.Node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", 0);
+        Assign(done.Node, request, done.Explanation);
     }
 
     private void PublishDecision(RequestPlacement request, NodeId? node, string reason, double micros)
@@ -154,10 +227,10 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, Offloaded: false, reason, micros, DateTimeOffset.UtcNow)));
     }
 
-    private void Assign(NodeId node, RequestPlacement request)
+    private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)
     {
         var slot = _view.Find(node)!;
-        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody));
+        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation));
     }
 
     private void LoseNodesOf(string member, string reason)
@@ -180,7 +253,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     }
 
     // Periodic housekeeping: nodes that stopped heartbeating are lost; reservations whose worker
-    // never picked them up (an assignment that went nowhere) are freed.
+    // never picked them up (an assignment that went nowhere) are freed; waiting work is retried.
     private void Sweep()
     {
         var now = DateTimeOffset.UtcNow;

@@ -44,6 +44,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
         Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
         Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
+        Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
         Command<NudgeTick>(_ => Nudge());
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Command<SaveSnapshotSuccess>(ok =>
@@ -190,7 +191,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             case TaskStates.Queued:
                 Placement.Tell(new RequestPlacement(
                     _state.Id, _state.CurrentAttempt, _state.Tenant, _state.Spec!.Requirements,
-                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt));
+                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
                 break;
             case TaskStates.Placed:
                 StartOnWorker();

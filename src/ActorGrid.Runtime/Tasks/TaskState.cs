@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Serialization;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
@@ -28,7 +29,8 @@ public sealed record TaskState(
     string? Reason,
     DateTimeOffset SubmittedAt,
     DateTimeOffset UpdatedAt,
-    ImmutableList<TaskHistoryEntry> History)
+    ImmutableList<TaskHistoryEntry> History,
+    PlacementExplanation? Placement = null)
 {
     private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
 
@@ -57,7 +59,7 @@ public sealed record TaskState(
 
     public IReadOnlyList<ITaskEvent> DecideAssign(AssignTask cmd, DateTimeOffset now) =>
         State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
-            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now)]
+            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now, cmd.Explanation)]
             : [];
 
     public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
@@ -75,6 +77,8 @@ public sealed record TaskState(
         if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
         var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now);
         if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
+        if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
+            return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
         return [ended, AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
     }
 
@@ -88,6 +92,11 @@ public sealed record TaskState(
         ];
     }
 
+    public IReadOnlyList<ITaskEvent> DecideRefused(RefusePlacement cmd, DateTimeOffset now) =>
+        State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
+            ? [new TaskFailed(Id, "no node can run it in time: " + cmd.Reason, now)]
+            : [];
+
     public IReadOnlyList<ITaskEvent> DecideCancel(CancelTask cmd, DateTimeOffset now)
     {
         if (!Exists || IsTerminal) return [];
@@ -100,10 +109,15 @@ public sealed record TaskState(
     private bool IsCurrentRun(int attempt, NodeId? node) =>
         State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
 
-    private ITaskEvent AfterFailedAttempt(string reason, DateTimeOffset now) =>
-        CurrentAttempt < Spec!.MaxAttempts
+    // maxAttempts bounds the task's own failures (and lost nodes); attempts the grid stopped to
+    // make room (preempted, drained) are not counted against it.
+    private ITaskEvent AfterFailedAttempt(string reason, DateTimeOffset now)
+    {
+        var failures = Attempts.Count(a => a.Attempt != CurrentAttempt && AttemptOutcomes.CountsAsFailure(a.Outcome)) + 1;
+        return failures < Spec!.MaxAttempts
             ? new TaskQueued(Id, CurrentAttempt + 1, $"retrying after attempt {CurrentAttempt}: {reason}", now)
-            : new TaskFailed(Id, $"attempt {CurrentAttempt} of {Spec.MaxAttempts} failed: {reason}", now);
+            : new TaskFailed(Id, $"attempt {CurrentAttempt} failed ({failures} of {Spec.MaxAttempts} allowed failures): {reason}", now);
+    }
 
     private static string DescribeExit(ReportTaskExited cmd) =>
         cmd.ExitCode is { } code ? $"exited with code {code}" : cmd.Outcome;
@@ -122,7 +136,7 @@ public sealed record TaskState(
             TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason },
             TaskPlaced e => this with
             {
-                State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null,
+                State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null, Placement = e.Explanation ?? Placement,
                 Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null)),
             },
             TaskStarted e => this with { State = TaskStates.Running, Attempts = UpdateAttempt(e.Attempt, a => a with { StartedAt = e.At }) },
@@ -158,13 +172,13 @@ public sealed record TaskState(
 
     public TaskView ToView() => new(
         Id, Tenant, Spec?.Kind ?? "", State, Spec?.Lane ?? "", Spec!, Attempts, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq, Placement);
 
     public TaskSnapshot ToSnapshot() => new(
         Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement);
 
     public static TaskState FromSnapshot(TaskSnapshot s) => new(
         s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
-        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History]);
+        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement);
 }

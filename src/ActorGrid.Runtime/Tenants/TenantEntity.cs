@@ -6,7 +6,8 @@ using Akka.Persistence;
 namespace ActorGrid.Runtime.Tenants;
 
 // tenant/<id>: a customer of the grid. The gateway creates it (operator), authenticates API keys
-// against it on every tenant request, and records each task the tenant submits.
+// against it on every tenant request, and records each task the tenant submits; operators
+// rotate its key and change its quota.
 public sealed class TenantEntity : ReceivePersistentActor
 {
     private const int SnapshotEvery = 200;
@@ -43,6 +44,26 @@ public sealed class TenantEntity : ReceivePersistentActor
                 return;
             }
             Decide(_state.DecideRecordTask(cmd, DateTimeOffset.UtcNow), _ => new TenantTaskRecordedAck(_state.Id, cmd.TaskId));
+        });
+        Command<RotateTenantApiKey>(cmd =>
+        {
+            if (!_state.Exists)
+            {
+                Sender.Tell(new TenantNotFound(_state.Id));
+                return;
+            }
+            var events = _state.DecideRotateKey(cmd, DateTimeOffset.UtcNow);
+            var revoked = events.OfType<TenantApiKeysRevoked>().Sum(e => e.ApiKeyHashes.Count);
+            Decide(events, s => new TenantApiKeyRotated(s.ToView(), revoked));
+        });
+        Command<SetTenantQuota>(cmd =>
+        {
+            if (!_state.Exists)
+            {
+                Sender.Tell(new TenantNotFound(_state.Id));
+                return;
+            }
+            Decide(_state.DecideQuota(cmd, DateTimeOffset.UtcNow), s => s.ToView());
         });
         Command<GetTenant>(_ => Sender.Tell(_state.Exists ? _state.ToView() : new TenantNotFound(_state.Id)));
         Command<ListTenantTasks>(q => Sender.Tell(_state.Exists

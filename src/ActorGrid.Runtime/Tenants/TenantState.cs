@@ -22,6 +22,16 @@ public sealed record TenantState(
     public IReadOnlyList<ITenantEvent> DecideRecordTask(RecordTenantTask cmd, DateTimeOffset now) =>
         Exists && !TaskIdSet.Contains(cmd.TaskId) ? [new TenantTaskRecorded(Id, cmd.TaskId, now)] : [];
 
+    // Rotation issues the new key and revokes every older one in one PersistAll, so there is no
+    // moment where the tenant has no key or still has the key being replaced.
+    public IReadOnlyList<ITenantEvent> DecideRotateKey(RotateTenantApiKey cmd, DateTimeOffset now) =>
+        !Exists || ApiKeyHashes.Contains(cmd.NewApiKeyHash)
+            ? []
+            : [new TenantApiKeyIssued(Id, cmd.NewApiKeyHash, now), new TenantApiKeysRevoked(Id, [.. ApiKeyHashes.Order()], now)];
+
+    public IReadOnlyList<ITenantEvent> DecideQuota(SetTenantQuota cmd, DateTimeOffset now) =>
+        Exists && cmd.Quota != Quota ? [new TenantQuotaChanged(Id, cmd.Quota, now)] : [];
+
     public bool Authenticates(string apiKeyHash) => Exists && ApiKeyHashes.Contains(apiKeyHash);
 
     public TenantState Apply(ITenantEvent evt) => evt switch
@@ -29,6 +39,8 @@ public sealed record TenantState(
         TenantCreated e => this with { Name = e.Name, Zones = [.. e.Zones], Quota = e.Quota, CreatedAt = e.At },
         TenantApiKeyIssued e => this with { ApiKeyHashes = ApiKeyHashes.Add(e.ApiKeyHash) },
         TenantTaskRecorded e => this with { TaskIds = TaskIds.Add(e.TaskId), TaskIdSet = TaskIdSet.Add(e.TaskId) },
+        TenantApiKeysRevoked e => this with { ApiKeyHashes = ApiKeyHashes.Except(e.ApiKeyHashes) },
+        TenantQuotaChanged e => this with { Quota = e.Quota },
         _ => this,
     };
 

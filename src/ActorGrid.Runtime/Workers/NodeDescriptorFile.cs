@@ -14,6 +14,7 @@ namespace ActorGrid.Runtime.Workers;
 //     chips = [ { model = jetson-orin, count = 1, memory-mib = 8192 } ]
 //     price-per-chip-hour = 0.10, price-per-core-hour = 0.01
 //     labels { rack = r7 }
+//     green-share-by-hour = [0.2, 0.2, ...]   # optional: 24 shares of renewable supply, hour 0 first
 //   }
 //
 // Every mistake is reported with the file and the key, so an operator can fix it without reading code.
@@ -25,6 +26,7 @@ public static class NodeDescriptorFile
     private static readonly HashSet<string> NodeKeys = new(StringComparer.Ordinal)
     {
         "id", "tier", "site", "zone", "cpu", "memory-mib", "chips", "price-per-chip-hour", "price-per-core-hour", "labels",
+        "green-share-by-hour",
     };
 
     private static readonly HashSet<string> ChipKeys = new(StringComparer.Ordinal) { "model", "count", "memory-mib" };
@@ -74,7 +76,8 @@ public static class NodeDescriptorFile
         if (pricePerCore < 0) throw reader.Error("node.price-per-core-hour", "must not be negative");
 
         return new NodeDescriptor(
-            new NodeId(id), tier, site, zone, cpu, memory, reader.Chips(node), pricePerChip, pricePerCore, reader.Labels(node));
+            new NodeId(id), tier, site, zone, cpu, memory, reader.Chips(node), pricePerChip, pricePerCore, reader.Labels(node),
+            reader.GreenShareByHour(node));
     }
 
     private sealed class Reader(string source)
@@ -145,6 +148,25 @@ public static class NodeDescriptorFile
                 chips.Add(new ChipSet(model, count, memory));
             }
             return chips;
+        }
+
+        // Placement reads the profile by hour of day, so anything but 24 shares in 0..1 is a mistake.
+        public IReadOnlyList<double>? GreenShareByHour(IDictionary<string, HoconValue> node)
+        {
+            const string key = "node.green-share-by-hour";
+            if (!node.TryGetValue("green-share-by-hour", out var value) || value is null || value.IsEmpty) return null;
+            if (!value.IsArray()) throw Error(key, "must be a list of 24 numbers between 0 and 1, hour 0 first");
+            var elements = value.GetArray();
+            if (elements.Count != 24) throw Error(key, $"must have 24 values (one per hour of the day), not {elements.Count}");
+            var shares = new double[24];
+            for (var i = 0; i < shares.Length; i++)
+            {
+                var text = elements[i].IsString() ? elements[i].GetString()?.Trim() : null;
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) || !(share >= 0 && share <= 1))
+                    throw Error($"{key}[{i}]", $"must be a number between 0 and 1, not '{text}'");
+                shares[i] = share;
+            }
+            return shares;
         }
 
         public IReadOnlyDictionary<string, string> Labels(IDictionary<string, HoconValue> node)

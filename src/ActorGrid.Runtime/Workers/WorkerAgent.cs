@@ -1,5 +1,6 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Hosting;
@@ -21,26 +22,27 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly NodeDescriptor _descriptor;
     private readonly WorkerSettings _settings;
     private readonly Dictionary<TaskId, Run> _runs = new();
+    private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
 
     public WorkerAgent(NodeDescriptor descriptor)
     {
         _descriptor = descriptor;
+        _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
 
         Receive<HeartbeatTick>(_ => Heartbeat());
         Receive<ResendTick>(_ => ResendExitReports());
         Receive<StartTaskRun>(Start);
+        Receive<CallForBids>(OnCallForBids);
+        Receive<AwardTask>(OnAward);
         Receive<ConfirmTaskRun>(Confirm);
         Receive<CancelTaskRun>(cmd =>
         {
             if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt && run.Exit is null)
-            {
-                _log.Info("Cancelling {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, cmd.Reason);
-                run.Cancel.Cancel();
-            }
+                Stop(run, cmd.Outcome, cmd.Reason);
         });
         Receive<TaskRunReportAcked>(ack =>
         {
@@ -73,14 +75,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         foreach (var run in _runs.Values.Where(r => r.Exit is null)) run.Cancel.Cancel();
     }
 
+    // Telemetry counts promised attempts as running: their room is taken either way.
     private void Heartbeat()
     {
-        var active = _runs.Values.Where(r => r.Exit is null).ToList();
+        foreach (var expired in _ledger.ExpirePromises(DateTimeOffset.UtcNow, _settings.PromiseTimeout))
+            _log.Warning("Promise for {0} expired: it was awarded here but never started", expired);
+        var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
-            DateTimeOffset.UtcNow,
-            _descriptor.Cpu - active.Sum(r => r.Spec.Requirements.Cpu),
-            _descriptor.MemoryMiB - active.Sum(r => r.Spec.Requirements.MemoryMiB),
-            [.. active.Select(r => new RunningTaskInfo(r.TaskId, r.Attempt, r.Spec.Requirements))]);
+            DateTimeOffset.UtcNow, cpu, memory,
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))]);
         ActorRegistry.For(Context.System).Get<NodeRegionKey>()
             .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
     }
@@ -99,6 +102,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
         _runs[cmd.TaskId] = run;
+        _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
         _log.Info("Starting {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, string.Join(' ', cmd.Spec.Command));
         Heartbeat();
 
@@ -152,11 +156,66 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
         var o = msg.Outcome;
-        _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, o.Outcome, o.ExitCode);
-        run.Exit = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, o.Outcome, o.ExitCode, o.Reason, o.StdoutTail, o.StderrTail);
+        // A run we stopped on the grid's behalf reports why it was stopped, not just "cancelled".
+        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason) : (o.Outcome, o.Reason);
+        _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
+        _ledger.Release(msg.TaskId);
+        run.Exit = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
         TaskRegion.Tell(run.Exit);
         Heartbeat();
     }
+
+    private void OnCallForBids(CallForBids cfp)
+    {
+        var evicting = _ledger.Evictable(cfp.Preemptible, cfp.Lane);
+        var whyNot = _ledger.WhyNot(cfp.Requirements, evicting);
+        if (whyNot is not null)
+        {
+            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, whyNot));
+            return;
+        }
+        var (cpu, memory, _) = _ledger.Free(evicting);
+        Sender.Tell(new BidSubmitted(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, cpu, memory,
+            _ledger.Claims.Count, EstimatedStartSeconds: evicting.Count > 0 ? 1 : 0, PriceOf(cfp.Requirements)));
+    }
+
+    // The award is honoured only if the room is still there now; then it is promised to the task
+    // (and whatever must be evicted for it is stopped) before we say yes.
+    private void OnAward(AwardTask award)
+    {
+        if (_ledger.Claims.Any(c => c.TaskId == award.TaskId && c.Attempt == award.Attempt))
+        {
+            Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
+            return;
+        }
+        var evicting = _ledger.Evictable(award.Preempt, award.Lane);
+        var whyNot = _ledger.WhyNot(award.Requirements, evicting);
+        if (whyNot is not null)
+        {
+            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, whyNot));
+            return;
+        }
+        foreach (var victim in evicting)
+        {
+            if (_runs.TryGetValue(victim, out var run) && run.Exit is null)
+                Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
+            _ledger.Release(victim);
+        }
+        _ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow);
+        Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
+        Heartbeat();
+    }
+
+    private void Stop(Run run, string outcome, string reason)
+    {
+        _log.Info("Stopping {0} attempt {1} ({2}): {3}", run.TaskId, run.Attempt, outcome, reason);
+        run.StopOutcome = outcome;
+        run.StopReason = reason;
+        run.Cancel.Cancel();
+    }
+
+    private decimal PriceOf(ResourceRequirements req) =>
+        (decimal)req.Cpu * _descriptor.PricePerCoreHour + (req.Chips?.Count ?? 0) * _descriptor.PricePerChipHour;
 
     private void ResendExitReports()
     {
@@ -175,6 +234,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public int? Pid { get; set; }
         public DateTimeOffset LastProgressSent { get; set; }
         public ReportTaskExited? Exit { get; set; }
+        public string? StopOutcome { get; set; }
+        public string? StopReason { get; set; }
     }
 
     private sealed record HeartbeatTick

@@ -3,7 +3,7 @@ using Akka.Actor;
 namespace ActorGrid.Runtime.Workers;
 
 // actorgrid.worker in HOCON.
-public sealed record WorkerSettings(TimeSpan HeartbeatInterval, TimeSpan ReportResendInterval, TimeSpan ProgressInterval)
+public sealed record WorkerSettings(TimeSpan HeartbeatInterval, TimeSpan ReportResendInterval, TimeSpan ProgressInterval, TimeSpan PromiseTimeout)
 {
     public static WorkerSettings From(ActorSystem system)
     {
@@ -11,6 +11,7 @@ public sealed record WorkerSettings(TimeSpan HeartbeatInterval, TimeSpan ReportR
         return new(
             config.GetTimeSpan("heartbeat-interval", TimeSpan.FromSeconds(2)),
             config.GetTimeSpan("report-resend-interval", TimeSpan.FromSeconds(3)),
-            config.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)));
+            config.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
+            config.GetTimeSpan("promise-timeout", TimeSpan.FromSeconds(30)));
     }
 }

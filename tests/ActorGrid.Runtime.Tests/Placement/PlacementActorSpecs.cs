@@ -1,90 +1,175 @@
+using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
+using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Hosting;
-using ActorGrid.Placement;
 using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.Hosting;
+using Akka.TestKit;
 using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
 
 namespace ActorGrid.Runtime.Tests.Placement;
 
-// The placement actor reserves capacity at assignment, so concurrent requests never share a slot.
+// The placement actor negotiates with workers (call for bids, award) and only assigns a task
+// once a worker has accepted, so concurrent requests never share a slot.
 public class PlacementActorSpecs : GridTestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly Akka.TestKit.TestProbe _tasks;
-    private readonly Akka.TestKit.TestProbe _nodes;
+    private readonly TestProbe _tasks;
+    private readonly TestProbe _nodes;
+    private readonly TestProbe _wire;
+    private readonly IActorRef _placement;
 
-    public PlacementActorSpecs() : base(new SqliteGridConfig())
+    public PlacementActorSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO"))
     {
         _tasks = CreateTestProbe();
         _nodes = CreateTestProbe();
+        _wire = CreateTestProbe();
         ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
         ActorRegistry.For(Sys).Register<NodeRegionKey>(_nodes);
+        _placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
     }
 
-    private static RequestPlacement Request(string task, double cpu, string lane = Lanes.Batch, TenantQuota? quota = null) =>
-        new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(cpu, 128), ["CN-ZJ"], lane, quota ?? TenantQuota.Default, DateTimeOffset.UtcNow);
+    private IActorRef Join(NodeDescriptor node, bool silent = false, string state = NodeStates.Ready)
+    {
+        var worker = Sys.ActorOf(LedgerWorker.Props(node, _wire, silent));
+        _placement.Tell(new NodeStatusPublished(View(node, state), worker));
+        return worker;
+    }
+
+    private static RequestPlacement Request(string task, double cpu, string lane = Lanes.Batch, TenantQuota? quota = null, bool preemptible = false, int? slaMs = null) =>
+        new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(cpu, 128), ["CN-ZJ"], lane, quota ?? TenantQuota.Default,
+            DateTimeOffset.UtcNow, new PlacementHints(Preemptible: preemptible, SlaMs: slaMs));
+
+    private AssignTask Assigned(string task) => _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == task, Wait);
 
     [Fact]
     public void Should_never_give_the_same_free_capacity_to_two_tasks()
     {
-        var placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
-        placement.Tell(new NodeStatusPublished(View(Node("edge-1", cpu: 4)), TestActor));
-        placement.Tell(Request("t-a", cpu: 3));
-        placement.Tell(Request("t-b", cpu: 3));
+        var worker = Join(Node("edge-1", cpu: 4));
+        _placement.Tell(Request("t-a", cpu: 3));
+        _placement.Tell(Request("t-b", cpu: 3));
 
-        var first = _tasks.ExpectMsg<AssignTask>(Wait);
-        Assert.Equal(new TaskId("t-a"), first.TaskId);
-        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
-        placement.Tell(new GetPlacementQueue());
+        var first = Assigned("t-a");
+        Assert.Equal(new NodeId("edge-1"), first.Node);
+        Assert.Equal(new NodeId("edge-1"), first.Explanation!.Chosen);
+        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(800));
+        _placement.Tell(GetPlacementQueue.Instance);
         Assert.Equal([new TaskId("t-b")], ExpectMsg<PlacementQueueView>(Wait).Waiting);
 
-        placement.Tell(new ReleasePlacement(new TaskId("t-a"), 1));
-        Assert.Equal(new TaskId("t-b"), _tasks.ExpectMsg<AssignTask>(Wait).TaskId);
+        worker.Tell(new LedgerWorker.Release(new TaskId("t-a")));
+        _placement.Tell(new ReleasePlacement(new TaskId("t-a"), 1));
+        Assert.Equal(new NodeId("edge-1"), Assigned("t-b").Node);
     }
 
     [Fact]
-    public void Should_repeat_an_assignment_for_a_repeated_request_instead_of_reserving_again()
+    public void Should_take_the_next_bid_when_a_worker_has_no_room_in_fact()
     {
-        var placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
-        placement.Tell(new NodeStatusPublished(View(Node("edge-1", cpu: 4)), TestActor));
-        placement.Tell(Request("t-a", cpu: 2));
-        placement.Tell(Request("t-a", cpu: 2));
-        _tasks.ExpectMsg<AssignTask>(Wait);
-        _tasks.ExpectMsg<AssignTask>(Wait);
-        placement.Tell(Request("t-b", cpu: 2));
-        Assert.Equal(new TaskId("t-b"), _tasks.ExpectMsg<AssignTask>(Wait).TaskId); // 2 + 2 fits in 4
+        // Placement's view says edge-1 is emptier, but its worker has promised the room elsewhere.
+        var busy = Join(Node("edge-1", cpu: 8));
+        busy.Tell(new LedgerWorker.Fill(new TaskId("t-other"), new ResourceRequirements(8, 128)));
+        Join(Node("edge-2", cpu: 4));
+        _placement.Tell(Request("t-a", cpu: 2));
+
+        var assigned = Assigned("t-a");
+        Assert.Equal(new NodeId("edge-2"), assigned.Node);
+        var loser = Assert.Single(assigned.Explanation!.Others, o => o.Node == new NodeId("edge-1"));
+        Assert.Contains("free cpu", loser.Verdict);
+    }
+
+    [Fact]
+    public void Should_award_to_a_worker_that_answered_when_another_stays_silent()
+    {
+        Join(Node("edge-1", cpu: 16), silent: true);
+        Join(Node("edge-2", cpu: 2));
+        _placement.Tell(Request("t-a", cpu: 1));
+        var assigned = Assigned("t-a");
+        Assert.Equal(new NodeId("edge-2"), assigned.Node);
+        Assert.Contains(assigned.Explanation!.Others, o => o.Node == new NodeId("edge-1") && o.Verdict.Contains("did not bid"));
+        Assert.Equal(2, assigned.Explanation.BidsAsked);
+        Assert.Equal(1, assigned.Explanation.BidsReceived);
+    }
+
+    [Fact]
+    public void Should_preempt_preemptible_batch_work_for_a_realtime_task()
+    {
+        Join(Node("edge-1", cpu: 2));
+        _placement.Tell(Request("t-batch", cpu: 2, preemptible: true));
+        Assigned("t-batch");
+
+        _placement.Tell(Request("t-rt", cpu: 2, lane: Lanes.Realtime));
+        var award = _wire.FishForMessage<AwardTask>(a => a.TaskId.Value == "t-rt", Wait);
+        Assert.Equal([new TaskId("t-batch")], award.Preempt);
+        var assigned = Assigned("t-rt");
+        Assert.Equal([new TaskId("t-batch")], assigned.Explanation!.Preempted);
+    }
+
+    [Fact]
+    public void Should_not_preempt_work_that_is_not_preemptible_and_fail_a_realtime_task_fast()
+    {
+        Join(Node("edge-1", cpu: 2));
+        _placement.Tell(Request("t-batch", cpu: 2, preemptible: false));
+        Assigned("t-batch");
+
+        _placement.Tell(Request("t-rt", cpu: 2, lane: Lanes.Realtime, slaMs: 80));
+        var refused = _tasks.FishForMessage<RefusePlacement>(r => r.TaskId.Value == "t-rt", Wait);
+        Assert.Contains("needs 2 cpu", refused.Reason);
+    }
+
+    [Fact]
+    public void Should_stop_the_running_attempts_of_a_draining_node_as_drained()
+    {
+        var node = Node("edge-1", cpu: 4);
+        var worker = Join(node);
+        _placement.Tell(Request("t-a", cpu: 1));
+        Assigned("t-a");
+
+        _placement.Tell(new NodeStatusPublished(View(node, NodeStates.Draining), worker));
+        var stop = _wire.FishForMessage<CancelTaskRun>(c => c.TaskId.Value == "t-a", Wait);
+        Assert.Equal(AttemptOutcomes.Drained, stop.Outcome);
+        _placement.Tell(Request("t-b", cpu: 1));
+        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(800)); // a draining node takes nothing new
     }
 
     [Fact]
     public void Should_hold_a_task_back_when_its_tenant_quota_is_used_up()
     {
-        var placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
-        placement.Tell(new NodeStatusPublished(View(Node("edge-1", cpu: 16)), TestActor));
+        Join(Node("edge-1", cpu: 16));
         var quota = new TenantQuota(MaxCpu: 3, MaxChips: 0);
-        placement.Tell(Request("t-a", cpu: 2, quota: quota));
-        _tasks.ExpectMsg<AssignTask>(Wait);
-        placement.Tell(Request("t-b", cpu: 2, quota: quota));
-        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        _placement.Tell(Request("t-a", cpu: 2, quota: quota));
+        Assigned("t-a");
+        _placement.Tell(Request("t-b", cpu: 2, quota: quota));
+        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(800));
     }
 
     [Fact]
     public void Should_report_every_reserved_attempt_lost_when_its_node_is_lost()
     {
-        var placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
         var edge = Node("edge-1", cpu: 4);
-        placement.Tell(new NodeStatusPublished(View(edge), TestActor));
-        placement.Tell(Request("t-a", cpu: 1));
-        _tasks.ExpectMsg<AssignTask>(Wait);
+        var worker = Join(edge);
+        _placement.Tell(Request("t-a", cpu: 1));
+        Assigned("t-a");
 
-        placement.Tell(new NodeStatusPublished(View(edge, NodeStates.Lost), TestActor));
-        var lost = _tasks.ExpectMsg<ReportNodeLost>(Wait);
+        _placement.Tell(new NodeStatusPublished(View(edge, NodeStates.Lost), worker));
+        var lost = _tasks.FishForMessage<ReportNodeLost>(_ => true, Wait);
         Assert.Equal((new TaskId("t-a"), 1, edge.Id), (lost.TaskId, lost.Attempt, lost.Node));
+    }
+
+    [Fact]
+    public void Should_repeat_an_assignment_for_a_repeated_request_instead_of_placing_again()
+    {
+        Join(Node("edge-1", cpu: 4));
+        _placement.Tell(Request("t-a", cpu: 2));
+        var first = Assigned("t-a");
+        _placement.Tell(Request("t-a", cpu: 2));
+        var again = Assigned("t-a");
+        Assert.Equal(first.Node, again.Node);
+        var conversation = _wire.ReceiveWhile<object>(TimeSpan.FromMilliseconds(800), m => m);
+        Assert.Single(conversation.OfType<AwardTask>());
     }
 }

@@ -58,6 +58,27 @@ public class TaskStateSpecs
     }
 
     [Fact]
+    public void Should_requeue_a_preempted_attempt_without_counting_it_as_a_failure()
+    {
+        var s = Running(maxAttempts: 1);
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Preempted, null, "room for realtime", "", ""), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        Assert.Equal(2, s.CurrentAttempt);
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 2, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 2, Edge, AttemptOutcomes.Failed, 1, null, "", ""), T0));
+        Assert.Equal(TaskStates.Failed, s.State); // its one allowed failure
+    }
+
+    [Fact]
+    public void Should_fail_fast_when_placement_refuses_it()
+    {
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(Submit(_id), T0));
+        s = Fold(s, s.DecideRefused(new RefusePlacement(_id, 1, "nothing meets 80 ms"), T0));
+        Assert.Equal(TaskStates.Failed, s.State);
+        Assert.Contains("nothing meets 80 ms", s.Reason);
+    }
+
+    [Fact]
     public void Should_requeue_when_its_node_is_lost()
     {
         var s = Running();

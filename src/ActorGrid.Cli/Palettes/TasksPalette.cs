@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ActorGrid.Cli.Output;
+using Spectre.Console;
+using static ActorGrid.Cli.Palettes.OperatorParameter;
+
+namespace ActorGrid.Cli.Palettes;
+
+// `tasks`: every tenant's tasks, seen by the operator.
+public static class TasksPalette
+{
+    private static readonly OperatorParameter Id = Arg("id", "The task's id, as 'tasks list' prints it.");
+    private static readonly string[] Terminal = ["succeeded", "failed", "cancelled"];
+
+    public static IOperatorPalette Create() => new OperatorPalette("tasks", "Tasks across tenants: list, show, cancel, watch, logs.",
+    [
+        new OperatorCommand("list", "Recent tasks, newest first.",
+        [
+            Opt("tenant", "Only this tenant's tasks."),
+            Opt("state", "Only tasks in this state.", allowed: ["submitted", "queued", "placed", "running", "succeeded", "failed", "cancelled"]),
+            Opt("lane", "Only tasks in this lane.", allowed: ["realtime", "interactive", "batch", "deferrable"]),
+            Opt("limit", "At most this many (1-500, default 100)."),
+        ], ListAsync),
+        new OperatorCommand("show", "One task: attempts, history and why placement chose its node.", [Id], ShowAsync),
+        new OperatorCommand("cancel", "Cancel a task; a running attempt's process tree is killed.", [Id], CancelAsync),
+        new OperatorCommand("watch", "The task's events live, ending when it reaches a terminal state (or Ctrl-C).", [Id], WatchAsync),
+        new OperatorCommand("logs", "The tails of the latest attempt's stdout and stderr.", [Id], LogsAsync),
+    ]);
+
+    private static async Task ListAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var query = string.Join("&", new[] { "tenant", "state", "lane", "limit" }
+            .Where(name => run.Value(name) is not null)
+            .Select(name => $"{name}={Uri.EscapeDataString(run.Value(name)!)}"));
+        var tasks = await run.Client.GetAsync("/v1/operator/tasks" + (query.Length > 0 ? "?" + query : ""), cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(tasks);
+            return;
+        }
+        var table = CommandOutput.Table("Id", "Tenant", "State", "Lane", "Node", "Attempts", "Submitted");
+        foreach (var task in tasks.Items())
+        {
+            var attempts = task.Arr("attempts");
+            var node = attempts.Count > 0 ? attempts[^1].Str("node") : "-";
+            table.AddRow(Markup.Escape(task.Str("id")), Markup.Escape(task.Str("tenant")), StateMarkup(task.Str("state")), task.Str("lane"),
+                Markup.Escape(node), attempts.Count.ToString(CultureInfo.InvariantCulture), task.Time("submittedAt"));
+        }
+        run.Output.Write(table);
+        run.Output.Text($"{tasks.Items().Count()} task(s)");
+    }
+
+    private static async Task ShowAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var reply = await run.Client.GetAsync($"/v1/operator/tasks/{Uri.EscapeDataString(run.Required("id"))}", cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(reply);
+            return;
+        }
+        var task = reply?["task"];
+        var req = task?["requirements"];
+        run.Output.Write(CommandOutput.Fields(
+        [
+            ("id", task.Str("id")),
+            ("tenant", task.Str("tenant")),
+            ("state", task.Str("state") + (task.Str("reason") is "-" ? "" : $" ({task.Str("reason")})")),
+            ("lane / kind", $"{task.Str("lane")} / {task.Str("kind")}"),
+            ("command", task.Arr("command").Join()),
+            ("requirements", $"cpu {req.Str("cpu")}, memory {req.Str("memoryMiB")} MiB" + (req?["chips"] is JsonObject chips ? $", {chips.Str("count")}x {chips.Str("model")}" : "")),
+            ("zones", task.Arr("allowedZones").Join()),
+            ("progress", task.Str("progress")),
+            ("submitted / updated", $"{task.Time("submittedAt")} / {task.Time("updatedAt")}"),
+        ]));
+
+        var attempts = CommandOutput.Table("Attempt", "Node", "Placed", "Started", "Ended", "Outcome", "Exit", "Reason");
+        foreach (var a in task.Arr("attempts").Items())
+            attempts.AddRow(a.Str("attempt"), Markup.Escape(a.Str("node")), a.Time("placedAt"), a.Time("startedAt"), a.Time("endedAt"),
+                Markup.Escape(a.Str("outcome")), a.Str("exitCode"), Markup.Escape(a.Str("reason")));
+        run.Output.Write(attempts.Title("Attempts"));
+
+        if (reply?["placement"] is JsonObject placement)
+        {
+            var terms = placement["terms"] as JsonObject ?? [];
+            run.Output.Line($"[bold]Placement[/]: chose {Markup.Escape(placement.Str("chosen"))} (score {placement.Str("score")}; " +
+                $"{placement.Str("bidsReceived")} of {placement.Str("bidsAsked")} bids) " +
+                Markup.Escape(string.Join(", ", terms.Select(t => $"{t.Key}={t.Value}"))));
+            var others = CommandOutput.Table("Other candidate", "Verdict");
+            foreach (var other in placement.Arr("others").Items()) others.AddRow(Markup.Escape(other.Str("node")), Markup.Escape(other.Str("verdict")));
+            if (placement.Arr("others").Count > 0) run.Output.Write(others);
+        }
+        else
+        {
+            run.Output.Text("Placement: no explanation recorded (not placed yet, or placed before explanations existed).");
+        }
+
+        var history = CommandOutput.Table("Seq", "At", "Event", "Details");
+        foreach (var entry in task.Arr("history").Items()) history.AddRow(entry.Str("seq"), entry.Time("at"), Markup.Escape(entry.Str("type")), Markup.Escape(Details(entry)));
+        run.Output.Write(history.Title("History"));
+    }
+
+    private static async Task CancelAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var reply = await run.Client.DeleteAsync($"/v1/operator/tasks/{Uri.EscapeDataString(run.Required("id"))}", cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(reply);
+            return;
+        }
+        run.Output.Text($"Task {reply.Str("id")} is {reply.Str("state")}.");
+    }
+
+    private static async Task WatchAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var id = run.Required("id");
+        string? last = null;
+        try
+        {
+            await foreach (var message in run.Client.StreamAsync($"/v1/operator/tasks/{Uri.EscapeDataString(id)}/events", cancel))
+            {
+                var entry = JsonNode.Parse(message.Data);
+                last = message.Event;
+                if (run.Output.Json) run.Output.WriteJsonLine(entry);
+                else run.Output.Text($"{entry.Str("seq"),4}  {entry.Time("at")}  {message.Event,-14} {Details(entry)}");
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return;
+        }
+        if (!run.Output.Json && last is not null && Terminal.Contains(last)) run.Output.Text($"Task {id} ended: {last}.");
+    }
+
+    private static async Task LogsAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var logs = await run.Client.GetAsync($"/v1/operator/tasks/{Uri.EscapeDataString(run.Required("id"))}/logs", cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(logs);
+            return;
+        }
+        run.Output.Line($"[grey]── stdout (attempt {logs.Str("attempt")} on {Markup.Escape(logs.Str("node"))}, task {Markup.Escape(logs.Str("state"))}) ──[/]");
+        run.Output.Text(logs.Str("stdoutTail").TrimEnd('\n'));
+        run.Output.Line("[grey]── stderr ──[/]");
+        run.Output.Text(logs.Str("stderrTail").TrimEnd('\n'));
+    }
+
+    // The interesting fields of one history entry, on one line.
+    private static string Details(JsonNode? entry) =>
+        string.Join(" ", (entry as JsonObject ?? [])
+            .Where(p => p.Key is not ("seq" or "type" or "at" or "spec" or "stdoutTail" or "stderrTail" or "explanation" or "quota") && p.Value is not null)
+            .Select(p => $"{p.Key}={(p.Value is JsonValue v ? v.ToString() : p.Value!.ToJsonString())}"));
+
+    private static string StateMarkup(string state) => state switch
+    {
+        "succeeded" => "[green]succeeded[/]",
+        "failed" => "[red]failed[/]",
+        "cancelled" => "[grey]cancelled[/]",
+        "running" => "[blue]running[/]",
+        _ => Markup.Escape(state),
+    };
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ActorGrid.Gateway.Auth;
+using ActorGrid.Gateway.Http;
+using ActorGrid.Runtime.Audit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ActorGrid.Gateway.Apis;
+
+public sealed record AuditRecordResponse(
+    long Seq, string AuditId, string RequestId, string Model, int ModelVersion, string ModelSha256, string Node, string Tier,
+    string Outcome, int Status, double QueueMs, double ComputeMs, double LatencyMs, string InputSha256, string OutputSha256,
+    DateTimeOffset At, string PrevHash, string Hash)
+{
+    public static AuditRecordResponse From(AuditRecord r) => new(r.Seq, r.AuditId, r.RequestId, r.Model, r.ModelVersion, r.ModelSha256,
+        r.Node, r.Tier, r.Outcome, r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.At, r.PrevHash, r.Hash);
+}
+
+public sealed record AuditVerification(bool Valid, long Records, long? FirstBrokenSeq, string? Problem, string? LastHash);
+
+// Tenant endpoints for the inference audit trail: read-only (records are never updated or
+// deleted through the API), as JSON, CSV or JSON lines, plus a check of the tenant's hash chain.
+public static class AuditApi
+{
+    private const int MaxLimit = 100_000;
+
+    public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/audit").WithTags("Audit");
+        group.MapGet("/", QueryAsync).Produces<List<AuditRecordResponse>>().Produces(200, contentType: "text/csv").ProducesProblem(400);
+        group.MapGet("/verify", VerifyAsync).Produces<AuditVerification>();
+        return group;
+    }
+
+    private static async Task<IResult> QueryAsync(
+        HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel,
+        string? model = null, string? from = null, string? to = null, string? format = null, int? limit = null, long? afterSeq = null)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (!TryTime(from, out var fromMs)) return Problems.BadRequest($"from '{from}' is not a time; use ISO 8601, e.g. 2026-11-23T09:00:00Z.");
+        if (!TryTime(to, out var toMs)) return Problems.BadRequest($"to '{to}' is not a time; use ISO 8601, e.g. 2026-11-23T10:00:00Z.");
+        if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
+        format ??= request.Headers.Accept.ToString() switch
+        {
+            var a when a.Contains("text/csv", StringComparison.OrdinalIgnoreCase) => "csv",
+            var a when a.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) || a.Contains("application/jsonl", StringComparison.OrdinalIgnoreCase) => "jsonl",
+            _ => "json",
+        };
+        if (format is not ("json" or "csv" or "jsonl")) return Problems.BadRequest($"format '{format}' is not one of json, csv, jsonl.");
+
+        var records = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, model, fromMs, toMs, afterSeq ?? 0, limit ?? 10_000), cancel);
+        var rows = records.Select(AuditRecordResponse.From).ToList();
+        return format switch
+        {
+            "csv" => TypedResults.Text(Csv(rows), "text/csv", Encoding.UTF8),
+            "jsonl" => TypedResults.Text(string.Join("", rows.Select(r => JsonSerializer.Serialize(r, JsonBody.Options) + "\n")), "application/x-ndjson", Encoding.UTF8),
+            _ => TypedResults.Ok(rows),
+        };
+    }
+
+    private static async Task<IResult> VerifyAsync(HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        var all = new List<AuditRecord>();
+        long after = 0;
+        while (true)
+        {
+            var page = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, AfterSeq: after, Limit: 10_000), cancel);
+            if (page.Count == 0) break;
+            all.AddRange(page);
+            after = page[^1].Seq;
+        }
+        var (valid, broken, problem) = AuditChain.Verify(all);
+        return TypedResults.Ok(new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null));
+    }
+
+    private static bool TryTime(string? text, out long? unixMs)
+    {
+        unixMs = null;
+        if (text is null) return true;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return false;
+        unixMs = t.ToUnixTimeMilliseconds();
+        return true;
+    }
+
+    private static string Csv(IEnumerable<AuditRecordResponse> rows)
+    {
+        var csv = new StringBuilder("seq,auditId,requestId,model,modelVersion,modelSha256,node,tier,outcome,status,queueMs,computeMs,latencyMs,inputSha256,outputSha256,at,prevHash,hash\n");
+        foreach (var r in rows)
+        {
+            csv.AppendJoin(',', r.Seq.ToString(CultureInfo.InvariantCulture), Cell(r.AuditId), Cell(r.RequestId), Cell(r.Model),
+                r.ModelVersion.ToString(CultureInfo.InvariantCulture), r.ModelSha256, Cell(r.Node), Cell(r.Tier), r.Outcome,
+                r.Status.ToString(CultureInfo.InvariantCulture), Num(r.QueueMs), Num(r.ComputeMs), Num(r.LatencyMs),
+                r.InputSha256, r.OutputSha256, r.At.ToString("O", CultureInfo.InvariantCulture), r.PrevHash, r.Hash);
+            csv.Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    // RFC 4180 quoting; request ids come from clients and may hold commas or quotes.
+    private static string Cell(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+}

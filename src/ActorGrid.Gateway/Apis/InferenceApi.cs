@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using ActorGrid.Gateway.Auth;
+using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Inference;
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Models;
+using ActorGrid.Runtime.Audit;
+using ActorGrid.Runtime.Inference;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ActorGrid.Gateway.Apis;
+
+// POST /v1/models/{name}[@version]/infer. The hot path: no task entity and no persistence per
+// request. Resolve the model (cached), read and check the tensors, route on the workers'
+// published status, ask the chosen worker's executor directly, answer, and hand the audit record
+// to the writer, which stores it in batches after the reply has gone.
+public static class InferenceApi
+{
+    public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/models").WithTags("Inference");
+        group.MapPost("/{spec}/infer", InferAsync)
+            .Accepts<InferRequestJson>("application/json", "application/octet-stream")
+            .Produces(200, contentType: "application/json")
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413)
+            .ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
+        return group;
+    }
+
+    private static async Task<IResult> InferAsync(
+        string spec, HttpContext context, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        InferenceRoutingTable routes, InferenceSettings settings, ActorRegistry registry, CancellationToken cancel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = context.Request;
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (ModelResolver.ParseSpec(spec) is not { } parsed) return ModelsApi.NotFound(spec);
+        if (await models.ResolveAsync(tenant!.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
+            return ModelsApi.NotFound(spec);
+
+        var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel);
+        if (invalid is not null) return invalid;
+        if (InputValidation.Check(model.Signature, input!.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
+        if (input.OutputName is { } wanted && model.Signature.Outputs.All(o => o.Name != wanted))
+            return Problems.BadRequest($"The model has no output '{wanted}'; its outputs are: {string.Join(", ", model.Signature.Outputs.Select(o => o.Name))}.");
+
+        var requestId = request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 64 } given ? given : "req-" + Hex(8);
+        var auditId = "aud-" + Hex(10);
+        var inputDigest = TensorDigest.Of(input.Inputs);
+        var audit = registry.Get<AuditWriterKey>();
+
+        var decision = InferenceRoutePolicy.Choose(routes.Live(settings.StatusStaleAfter), model.Sha256, input.OriginSite, input.SlaMs, routes.InFlight);
+        if (decision.Chosen is not { } chosen)
+        {
+            Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, ""));
+            return Problems.Of(decision.RefusalStatus, decision.RefusalStatus == 429 ? "The SLA cannot be met now" : "No inference worker available", decision.Reason);
+        }
+
+        var host = chosen.Host;
+        var modelRef = new ModelRef(tenant.Id, model.Name, model.Version, model.Sha256, model.SizeBytes, model.Signature, model.StoredBy);
+        var budget = input.SlaMs - Elapsed(started) - 2 * chosen.NetworkMs;
+        object reply;
+        routes.Started(host.Member, model.Sha256);
+        try
+        {
+            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
+        }
+        catch (AskTimeoutException)
+        {
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "timeout", 504, 0, 0, Elapsed(started), inputDigest, ""));
+            return Problems.Of(504, "The worker did not answer", $"Node {host.Node} did not answer in time; retry, the gateway will route around it once it reports again.");
+        }
+        finally
+        {
+            routes.Finished(host.Member, model.Sha256);
+        }
+
+        var latency = Elapsed(started);
+        switch (reply)
+        {
+            case InferenceSucceeded ok:
+                Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs)));
+                var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason);
+                return input.Binary && !AcceptsJson(request)
+                    ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
+                    : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
+            case InferenceRejected rejected:
+                if (rejected.Status >= 429)
+                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Status == 500 ? "failed" : "refused", rejected.Status, 0, 0, latency, inputDigest, ""));
+                return Problems.Of(rejected.Status, Title(rejected.Status), rejected.Reason);
+            default:
+                return Problems.Unavailable("The worker answered with something unexpected; try again.");
+        }
+    }
+
+    private static string Title(int status) => status switch
+    {
+        400 => "The inputs do not fit the model",
+        429 => "The SLA cannot be met now",
+        500 => "The model failed",
+        _ => "The worker cannot take the request",
+    };
+
+    private static bool AcceptsJson(HttpRequest request) =>
+        request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+    private static string Hex(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+
+    private static AuditRecord Record(string auditId, string requestId, ModelVersionView model, string node, string tier, string outcome, int status,
+        double queueMs, double computeMs, double latencyMs, string inputSha, string outputSha) =>
+        new(auditId, requestId, model.TenantId.Value, model.Name, model.Version, model.Sha256, node, tier, outcome, status,
+            queueMs, computeMs, latencyMs, inputSha, outputSha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private static void Audit(IActorRef writer, AuditRecord record) => writer.Tell(new AuditWriter.Append(record));
+
+    // A result that writes the response itself (the JSON is streamed with Utf8JsonWriter).
+    private sealed class Written(Func<HttpResponse, Task> write) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => write(httpContext.Response);
+    }
+}

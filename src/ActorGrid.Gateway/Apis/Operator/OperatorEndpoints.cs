@@ -1,0 +1,34 @@
+using ActorGrid.Gateway.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ActorGrid.Gateway.Apis.Operator;
+
+// The operator surface the `actorgrid` CLI drives: cluster membership and split-brain state,
+// sharding, node cordon/drain, tasks across tenants, tenant keys and quotas. Every route here
+// needs the operator token.
+public static class OperatorEndpoints
+{
+    public static IEndpointRouteBuilder MapOperatorApis(this IEndpointRouteBuilder app)
+    {
+        ClusterOperationsApi.Map(app.MapGroup("/v1/cluster").WithTags("Operator: cluster").RequireOperatorToken());
+        ShardingApi.Map(app.MapGroup("/v1/cluster/sharding").WithTags("Operator: sharding").RequireOperatorToken());
+        NodeOperationsApi.Map(app.MapGroup("/v1/nodes").WithTags("Operator: nodes").RequireOperatorToken());
+        OperatorTasksApi.Map(app.MapGroup("/v1/operator/tasks").WithTags("Operator: tasks").RequireOperatorToken());
+        TenantOperationsApi.Map(app.MapGroup("/v1/tenants").WithTags("Operator: tenants").RequireOperatorToken());
+        return app;
+    }
+
+    // One check for the whole group, so no handler can forget it.
+    private static RouteGroupBuilder RequireOperatorToken(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var auth = context.HttpContext.RequestServices.GetService(typeof(CallerAuthentication)) as CallerAuthentication
+                ?? throw new InvalidOperationException("CallerAuthentication is not registered; call AddActorGridGateway.");
+            return auth.RequireOperator(context.HttpContext.Request) ?? await next(context);
+        });
+        return group;
+    }
+}

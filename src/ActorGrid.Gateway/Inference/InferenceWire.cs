@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Models;
+using ActorGrid.Runtime.Inference;
+using Microsoft.AspNetCore.Http;
+
+namespace ActorGrid.Gateway.Inference;
+
+public sealed record TensorJson(long[]? Shape, double[]? Data, string? Type);
+
+public sealed record InferRequestJson(Dictionary<string, TensorJson>? Inputs, string? OriginSite, double? SlaMs, string? Lane);
+
+public sealed record InferInput(IReadOnlyDictionary<string, TensorPayload> Inputs, string? OriginSite, double SlaMs, bool Binary, string? OutputName);
+
+// The inference request and reply in their two forms: JSON tensors ({"shape","data"}), or for a
+// camera frame raw little-endian float32 bytes with the shape in X-Shape (and the input name in
+// X-Input-Name when the model has several), so a 1 MB image need not become JSON.
+public static class InferenceWire
+{
+    public const string Binary = "application/octet-stream";
+
+    public static async Task<(InferInput? Input, IResult? Error)> ReadAsync(HttpRequest request, ModelSignature signature, InferenceSettings settings, CancellationToken cancel)
+    {
+        if (request.ContentType is { } type && type.StartsWith(Binary, StringComparison.OrdinalIgnoreCase))
+            return await ReadBinaryAsync(request, signature, settings, cancel);
+
+        var body = await JsonBody.ReadAsync<InferRequestJson>(request, settings.MaxRequestBytes, cancel);
+        if (body.Error is not null) return (null, body.Error);
+        var json = body.Value!;
+        if (json.Inputs is null || json.Inputs.Count == 0)
+            return (null, Problems.BadRequest($"Send 'inputs', e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…],\"data\":[…]}}}}}}."));
+        if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
+            return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
+        var (sla, slaError) = SlaOf(json.SlaMs, settings);
+        if (slaError is not null) return (null, slaError);
+
+        var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
+        foreach (var (name, tensor) in json.Inputs)
+        {
+            var spec = signature.Inputs.FirstOrDefault(i => i.Name == name);
+            if (spec is null)
+                return (null, Problems.BadRequest($"The model has no input '{name}'; its inputs are: {string.Join(", ", signature.Inputs.Select(i => i.Name))}."));
+            if (tensor.Shape is null || tensor.Data is null)
+                return (null, Problems.BadRequest($"Input '{name}' needs both 'shape' and 'data'."));
+            var elementType = tensor.Type ?? spec.Type;
+            if (TensorTypes.ElementOf(elementType) is null)
+                return (null, Problems.BadRequest($"Input '{name}' type '{elementType}' is not supported; use one of {string.Join(", ", TensorTypes.Supported)}."));
+            if (tensor.Shape.Any(d => d <= 0))
+                return (null, Problems.BadRequest($"Input '{name}' shape {InputValidation.Shape(tensor.Shape)} has a dimension that is not positive."));
+            long count;
+            try { count = TensorTypes.ElementCount(tensor.Shape); }
+            catch (OverflowException) { return (null, Problems.BadRequest($"Input '{name}' shape is too large.")); }
+            if (count != tensor.Data.Length)
+                return (null, Problems.BadRequest($"Input '{name}' has {tensor.Data.Length} values but shape {InputValidation.Shape(tensor.Shape)} needs {count}."));
+            try
+            {
+                inputs[name] = TensorPayloads.FromNumbers(elementType, tensor.Shape, tensor.Data);
+            }
+            catch (OverflowException)
+            {
+                return (null, Problems.BadRequest($"Input '{name}' has a value out of range for {elementType}."));
+            }
+        }
+        return (new InferInput(inputs, json.OriginSite, sla, false, null), null);
+    }
+
+    private static async Task<(InferInput?, IResult?)> ReadBinaryAsync(HttpRequest request, ModelSignature signature, InferenceSettings settings, CancellationToken cancel)
+    {
+        var name = request.Headers["X-Input-Name"].ToString();
+        if (name.Length == 0)
+        {
+            if (signature.Inputs.Count != 1)
+                return (null, Problems.BadRequest($"The model has {signature.Inputs.Count} inputs; name the one you send in X-Input-Name ({string.Join(", ", signature.Inputs.Select(i => i.Name))}). Several inputs need the JSON form."));
+            name = signature.Inputs[0].Name;
+        }
+        var shapeHeader = request.Headers["X-Shape"].ToString();
+        var shape = shapeHeader.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1).ToArray();
+        if (shape.Length == 0 || shape.Any(d => d <= 0))
+            return (null, Problems.BadRequest($"Send the tensor's shape in X-Shape as positive integers, e.g. 'X-Shape: 1,3,32,32' (got '{shapeHeader}')."));
+        var elementType = request.Headers["X-Type"].ToString() is { Length: > 0 } t ? t : TensorTypes.Float32;
+        if (TensorTypes.ElementOf(elementType) is null)
+            return (null, Problems.BadRequest($"X-Type '{elementType}' is not supported; use one of {string.Join(", ", TensorTypes.Supported)}."));
+        var sla = request.Headers["X-Sla-Ms"].ToString();
+        double? slaMs = sla.Length == 0 ? null : double.TryParse(sla, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : double.NaN;
+        var (slaValue, slaError) = SlaOf(slaMs, settings);
+        if (slaError is not null) return (null, slaError);
+
+        long expected;
+        try { expected = TensorTypes.ElementCount(shape) * TensorTypes.SizeOf(elementType); }
+        catch (OverflowException) { return (null, Problems.BadRequest("X-Shape is too large.")); }
+        if (expected > settings.MaxRequestBytes) return (null, Problems.TooLarge(settings.MaxRequestBytes));
+        if (request.ContentLength is { } length && length != expected)
+            return (null, Problems.BadRequest($"Shape {InputValidation.Shape(shape)} of {elementType} needs {expected} bytes, but the body has {length}."));
+        var data = new byte[expected];
+        var read = 0;
+        while (read < data.Length)
+        {
+            var n = await request.Body.ReadAsync(data.AsMemory(read), cancel);
+            if (n == 0) break;
+            read += n;
+        }
+        if (read != expected || await request.Body.ReadAsync(new byte[1], cancel) > 0)
+            return (null, Problems.BadRequest($"Shape {InputValidation.Shape(shape)} of {elementType} needs exactly {expected} bytes of body."));
+        var output = request.Headers["X-Output-Name"].ToString();
+        return (new InferInput(new Dictionary<string, TensorPayload> { [name] = new(elementType, shape, data) },
+            request.Headers["X-Origin-Site"].ToString() is { Length: > 0 } origin ? origin : null, slaValue, true, output.Length > 0 ? output : null), null);
+    }
+
+    private static (double Sla, IResult? Error) SlaOf(double? slaMs, InferenceSettings settings) =>
+        slaMs switch
+        {
+            null => (settings.DefaultSlaMs, null),
+            var s when double.IsNaN(s.Value) || s <= 0 || s > 600_000 => (0, Problems.BadRequest($"slaMs must be a number of milliseconds between 0 and 600000, not {s}.")),
+            var s => (s.Value, null),
+        };
+
+    public sealed record Answer(InferenceSucceeded Reply, string AuditId, string RequestId, ModelVersionView Model, double LatencyMs, string Route);
+
+    public static async Task WriteJsonAsync(HttpResponse response, Answer a, CancellationToken cancel)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteStartObject("outputs");
+        foreach (var (name, tensor) in a.Reply.Outputs)
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("type", tensor.Type);
+            writer.WriteStartArray("shape");
+            foreach (var d in tensor.Shape) writer.WriteNumberValue(d);
+            writer.WriteEndArray();
+            writer.WritePropertyName("data");
+            TensorPayloads.WriteNumbers(writer, tensor);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndObject();
+        writer.WriteString("node", a.Reply.Node.Value);
+        writer.WriteString("tier", a.Reply.Tier);
+        writer.WriteNumber("latencyMs", Math.Round(a.LatencyMs, 3));
+        writer.WriteString("auditId", a.AuditId);
+        writer.WriteString("requestId", a.RequestId);
+        writer.WriteStartObject("model");
+        writer.WriteString("name", a.Model.Name);
+        writer.WriteNumber("version", a.Model.Version);
+        writer.WriteString("sha256", a.Model.Sha256);
+        writer.WriteEndObject();
+        writer.WriteNumber("queueMs", Math.Round(a.Reply.QueueMs, 3));
+        writer.WriteNumber("computeMs", Math.Round(a.Reply.ComputeMs, 3));
+        writer.WriteNumber("batchSize", a.Reply.BatchSize);
+        writer.WriteString("route", a.Route);
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancel);
+    }
+
+    public static async Task WriteBinaryAsync(HttpResponse response, Answer a, string? outputName, CancellationToken cancel)
+    {
+        var name = outputName ?? a.Reply.Outputs.Keys.First();
+        var tensor = a.Reply.Outputs[name];
+        response.StatusCode = 200;
+        response.ContentType = Binary;
+        response.Headers["X-Output-Name"] = name;
+        response.Headers["X-Type"] = tensor.Type;
+        response.Headers["X-Shape"] = string.Join(",", tensor.Shape);
+        response.Headers["X-Node"] = a.Reply.Node.Value;
+        response.Headers["X-Tier"] = a.Reply.Tier;
+        response.Headers["X-Latency-Ms"] = a.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture);
+        response.Headers["X-Audit-Id"] = a.AuditId;
+        response.Headers["X-Request-Id"] = a.RequestId;
+        response.ContentLength = tensor.Data.Length;
+        await response.Body.WriteAsync(tensor.Data, cancel);
+    }
+}

@@ -1,0 +1,58 @@
+namespace ActorGrid.Placement;
+
+// How much each score term weighs. Scores are costs: lower wins. The defaults encode the design:
+// latency-bound lanes stay on the tier nearest their data while it meets the SLA (one tier step
+// outweighs any SLA-use, price or load difference), batch and deferrable work keeps off the edge
+// so realtime inspection finds room there, and deferrable work follows green supply.
+public sealed record PlacementWeights
+{
+    // Per tier between the origin's tier and the node's, for realtime and interactive work.
+    public double TierStep { get; init; } = 1.0;
+
+    // Times the share of the SLA budget the estimated response uses (1.0 = exactly on budget).
+    public double SlaUse { get; init; } = 1.0;
+
+    // Times network-plus-queue time over the run time, for work without an SLA.
+    public double LatencyWithoutSla { get; init; } = 0.5;
+
+    // Times price per hour over the task's max price (or PlacementOptions.ReferencePricePerHour).
+    public double Price { get; init; } = 1.0;
+
+    // Times the non-green share of supply at the node now.
+    public double GreenDeferrable { get; init; } = 2.0;
+    public double GreenBatch { get; init; } = 0.25;
+
+    // Times the node's busiest resource share once the task is on it: spreads load.
+    public double Load { get; init; } = 0.5;
+
+    // Flat cost of putting batch or deferrable work on a device or edge node.
+    public double EdgeHeadroom { get; init; } = 1.5;
+}
+
+public sealed record PlacementOptions
+{
+    public static readonly PlacementOptions Default = new();
+
+    // How many candidates a contract-net call for bids goes to.
+    public int ShortlistSize { get; init; } = 5;
+
+    // How many constraint rejections a decision keeps to explain itself (nearest first).
+    public int ExplainedRejections { get; init; } = 5;
+
+    // Check and record every node rather than skipping whole zones and chip models through the
+    // indexes: slower, for tests and small grids that want a reason per node.
+    public bool ExplainEveryNode { get; init; }
+
+    // A queued task moves up one lane for each step it has waited, so nothing starves.
+    public TimeSpan AgingStep { get; init; } = TimeSpan.FromMinutes(15);
+
+    // Deferrable work waits for a greener window only when it gains at least this share.
+    public double MinGreenGain { get; init; } = 0.05;
+
+    public bool PlanGreenWindows { get; init; } = true;
+
+    // Price scale for tasks without a max price: a price per hour at this level costs 1.0.
+    public double ReferencePricePerHour { get; init; } = 10.0;
+
+    public PlacementWeights Weights { get; init; } = new();
+}

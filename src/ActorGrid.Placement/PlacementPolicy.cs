@@ -1,0 +1,333 @@
+using System.Globalization;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Placement;
+
+// The placement policy: hard constraints first (never broken), then a score over what they leave.
+// Pure and deterministic: the same demand, inventory and `now` give the same result, and nothing
+// here reads a clock, touches I/O or changes the inventory. The live placement actor and the
+// simulator both call Decide; reserving the chosen capacity is the caller's step.
+public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? topology = null) : IPlacementPolicy
+{
+    public PlacementOptions Options { get; } = options ?? PlacementOptions.Default;
+
+    // Only for the foundation's seam below, which carries no topology of its own.
+    private readonly Topology _topology = topology ?? Topology.Empty;
+
+    public PlacementResult Decide(TaskDemand demand, NodeInventory inventory, DateTimeOffset now)
+    {
+        var ctx = new DemandContext(demand, inventory, Options, now);
+        var scan = new Scan(ctx);
+        scan.Run();
+        return scan.Result();
+    }
+
+    // The hard constraints alone, for one node: null when it could take the task now.
+    public Rejection? Check(TaskDemand demand, NodeInventory inventory, NodeId node, DateTimeOffset now)
+    {
+        var i = inventory.IndexOf(node);
+        if (i < 0) return null;
+        var ctx = new DemandContext(demand, inventory, Options, now);
+        ref readonly var row = ref inventory.Row(i);
+        var slot = ctx.CheckStatic(row, zoneChecked: false, out var reason, out var needed, out var available);
+        reason ??= ctx.CheckDynamic(row, slot, out needed, out available);
+        return reason is { } r ? Scan.MakeRejection(ctx, row, r, needed, available) : null;
+    }
+
+    // The foundation's seam: resources, zones and lane only, so no latency, price or green terms.
+    public PlacementDecision Decide(PlacementQuery query, IReadOnlyCollection<NodeCapacity> nodes)
+    {
+        var inventory = NodeInventory.From(nodes.OrderBy(n => n.Descriptor.Id.Value, StringComparer.Ordinal), _topology);
+        var explaining = new PlacementPolicy(Options with { ExplainEveryNode = true, ExplainedRejections = int.MaxValue }, _topology);
+        return explaining.Decide(TaskDemand.From(query, DateTimeOffset.UnixEpoch), inventory, DateTimeOffset.UnixEpoch).ToDecision();
+    }
+
+    // For realtime work that nothing can take now: the node where evicting the fewest preemptible
+    // batch/deferrable tasks lets it run within its SLA. Null when no eviction would help.
+    public PreemptionPlan? PlanPreemption(
+        TaskDemand demand, NodeInventory inventory, Func<NodeId, IReadOnlyList<RunningTask>> runningOn, DateTimeOffset now)
+    {
+        if (demand.Lane != Lanes.Realtime) return null;
+        var ctx = new DemandContext(demand, inventory, Options, now);
+        PreemptionPlan? best = null;
+        for (var i = 0; i < inventory.Count; i++)
+        {
+            ref readonly var row = ref inventory.Row(i);
+            if (!row.Ready) continue;
+            ctx.CheckStatic(row, zoneChecked: false, out var reason, out _, out _);
+            if (reason is not null) continue;
+            var running = runningOn(row.Descriptor.Id);
+            if (running.Count == 0) continue;
+            var choice = PreemptionChooser.Choose(demand, inventory.Find(row.Descriptor.Id)!, running);
+            if (choice is null || choice.Victims.Count == 0) continue;
+
+            var slot = -1;
+            var freedChips = 0;
+            if (ctx.NeedsChips)
+            {
+                for (var c = 0; c < row.Chips.Length && slot < 0; c++)
+                    if (row.Chips[c].ModelName == choice.ChipModel) slot = c;
+                foreach (var v in choice.Victims)
+                    if (v.Claim.ChipModel == choice.ChipModel) freedChips += v.Claim.ChipCount;
+            }
+            var terms = ctx.Score(row, slot,
+                choice.Victims.Sum(v => v.Claim.Cpu), choice.Victims.Sum(v => v.Claim.MemoryMiB), freedChips);
+            if (!terms.MeetsSla) continue;
+            var plan = new PreemptionPlan(row.Descriptor.Id, choice.Victims,
+                new ResourceClaim(demand.Cpu, demand.MemoryMiB, choice.ChipModel, ctx.NeedsChips ? ctx.ChipCount : 0), terms);
+            if (best is null || Better(plan, best)) best = plan;
+        }
+        return best;
+
+        static bool Better(PreemptionPlan a, PreemptionPlan b) =>
+            a.Victims.Count != b.Victims.Count ? a.Victims.Count < b.Victims.Count
+            : a.Terms.Total != b.Terms.Total ? a.Terms.Total < b.Terms.Total
+            : string.CompareOrdinal(a.Node.Value, b.Node.Value) < 0;
+    }
+
+    // One pass over the nodes a demand could use. Keeps the K best candidates and a few
+    // explained rejections in small fixed buffers; everything else is counted, not stored.
+    private sealed class Scan
+    {
+        private readonly DemandContext _ctx;
+        private readonly int[] _counts = new int[Enum.GetValues<RejectReason>().Length];
+        private readonly int _k;
+        private readonly int[] _topRow;
+        private readonly int[] _topSlot;
+        private readonly ScoreTerms[] _topTerms;
+        private int _topCount;
+        private readonly List<(Rejection Rejection, double Key)> _rejections = [];
+        private readonly int _maxRejections;
+        private int _feasible;
+        private int _couldFitLater;
+        private readonly double[]? _greenMax;
+        private double[]? _lastGreen;
+
+        public Scan(DemandContext ctx)
+        {
+            _ctx = ctx;
+            _k = Math.Max(1, ctx.Options.ShortlistSize);
+            _topRow = new int[_k];
+            _topSlot = new int[_k];
+            _topTerms = new ScoreTerms[_k];
+            _maxRejections = Math.Max(0, ctx.Options.ExplainedRejections);
+            if (WantsGreenWindow(ctx)) _greenMax = new double[24];
+        }
+
+        private static bool WantsGreenWindow(DemandContext ctx) =>
+            ctx.Options.PlanGreenWindows && ctx.Demand.Lane == Lanes.Deferrable
+            && ctx.Demand.Deadline is not null && ctx.Demand.ExpectedDuration is not null;
+
+        public void Run()
+        {
+            var inv = _ctx.Inventory;
+            var total = inv.Count;
+            if (_ctx.Options.ExplainEveryNode)
+            {
+                for (var i = 0; i < total; i++) Visit(i, zoneChecked: false);
+                return;
+            }
+
+            // Walk the smallest index that covers every node the demand could use; nodes outside
+            // it fail the index's constraint and are counted wholesale.
+            var zoneRows = -1;
+            if (_ctx.AllowedZones is { } zones)
+            {
+                zoneRows = 0;
+                foreach (var z in zones) zoneRows += inv.ZoneRows(z).Count;
+            }
+            List<int>? chipRows = null;
+            if (_ctx.NeedsChips)
+                chipRows = _ctx.AnyChip ? inv.RowsWithChips : _ctx.ChipModel >= 0 ? inv.ChipRows(_ctx.ChipModel) : [];
+
+            if (zoneRows >= 0 && (chipRows is null || zoneRows <= chipRows.Count))
+            {
+                _counts[(int)RejectReason.ZoneNotAllowed] += total - zoneRows;
+                foreach (var z in _ctx.AllowedZones!)
+                    foreach (var i in inv.ZoneRows(z)) Visit(i, zoneChecked: true);
+            }
+            else if (chipRows is not null)
+            {
+                _counts[(int)RejectReason.NoSuchChip] += total - chipRows.Count;
+                foreach (var i in chipRows) Visit(i, zoneChecked: false);
+            }
+            else
+            {
+                for (var i = 0; i < total; i++) Visit(i, zoneChecked: false);
+            }
+        }
+
+        private void Visit(int i, bool zoneChecked)
+        {
+            ref readonly var row = ref _ctx.Inventory.Row(i);
+            var slot = _ctx.CheckStatic(row, zoneChecked, out var reason, out var needed, out var available);
+            if (reason is { } staticReason)
+            {
+                Reject(row, staticReason, needed, available);
+                return;
+            }
+            if (_greenMax is not null && row.Green is { } green && !ReferenceEquals(green, _lastGreen))
+            {
+                _lastGreen = green;
+                for (var h = 0; h < 24; h++) _greenMax[h] = Math.Max(_greenMax[h], green[h]);
+            }
+            if (_ctx.CheckDynamic(row, slot, out needed, out available) is { } dynamicReason)
+            {
+                _couldFitLater++;
+                Reject(row, dynamicReason, needed, available);
+                return;
+            }
+            _feasible++;
+            Offer(i, slot, _ctx.Score(row, slot));
+        }
+
+        private void Reject(in NodeRow row, RejectReason reason, double needed, double available)
+        {
+            _counts[(int)reason]++;
+            if (_maxRejections == 0) return;
+            // Keep the nearest rejected nodes: those are the ones a reader expects to have won.
+            var key = (reason < RejectReason.NotReady ? 1e9 : 0) + _ctx.OneWayLatencyMs(row);
+            if (_rejections.Count >= _maxRejections && key >= _rejections[^1].Key) return;
+            var rejection = MakeRejection(_ctx, row, reason, needed, available);
+            var at = _rejections.Count;
+            while (at > 0 && Before(key, rejection.Node, _rejections[at - 1])) at--;
+            _rejections.Insert(at, (rejection, key));
+            if (_rejections.Count > _maxRejections) _rejections.RemoveAt(_rejections.Count - 1);
+
+            static bool Before(double key, NodeId node, (Rejection Rejection, double Key) other) =>
+                key < other.Key || (key == other.Key && string.CompareOrdinal(node.Value, other.Rejection.Node.Value) < 0);
+        }
+
+        internal static Rejection MakeRejection(DemandContext ctx, in NodeRow row, RejectReason reason, double needed, double available)
+        {
+            var detail = reason switch
+            {
+                RejectReason.ZoneNotAllowed => row.Descriptor.Zone,
+                RejectReason.NotReady => row.State,
+                RejectReason.NoSuchChip or RejectReason.TooFewChips or RejectReason.ChipsBusy => ctx.Demand.Chips?.Model ?? "GPU",
+                _ => null,
+            };
+            if (reason == RejectReason.ChipsBusy) detail = (ctx.Demand.Chips?.Model ?? "GPU") + " chips";
+            return new Rejection(row.Descriptor.Id, reason, needed, available, detail);
+        }
+
+        private void Offer(int row, int slot, in ScoreTerms terms)
+        {
+            if (_topCount == _k && !Better(terms, row, _topTerms[_k - 1], _topRow[_k - 1])) return;
+            var at = Math.Min(_topCount, _k - 1);
+            while (at > 0 && Better(terms, row, _topTerms[at - 1], _topRow[at - 1]))
+            {
+                _topTerms[at] = _topTerms[at - 1];
+                _topRow[at] = _topRow[at - 1];
+                _topSlot[at] = _topSlot[at - 1];
+                at--;
+            }
+            _topTerms[at] = terms;
+            _topRow[at] = row;
+            _topSlot[at] = slot;
+            if (_topCount < _k) _topCount++;
+        }
+
+        // Meeting the SLA beats any score; then the lower total; then the node id, for determinism.
+        private bool Better(in ScoreTerms a, int rowA, in ScoreTerms b, int rowB)
+        {
+            if (a.MeetsSla != b.MeetsSla) return a.MeetsSla;
+            var ta = a.Total;
+            var tb = b.Total;
+            if (ta != tb) return ta < tb;
+            return string.CompareOrdinal(_ctx.Inventory.Row(rowA).Descriptor.Id.Value, _ctx.Inventory.Row(rowB).Descriptor.Id.Value) < 0;
+        }
+
+        public PlacementResult Result()
+        {
+            var demand = _ctx.Demand;
+            var counts = new Dictionary<RejectReason, int>();
+            for (var r = 0; r < _counts.Length; r++)
+                if (_counts[r] > 0) counts[(RejectReason)r] = _counts[r];
+            var rejections = _rejections.Select(r => r.Rejection).ToArray();
+            var nodes = _ctx.Inventory.Count;
+            var realtime = demand.Lane == Lanes.Realtime;
+
+            if (_feasible == 0)
+            {
+                if (nodes == 0)
+                    return Make(realtime ? PlacementOutcome.FailFast : PlacementOutcome.Queued, [], "no worker node has joined the grid yet");
+                if (_couldFitLater == 0)
+                    return Make(PlacementOutcome.Rejected, [], $"no node in view could ever run it ({Summary(counts)})");
+                return Make(realtime ? PlacementOutcome.FailFast : PlacementOutcome.Queued, [],
+                    $"no node has room now ({Summary(counts)})");
+            }
+
+            var shortlist = Shortlist(meetingOnly: _topTerms[0].MeetsSla);
+            if (!_topTerms[0].MeetsSla)
+            {
+                var best = shortlist[0];
+                var budget = _ctx.SlaBudgetMs ?? 0;
+                var why = string.Create(CultureInfo.InvariantCulture,
+                    $"no node meets the {demand.LatencySlaMs:0.#} ms SLA: the best, {best.Node} ({best.Tier}), would answer in {best.Terms.ResponseMs:0.#} ms with {budget:0.#} ms left");
+                if (realtime) return Make(PlacementOutcome.FailFast, shortlist, why);
+                if (budget > 0) return Make(PlacementOutcome.Queued, shortlist, why + "; waiting for capacity nearer the origin");
+                return Make(PlacementOutcome.Placed, shortlist, "its SLA was already missed while it waited; placed where it answers soonest", best);
+            }
+
+            var chosen = shortlist[0];
+            if (_greenMax is not null)
+            {
+                var window = GreenWindowPlanner.Plan(_greenMax, _ctx.Now, demand.ExpectedDuration!.Value, demand.Deadline!.Value);
+                if (window.Start > _ctx.Now && window.GreenShare - window.GreenShareNow >= _ctx.Options.MinGreenGain)
+                    return Make(PlacementOutcome.Deferred, shortlist,
+                        string.Create(CultureInfo.InvariantCulture,
+                            $"waiting for greener supply: {window.GreenShare:P0} green from {window.Start:yyyy-MM-dd HH:mm} against {window.GreenShareNow:P0} now, still done by the deadline {demand.Deadline:yyyy-MM-dd HH:mm}"),
+                        notBefore: window.Start);
+            }
+            return Make(PlacementOutcome.Placed, shortlist, PlacedReason(chosen), chosen);
+
+            PlacementResult Make(PlacementOutcome outcome, IReadOnlyList<ScoredCandidate> list, string reason, ScoredCandidate? chosenOne = null, DateTimeOffset? notBefore = null) =>
+                new(outcome, chosenOne, list, reason, rejections, counts, nodes, notBefore);
+        }
+
+        private string PlacedReason(ScoredCandidate chosen)
+        {
+            var t = chosen.Terms;
+            var what = _ctx.HasOrigin
+                ? t.TierSteps == 0 ? $"{chosen.Tier} tier at the origin's level" : $"offloaded {t.TierSteps} tier(s) from the origin to {chosen.Tier}"
+                : $"{chosen.Tier} tier";
+            var sla = t.SlaBudgetMs is { } b ? string.Create(CultureInfo.InvariantCulture, $", answers in {t.ResponseMs:0.#} ms of {b:0.#} ms") : "";
+            return $"best of {_feasible} feasible node(s): {what}{sla}, {t.PricePerHour.ToString("0.###", CultureInfo.InvariantCulture)}/h";
+        }
+
+        private ScoredCandidate[] Shortlist(bool meetingOnly)
+        {
+            var n = 0;
+            while (n < _topCount && (!meetingOnly || _topTerms[n].MeetsSla)) n++;
+            var list = new ScoredCandidate[n];
+            for (var j = 0; j < n; j++)
+            {
+                ref readonly var row = ref _ctx.Inventory.Row(_topRow[j]);
+                var d = row.Descriptor;
+                list[j] = new ScoredCandidate(d.Id, d.Tier, d.Site, d.Zone, _ctx.Claim(row, _topSlot[j]), _topTerms[j]);
+            }
+            return list;
+        }
+
+        private static string Summary(Dictionary<RejectReason, int> counts) =>
+            counts.Count == 0 ? "no nodes" : string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{Words(c.Key)}: {c.Value}"));
+
+        private static string Words(RejectReason reason) => reason switch
+        {
+            RejectReason.ZoneNotAllowed => "zone not allowed",
+            RejectReason.NoSuchChip => "no such chip",
+            RejectReason.ChipMemoryTooSmall => "chip memory too small",
+            RejectReason.TooFewChips => "too few chips",
+            RejectReason.TooFewCores => "too few cores",
+            RejectReason.TooLittleMemory => "too little memory",
+            RejectReason.OverMaxPrice => "over max price",
+            RejectReason.NotReady => "not ready",
+            RejectReason.ChipsBusy => "chips busy",
+            RejectReason.CoresBusy => "cores busy",
+            RejectReason.MemoryBusy => "memory busy",
+            _ => reason.ToString(),
+        };
+    }
+}

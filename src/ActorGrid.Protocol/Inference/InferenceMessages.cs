@@ -1,0 +1,25 @@
+using ActorGrid.Protocol.Models;
+
+namespace ActorGrid.Protocol.Inference;
+
+// A tensor on the wire: element type, shape and the raw little-endian bytes (row-major), so a
+// camera frame crosses hosts as bytes rather than as a JSON number per pixel.
+public sealed record TensorPayload(string Type, IReadOnlyList<long> Shape, byte[] Data);
+
+// Everything a worker needs to load and run one model version, resolved by the gateway.
+public sealed record ModelRef(TenantId Tenant, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy);
+
+// gateway → /user/inference on the chosen worker. BudgetMs is what is left of the caller's SLA
+// when the request leaves the gateway; the worker refuses rather than queue past it.
+public sealed record RunInference(string RequestId, ModelRef Model, IReadOnlyDictionary<string, TensorPayload> Inputs, double BudgetMs) : IActorGridMessage;
+
+public sealed record InferenceSucceeded(
+    string RequestId, NodeId Node, string Tier, IReadOnlyDictionary<string, TensorPayload> Outputs,
+    double QueueMs, double ComputeMs, int BatchSize) : IActorGridMessage;
+
+// Status follows HTTP: 400 bad input, 429 cannot meet the SLA, 503 queue full or model not
+// loadable, 500 the model failed at run time. Reason is a sentence for the caller.
+public sealed record InferenceRejected(string RequestId, NodeId Node, int Status, string Reason) : IActorGridMessage;
+
+// gateway → worker: load a model now so the first request does not pay for it.
+public sealed record PreloadModel(ModelRef Model) : IActorGridMessage;

@@ -1,0 +1,19 @@
+using Akka.Actor;
+
+namespace ActorGrid.Protocol.Inference;
+
+// What each worker's inference host publishes on InferenceTopics.Status, a few times a second:
+// the models it holds and how busy each is. Gateways route on it and send requests straight to
+// Executor, the worker's /user/inference.
+public sealed record InferenceHostStatus(
+    NodeId Node, string Member, IActorRef Executor, string Tier, string Site, string Zone,
+    IReadOnlyList<ModelRunnerStatus> Models, int MaxQueuePerModel, DateTimeOffset At) : IActorGridMessage;
+
+// State is loading, ready or failed. BatchMs is the recent average time of one batch run;
+// P95LatencyMs the recent queue+compute time seen by requests on this worker.
+public sealed record ModelRunnerStatus(string Sha256, string State, int Queued, int Running, double BatchMs, double P95LatencyMs, int MaxBatch);
+
+public static class InferenceTopics
+{
+    public const string Status = "inference-status";
+}

@@ -1,0 +1,16 @@
+namespace ActorGrid.Protocol.Tenants;
+
+// What operators do to an existing tenant: rotate its API key, change its quota.
+
+// Commands. The new key arrives hashed, like at creation: the entity never sees a clear key.
+public sealed record RotateTenantApiKey(TenantId TenantId, string NewApiKeyHash) : IWithTenantId;
+
+public sealed record SetTenantQuota(TenantId TenantId, TenantQuota Quota) : IWithTenantId;
+
+// Events. Revocation is its own fact so an audit of the journal shows when each key stopped working.
+public sealed record TenantApiKeysRevoked(TenantId TenantId, IReadOnlyList<string> ApiKeyHashes, DateTimeOffset At) : ITenantEvent;
+
+public sealed record TenantQuotaChanged(TenantId TenantId, TenantQuota Quota, DateTimeOffset At) : ITenantEvent;
+
+// Replies.
+public sealed record TenantApiKeyRotated(TenantView Tenant, int Revoked) : IActorGridMessage;

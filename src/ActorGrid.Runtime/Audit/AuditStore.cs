@@ -1,0 +1,133 @@
+using System.Data.Common;
+using ActorGrid.Runtime.Hosting;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ActorGrid.Runtime.Audit;
+
+// The audit trail in the grid's own database (the journal's SQLite file, or the shared
+// PostgreSQL), table inference_audit. Append-only: this class has no update or delete. Appends
+// take a per-tenant lock (PostgreSQL advisory lock; SQLite's single writer) so that several
+// gateways appending for one tenant still build one unbroken chain; (tenant, seq) is the key.
+public sealed class AuditStore(DatabaseTarget database)
+{
+    private const string Columns =
+        "tenant, seq, audit_id, request_id, model, model_version, model_sha256, node, tier, outcome, status, queue_ms, compute_ms, latency_ms, input_sha256, output_sha256, at_ms, prev_hash, hash";
+
+    private volatile bool _created;
+
+    private DbConnection Connect() => database.IsSqlite
+        ? new SqliteConnection(database.ConnectionString)
+        : new NpgsqlConnection(database.ConnectionString);
+
+    public async Task EnsureCreatedAsync(CancellationToken cancel = default)
+    {
+        if (_created) return;
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var command = connection.CreateCommand();
+        var real = database.IsSqlite ? "REAL" : "DOUBLE PRECISION";
+        command.CommandText = $"""
+            CREATE TABLE IF NOT EXISTS inference_audit (
+              tenant TEXT NOT NULL, seq BIGINT NOT NULL, audit_id TEXT NOT NULL, request_id TEXT NOT NULL,
+              model TEXT NOT NULL, model_version INTEGER NOT NULL, model_sha256 TEXT NOT NULL, node TEXT NOT NULL,
+              tier TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER NOT NULL, queue_ms {real} NOT NULL,
+              compute_ms {real} NOT NULL, latency_ms {real} NOT NULL, input_sha256 TEXT NOT NULL,
+              output_sha256 TEXT NOT NULL, at_ms BIGINT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+              PRIMARY KEY (tenant, seq));
+            CREATE UNIQUE INDEX IF NOT EXISTS inference_audit_id ON inference_audit (audit_id);
+            CREATE INDEX IF NOT EXISTS inference_audit_tenant_time ON inference_audit (tenant, at_ms);
+            """;
+        await command.ExecuteNonQueryAsync(cancel);
+        _created = true;
+    }
+
+    // Appends a batch in one transaction; returns the records as stored (with seq and hashes).
+    public async Task<IReadOnlyList<AuditRecord>> AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var tx = database.IsSqlite
+            ? ((SqliteConnection)connection).BeginTransaction(deferred: false) // BEGIN IMMEDIATE: take the write lock first
+            : await connection.BeginTransactionAsync(cancel);
+        var stored = new List<AuditRecord>(records.Count);
+        foreach (var group in records.GroupBy(r => r.Tenant))
+        {
+            if (!database.IsSqlite)
+                await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('inference_audit:' || @p0))", cancel, group.Key);
+            var (seq, prev) = await LastAsync(connection, tx, group.Key, cancel);
+            foreach (var record in group)
+            {
+                var linked = AuditChain.Link(record, ++seq, prev);
+                prev = linked.Hash;
+                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18)", cancel,
+                    linked.Tenant, linked.Seq, linked.AuditId, linked.RequestId, linked.Model, linked.ModelVersion, linked.ModelSha256,
+                    linked.Node, linked.Tier, linked.Outcome, linked.Status, linked.QueueMs, linked.ComputeMs, linked.LatencyMs,
+                    linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash);
+                stored.Add(linked);
+            }
+        }
+        await tx.CommitAsync(cancel);
+        return stored;
+    }
+
+    public sealed record Query(string Tenant, string? Model = null, long? FromMs = null, long? ToMs = null, long AfterSeq = 0, int Limit = 1000);
+
+    public async Task<IReadOnlyList<AuditRecord>> ReadAsync(Query query, CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var command = connection.CreateCommand();
+        var where = "tenant = @p0 AND seq > @p1";
+        var args = new List<object> { query.Tenant, query.AfterSeq };
+        if (query.Model is not null) { where += $" AND model = @p{args.Count}"; args.Add(query.Model); }
+        if (query.FromMs is not null) { where += $" AND at_ms >= @p{args.Count}"; args.Add(query.FromMs.Value); }
+        if (query.ToMs is not null) { where += $" AND at_ms < @p{args.Count}"; args.Add(query.ToMs.Value); }
+        command.CommandText = $"SELECT {Columns} FROM inference_audit WHERE {where} ORDER BY seq LIMIT {Math.Max(1, query.Limit)}";
+        Bind(command, args);
+        var result = new List<AuditRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel))
+        {
+            result.Add(new AuditRecord(
+                AuditId: reader.GetString(2), RequestId: reader.GetString(3), Tenant: reader.GetString(0), Model: reader.GetString(4),
+                ModelVersion: reader.GetInt32(5), ModelSha256: reader.GetString(6), Node: reader.GetString(7), Tier: reader.GetString(8),
+                Outcome: reader.GetString(9), Status: reader.GetInt32(10), QueueMs: reader.GetDouble(11), ComputeMs: reader.GetDouble(12),
+                LatencyMs: reader.GetDouble(13), InputSha256: reader.GetString(14), OutputSha256: reader.GetString(15),
+                AtUnixMs: reader.GetInt64(16), Seq: reader.GetInt64(1), PrevHash: reader.GetString(17), Hash: reader.GetString(18)));
+        }
+        return result;
+    }
+
+    private static async Task<(long Seq, string Hash)> LastAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT seq, hash FROM inference_audit WHERE tenant = @p0 ORDER BY seq DESC LIMIT 1";
+        Bind(command, [tenant]);
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        return await reader.ReadAsync(cancel) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
+    }
+
+    private static async Task ExecAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken cancel, params object[] args)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        Bind(command, args);
+        await command.ExecuteNonQueryAsync(cancel);
+    }
+
+    private static void Bind(DbCommand command, IReadOnlyList<object> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@p" + i;
+            p.Value = args[i];
+            command.Parameters.Add(p);
+        }
+    }
+}

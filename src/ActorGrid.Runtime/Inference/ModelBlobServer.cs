@@ -1,0 +1,45 @@
+using ActorGrid.Protocol.Models;
+using Akka.Actor;
+
+namespace ActorGrid.Runtime.Inference;
+
+// /user/model-blobs on hosts that store uploads (gateways): hands out chunks of a stored model
+// to workers that fetch it. Reads are asynchronous and piped straight back to the asker.
+public sealed class ModelBlobServer : ReceiveActor
+{
+    public const string Name = "model-blobs";
+    public const string Path = "/user/" + Name;
+    private const int MaxChunk = 2 * 1024 * 1024;
+
+    public ModelBlobServer(ModelBlobStore store)
+    {
+        Receive<FetchModelBlob>(fetch =>
+        {
+            if (!store.Has(fetch.Sha256))
+            {
+                Sender.Tell(new ModelBlobMissing(fetch.Sha256, $"model blob {fetch.Sha256} is not stored on this host"));
+                return;
+            }
+            var path = store.PathOf(fetch.Sha256);
+            ReadAsync(path, fetch).PipeTo(Sender, failure: ex => new ModelBlobMissing(fetch.Sha256, "reading it failed: " + ex.Message));
+        });
+    }
+
+    public static Props Props(ModelBlobStore store) => Akka.Actor.Props.Create(() => new ModelBlobServer(store));
+
+    private static async Task<ModelBlobChunk> ReadAsync(string path, FetchModelBlob fetch)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        var total = RandomAccess.GetLength(handle);
+        var length = (int)Math.Clamp(total - fetch.Offset, 0, Math.Clamp(fetch.MaxBytes, 1, MaxChunk));
+        var buffer = new byte[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), fetch.Offset + read);
+            if (n == 0) break;
+            read += n;
+        }
+        return new ModelBlobChunk(fetch.Sha256, fetch.Offset, total, read == length ? buffer : buffer[..read]);
+    }
+}

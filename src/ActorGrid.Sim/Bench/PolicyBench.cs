@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using ActorGrid.Placement;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Sim.Bench;
+
+// Decision latency and throughput of PlacementPolicy.Decide over synthetic inventories, against
+// the foundation's ConstraintPlacementPolicy (LINQ sort, a reason string per node) on the same
+// nodes and demands in the same run. Prints figures; asserts nothing (the machines are shared).
+public static class PolicyBench
+{
+    public static void Run(IReadOnlyList<int> nodeCounts, TextWriter output)
+    {
+        output.WriteLine("placement decision latency (single thread; demand mix: 30% zone-restricted realtime, 20% open realtime,");
+        output.WriteLine("20% H100 batch, 30% open CPU interactive that must look at every node)");
+        output.WriteLine();
+        output.WriteLine($"{"nodes",8} | {"actorgrid/s",12} {"p50 us",9} {"p99 us",9} | {"baseline/s",11} {"p50 us",9} {"p99 us",9} | {"p99 ratio",9} {"speed-up",9}");
+        foreach (var n in nodeCounts)
+        {
+            var rng = new SplitMix64((ulong)n);
+            var (topology, descriptors, capacities) = Inventory(n, rng);
+            var inventory = NodeInventory.From(capacities, topology);
+            var demands = Demands(rng, topology);
+            var now = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.FromHours(8));
+            var policy = new PlacementPolicy();
+
+            var ours = Measure(n <= 10_000 ? 20_000 : 2_000, i => policy.Decide(demands[i % demands.Count], inventory, now).Outcome);
+            var baseline = new ConstraintPlacementPolicy();
+            var queries = demands.Select(d => new PlacementQuery(d.TaskId,
+                new ResourceRequirements(d.Cpu, d.MemoryMiB, d.Chips is { Model: { } m } c ? new ChipRequirement(m, c.Count) : null),
+                d.AllowedZones, d.Lane)).ToList();
+            var theirs = Measure(n switch { <= 1_000 => 2_000, <= 10_000 => 200, _ => 20 }, i => baseline.Decide(queries[i % queries.Count], capacities).Chosen);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{n,8} | {ours.PerSecond,12:0} {ours.P50Us,9:0.0} {ours.P99Us,9:0.0} | {theirs.PerSecond,11:0} {theirs.P50Us,9:0.0} {theirs.P99Us,9:0.0} | {ours.P99Us / theirs.P99Us,9:0.000} {theirs.MeanUs / ours.MeanUs,8:0.0}x"));
+            GC.KeepAlive(descriptors);
+        }
+        output.WriteLine();
+        output.WriteLine("p99 ratio = actorgrid p99 / baseline p99 (lower is better); speed-up = baseline mean / actorgrid mean.");
+    }
+
+    private readonly record struct Figures(double PerSecond, double P50Us, double P99Us, double MeanUs);
+
+    private static Figures Measure<T>(int decisions, Func<int, T> decide)
+    {
+        for (var i = 0; i < Math.Min(200, decisions); i++) decide(i);
+        var samples = new double[decisions];
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < decisions; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            decide(i);
+            samples[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        }
+        var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Array.Sort(samples);
+        return new Figures(decisions / total, samples[(int)(0.50 * (decisions - 1))], samples[(int)Math.Ceiling(0.99 * (decisions - 1))], samples.Average());
+    }
+
+    private static readonly string[] Zones = ["CN-ZJ", "CN-JS", "CN-GD", "CN-SC", "CN-GZ", "CN-NX", "CN-BJ", "EU-DE"];
+
+    // Mostly edge gateways, some regional clouds, a few hubs; partly busy, a few cordoned.
+    private static (Topology, List<NodeDescriptor>, List<NodeCapacity>) Inventory(int n, SplitMix64 rng)
+    {
+        var sites = new List<TopologySite>();
+        for (var s = 0; s < 400; s++)
+        {
+            var province = $"p{s % 8}";
+            var tier = s % 40 == 0 ? Tiers.Hub : s % 10 == 0 ? Tiers.Regional : Tiers.Edge;
+            sites.Add(new TopologySite($"site-{s}", tier, $"{province}-c{s % 5}", province));
+        }
+        var topology = new Topology(sites, Topology.PublicFigures, []);
+        var descriptors = new List<NodeDescriptor>(n);
+        var capacities = new List<NodeCapacity>(n);
+        var green = Enumerable.Range(0, 24).Select(h => 0.2 + 0.5 * Math.Max(0, Math.Sin((h - 6) / 12.0 * Math.PI))).ToArray();
+        for (var i = 0; i < n; i++)
+        {
+            var site = sites[rng.Below(sites.Count)];
+            var zone = Zones[int.Parse(site.Province!.AsSpan(1))];
+            var (cpu, mem, chip, chipPrice) = site.Tier switch
+            {
+                Tiers.Hub => (192.0, 1_572_864L, new ChipSet("nvidia-h100", 16, 81_920), 2.2m),
+                Tiers.Regional => (96.0, 393_216L, new ChipSet("nvidia-l4", 8, 24_576), 0.8m),
+                _ => (8.0, 16_384L, new ChipSet("jetson-orin", 1, 16_384), 0.05m),
+            };
+            var d = new NodeDescriptor(new NodeId($"node-{i:000000}"), site.Tier, site.Name, zone, cpu, mem, [chip], chipPrice, 0.01m,
+                new Dictionary<string, string>(), green);
+            var busy = rng.NextDouble();
+            var state = rng.NextDouble() < 0.02 ? NodeStates.Cordoned : NodeStates.Ready;
+            descriptors.Add(d);
+            capacities.Add(new NodeCapacity(d, state, cpu * (1 - busy), (long)(mem * (1 - busy)),
+                new Dictionary<string, int> { [chip.Model] = (int)(chip.Count * (1 - busy)) }, TimeSpan.FromMilliseconds(rng.Below(20))));
+        }
+        return (topology, descriptors, capacities);
+    }
+
+    private static List<TaskDemand> Demands(SplitMix64 rng, Topology topology)
+    {
+        var submitted = new DateTimeOffset(2026, 3, 2, 9, 59, 59, TimeSpan.FromHours(8));
+        var demands = new List<TaskDemand>();
+        for (var i = 0; i < 100; i++)
+        {
+            var origin = topology.Sites[rng.Below(topology.Sites.Count)].Name;
+            var id = new TaskId($"t-{i}");
+            demands.Add((i % 10) switch
+            {
+                < 3 => new TaskDemand(id, 0.5, 512, ChipDemand.Any(1), Lanes.Realtime, submitted, [Zones[rng.Below(Zones.Length)]],
+                    origin, 80, InputMb: 0.5, ExpectedDuration: TimeSpan.FromMilliseconds(30)),
+                < 5 => new TaskDemand(id, 0.5, 512, ChipDemand.Any(1), Lanes.Realtime, submitted, [], origin, 80,
+                    InputMb: 0.5, ExpectedDuration: TimeSpan.FromMilliseconds(30)),
+                < 7 => new TaskDemand(id, 16, 131_072, new ChipDemand("nvidia-h100", 4), Lanes.Batch, submitted, [], origin,
+                    InputMb: 2000, Preemptible: true, ExpectedDuration: TimeSpan.FromHours(3)),
+                _ => new TaskDemand(id, 2, 4096, null, Lanes.Interactive, submitted, [], origin, 5_000, ExpectedDuration: TimeSpan.FromSeconds(2)),
+            });
+        }
+        return demands;
+    }
+}

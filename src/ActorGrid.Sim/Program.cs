@@ -1,0 +1,41 @@
+using ActorGrid.Sim;
+using ActorGrid.Sim.Bench;
+using ActorGrid.Sim.Report;
+using ActorGrid.Sim.Trace;
+
+// actorgrid-sim: see SimOptions.Usage. A command-line tool, so it prints to the console.
+SimOptions options;
+try
+{
+    options = SimOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"actorgrid-sim: {ex.Message} (see --help)");
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(SimOptions.Usage);
+    return 0;
+}
+if (options.BenchPolicy)
+{
+    PolicyBench.Run(options.BenchNodes, Console.Out);
+    return 0;
+}
+
+try
+{
+    var inputs = SimRunner.Load(options);
+    if (options.EmitTrace is { } emit) File.WriteAllText(emit, TraceCsv.Write(inputs.Trace));
+    var results = SimRunner.RunAll(inputs, options.Seed);
+    var title = options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}, {options.Hours:0.##} h" : $"trace {options.Trace}";
+    Console.WriteLine(options.Json ? SummaryJson.Write(inputs.Trace.Count, results) : SummaryTable.Write(title, inputs.Trace.Count, results));
+    return 0;
+}
+catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"actorgrid-sim: {ex.Message}");
+    return 2;
+}

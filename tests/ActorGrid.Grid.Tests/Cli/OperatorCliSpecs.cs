@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using ActorGrid.Grid.Tests.Infrastructure;
+using Npgsql;
+
+namespace ActorGrid.Grid.Tests.Cli;
+
+// The `actorgrid` CLI as a real process against a live three-host grid. Specs do not depend on
+// each other's order: the one that makes "regional" leave is the only one that changes membership,
+// and the others only assert about the core and edge hosts.
+public sealed class OperatorCliSpecs(ThreeHostGridFixture grid) : IClassFixture<ThreeHostGridFixture>
+{
+    private static readonly TimeSpan Long = ThreeHostGridFixture.Long;
+
+    [Fact]
+    public async Task Should_show_the_cluster_as_a_table_and_as_json()
+    {
+        var table = await grid.RunAsync("cluster", "show");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains(grid.CoreAddress, table.Stdout);
+        Assert.Contains(grid.EdgeAddress, table.Stdout);
+        Assert.Contains("core,gateway,worker", table.Stdout);
+        Assert.Contains("leader", table.Stdout);
+
+        var json = await grid.RunJsonAsync("cluster", "show");
+        var members = json["members"]!.AsArray();
+        var core = members.Single(m => m!["address"]!.GetValue<string>() == grid.CoreAddress)!;
+        Assert.Equal("up", core["status"]!.GetValue<string>());
+        Assert.Equal(["core", "gateway", "worker"], core["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.True(core["reachable"]!.GetValue<bool>());
+        Assert.Contains(members, m => m!["address"]!.GetValue<string>() == grid.EdgeAddress && m["roles"]!.AsArray().Single()!.GetValue<string>() == "worker");
+        Assert.Equal(grid.CoreAddress, json["self"]!.GetValue<string>());
+        Assert.StartsWith("akka.tcp://actorgrid@127.0.0.1:", json["leader"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_make_a_worker_leave_the_cluster_and_tail_the_change()
+    {
+        await using var tail = CliProcess.Start([grid.Target, "cluster", "tail", "--json"], ThreeHostGridFixture.Token);
+        await tail.WaitForLineAsync(l => l.Contains(grid.RegionalAddress, StringComparison.Ordinal), Long);
+
+        var leave = await grid.RunAsync("cluster", "leave", grid.RegionalAddress);
+        Assert.True(leave.ExitCode == 0, leave.ToString());
+        Assert.Contains("leave", leave.Stdout);
+
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var members = (await grid.RunJsonAsync("cluster", "show"))["members"]!.AsArray();
+            if (members.All(m => m!["address"]!.GetValue<string>() != grid.RegionalAddress)) break;
+            Assert.True(deadline.Elapsed < Long, $"regional still a member: {members.ToJsonString()}");
+            await Task.Delay(500);
+        }
+        var removed = await tail.WaitForLineAsync(l => l.Contains(grid.RegionalAddress, StringComparison.Ordinal) && l.Contains("MemberRemoved", StringComparison.Ordinal), Long);
+        Assert.Equal("removed", JsonNode.Parse(removed)!["status"]!.GetValue<string>());
+
+        // A member that left shuts its host down (coordinated shutdown), as a leave should.
+        var exited = Stopwatch.StartNew();
+        while (!grid.Regional.HasExited && exited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(250);
+        Assert.True(grid.Regional.HasExited, "the regional host kept running after leaving the cluster\n" + grid.Regional.Tail());
+
+        var unknown = await grid.RunAsync("cluster", "leave", "akka.tcp://actorgrid@127.0.0.1:1");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("No cluster member at 127.0.0.1:1", unknown.Stderr);
+        var garbage = await grid.RunAsync("cluster", "down", "not-an-address");
+        Assert.Equal(1, garbage.ExitCode);
+        Assert.Contains("is not a cluster address", garbage.Stderr);
+    }
+
+    [Fact]
+    public async Task Should_persist_cordon_and_drain_on_the_node_and_show_them_in_the_list()
+    {
+        var cordon = await grid.RunAsync("nodes", "cordon", ThreeHostGridFixture.EdgeNode, "--reason", "firmware update");
+        Assert.True(cordon.ExitCode == 0, cordon.ToString());
+        Assert.Contains($"Node {ThreeHostGridFixture.EdgeNode} is cordoned.", cordon.Stdout);
+        await WaitForNodeStateAsync(ThreeHostGridFixture.EdgeNode, "cordoned");
+        Assert.Equal("cordoned", (await grid.RunJsonAsync("nodes", "show", ThreeHostGridFixture.EdgeNode))["state"]!.GetValue<string>());
+
+        var drain = await grid.RunJsonAsync("nodes", "drain", ThreeHostGridFixture.EdgeNode);
+        Assert.Equal("draining", drain["state"]!.GetValue<string>());
+        await WaitForNodeStateAsync(ThreeHostGridFixture.EdgeNode, "draining");
+
+        var filtered = (await grid.RunJsonAsync("nodes", "list", "--tier", "edge")).AsArray();
+        Assert.Equal([ThreeHostGridFixture.EdgeNode], filtered.Select(n => n!["id"]!.GetValue<string>()));
+
+        // Persisted: the events are in node/<id>'s journal, not only in memory.
+        var manifests = await JournalManifestsAsync("node/" + ThreeHostGridFixture.EdgeNode);
+        Assert.True(manifests.IndexOf("node.cordoned") >= 0 && manifests.IndexOf("node.cordoned") < manifests.IndexOf("node.drain-started"), string.Join(", ", manifests));
+
+        var uncordon = await grid.RunJsonAsync("nodes", "uncordon", ThreeHostGridFixture.EdgeNode);
+        Assert.Equal("ready", uncordon["state"]!.GetValue<string>());
+
+        var unknown = await grid.RunAsync("nodes", "drain", "no-such-node");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("Node 'no-such-node' is not registered", unknown.Stderr);
+        Assert.Empty(unknown.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Should_watch_a_task_until_it_ends_and_show_its_logs()
+    {
+        var (status, accepted) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, Tasks.Shell("sleep 2; echo inspected"));
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        var id = Tasks.Id(accepted);
+
+        var watch = await CliProcess.RunAsync([grid.Target, "tasks", "watch", id], ThreeHostGridFixture.Token, timeout: Long);
+        Assert.True(watch.ExitCode == 0, watch.ToString());
+        var lines = watch.Stdout.Split('\n');
+        int IndexOf(string type) => Array.FindIndex(lines, l => l.Contains($" {type} ", StringComparison.Ordinal));
+        Assert.True(IndexOf("submitted") >= 0 && IndexOf("submitted") < IndexOf("started") && IndexOf("started") < IndexOf("succeeded"), watch.Stdout);
+        Assert.Contains($"Task {id} ended: succeeded.", watch.Stdout);
+
+        // --json: one event per line, replayed from the start for a finished task.
+        var replay = await CliProcess.RunAsync([grid.Target, "tasks", "watch", id, "--json"], ThreeHostGridFixture.Token, timeout: Long);
+        var events = replay.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("submitted", events[0]["type"]!.GetValue<string>());
+        Assert.Equal("succeeded", events[^1]["type"]!.GetValue<string>());
+        Assert.Equal(Enumerable.Range(1, events.Count), events.Select(e => e["seq"]!.GetValue<int>()));
+
+        var logs = await grid.RunJsonAsync("tasks", "logs", id);
+        Assert.Equal("inspected\n", logs["stdoutTail"]!.GetValue<string>());
+        var show = await grid.RunJsonAsync("tasks", "show", id);
+        Assert.Equal("succeeded", show["task"]!["state"]!.GetValue<string>());
+        Assert.Equal(events.Count, show["task"]!["history"]!.AsArray().Count);
+        var listed = (await grid.RunJsonAsync("tasks", "list", "--tenant", "acme", "--state", "succeeded")).AsArray();
+        Assert.Contains(listed, t => t!["id"]!.GetValue<string>() == id);
+        Assert.All(listed, t => Assert.Equal("succeeded", t!["state"]!.GetValue<string>()));
+        var everyone = (await grid.RunJsonAsync("tasks", "list")).AsArray();
+        Assert.Contains(everyone, t => t!["id"]!.GetValue<string>() == id);
+
+        var unknown = await grid.RunAsync("tasks", "watch", "t-0000000000000000");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("Task 't-0000000000000000' does not exist", unknown.Stderr);
+    }
+
+    [Fact]
+    public async Task Should_exit_3_for_a_bad_token_or_no_gateway_and_2_for_usage_errors()
+    {
+        var badToken = await CliProcess.RunAsync([grid.Target, "cluster", "show", "--token", "wrong"], ThreeHostGridFixture.Token);
+        Assert.Equal(3, badToken.ExitCode);
+        Assert.Contains("refused the operator token", badToken.Stderr);
+        Assert.Single(badToken.Stderr.Trim().Split('\n'));
+
+        var noToken = await CliProcess.RunAsync([grid.Target, "nodes", "list"], token: null);
+        Assert.Equal(3, noToken.ExitCode);
+        Assert.Contains("ACTORGRID_ADMIN_TOKEN", noToken.Stderr);
+
+        var nobody = await CliProcess.RunAsync([$"127.0.0.1:{FreePorts.Next()}", "cluster", "show"], ThreeHostGridFixture.Token);
+        Assert.Equal(3, nobody.ExitCode);
+        Assert.Contains("Cannot reach the gateway", nobody.Stderr);
+
+        var badType = await grid.RunAsync("cluster-sharding", "region-stats", "-r", "widgets");
+        Assert.Equal(2, badType.ExitCode);
+        Assert.Contains("cluster-sharding region-stats --help", badType.Stderr);
+        Assert.Equal(2, (await grid.RunAsync("cluster")).ExitCode);
+
+        var help = await grid.RunAsync("tenants", "keys", "rotate", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Issue a new API key", help.Stdout);
+    }
+
+    [Fact]
+    public async Task Should_report_sharding_and_the_split_brain_resolver()
+    {
+        var stats = await grid.RunJsonAsync("cluster-sharding", "region-stats", "-r", "node");
+        var core = stats["regions"]!.AsArray().Single(r => r!["address"]!.GetValue<string>() == grid.CoreAddress)!;
+        Assert.True(core["entities"]!.GetValue<int>() >= 3, stats.ToJsonString());
+        var regions = (await grid.RunJsonAsync("cluster-sharding", "regions")).AsArray();
+        Assert.Equal(["node", "task", "tenant"], regions.Select(r => r!["type"]!.GetValue<string>()));
+        Assert.All(regions, r => Assert.Contains(grid.CoreAddress, r!["regions"]!.AsArray().Select(a => a!.GetValue<string>())));
+
+        var sbr = await grid.RunJsonAsync("cluster", "sbr");
+        Assert.Equal("keep-majority", sbr["activeStrategy"]!.GetValue<string>());
+        Assert.Equal("7s", sbr["stableAfter"]!.GetValue<string>());
+        Assert.True(sbr["hasMajority"]!.GetValue<bool>());
+        var table = await grid.RunAsync("cluster", "sbr");
+        Assert.Contains("keep-majority", table.Stdout);
+    }
+
+    [Fact]
+    public async Task Should_create_tenants_rotate_their_keys_and_set_quotas()
+    {
+        var created = await grid.RunJsonAsync("tenants", "create", "rotor", "--name", "Rotor Works", "--zones", "CN-ZJ", "--max-cpu", "8");
+        var oldKey = created["apiKey"]!.GetValue<string>();
+
+        var rotated = await grid.RunJsonAsync("tenants", "keys", "rotate", "rotor");
+        var newKey = rotated["apiKey"]!.GetValue<string>();
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(1, rotated["revoked"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/tasks", newKey, null)).Status);
+        // The old key was never used, so no gateway has it cached: it is refused at once.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/tasks", oldKey, null)).Status);
+        Assert.Equal(["tenant.created", "tenant.api-key-issued", "tenant.api-key-issued", "tenant.api-keys-revoked"], await JournalManifestsAsync("tenant/rotor"));
+
+        var quota = await grid.RunJsonAsync("tenants", "quota", "rotor", "--max-chips", "2");
+        Assert.Equal(8, quota["quota"]!["maxCpu"]!.GetValue<double>());
+        Assert.Equal(2, quota["quota"]!["maxChips"]!.GetValue<int>());
+        var listed = (await grid.RunJsonAsync("tenants", "list")).AsArray();
+        Assert.Contains(listed, t => t!["id"]!.GetValue<string>() == "rotor" && t["quota"]!["maxChips"]!.GetValue<int>() == 2);
+        Assert.Contains(listed, t => t!["id"]!.GetValue<string>() == "acme");
+
+        var missing = await grid.RunAsync("tenants", "keys", "rotate", "nobody");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("Tenant 'nobody' does not exist", missing.Stderr);
+        Assert.Equal(2, (await grid.RunAsync("tenants", "quota", "rotor")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Should_run_commands_typed_at_the_interactive_prompt_and_keep_history()
+    {
+        var session = await CliProcess.RunAsync([grid.Target], ThreeHostGridFixture.Token, stdin: "cluster show\nnodes show nope\nhistory\nexit\n");
+        Assert.True(session.ExitCode == 0, session.ToString());
+        Assert.Contains($"[{grid.Target}] actorgrid> cluster show", session.Stdout);
+        Assert.Contains(grid.CoreAddress, session.Stdout);
+        Assert.Contains("Node 'nope' is not registered", session.Stderr);
+        Assert.Contains("   1  cluster show", session.Stdout);
+        Assert.Contains("   2  nodes show nope", session.Stdout);
+    }
+
+    private async Task WaitForNodeStateAsync(string node, string state)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var nodes = (await grid.RunJsonAsync("nodes", "list")).AsArray();
+            if (nodes.Any(n => n!["id"]!.GetValue<string>() == node && n["state"]!.GetValue<string>() == state)) return;
+            Assert.True(deadline.Elapsed < Long, $"{node} never became {state} in 'nodes list': {nodes.ToJsonString()}");
+            await Task.Delay(500);
+        }
+    }
+
+    private async Task<List<string>> JournalManifestsAsync(string persistenceId)
+    {
+        await using var connection = new NpgsqlConnection(grid.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT manifest FROM journal WHERE persistence_id = @id ORDER BY sequence_number", connection);
+        query.Parameters.AddWithValue("id", persistenceId);
+        var manifests = new List<string>();
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) manifests.Add(reader.GetString(0));
+        return manifests;
+    }
+}
