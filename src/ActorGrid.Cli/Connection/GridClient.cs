@@ -138,7 +138,12 @@ public sealed class GridClient : IDisposable
 
     private CommandFailedException Refusal(int status, JsonNode? problem)
     {
-        var detail = (problem as JsonObject)?["detail"]?.ToString() ?? problem?.ToString() ?? "";
+        // Problem details carry the actionable sentence in "detail"; an unexpected server error
+        // has only a title, which is still better than a multi-line JSON dump.
+        var detail = (problem as JsonObject)?["detail"]?.ToString()
+            ?? (problem as JsonObject)?["title"]?.ToString()
+            ?? (problem is JsonValue text ? text.ToString() : "");
+        detail = string.Join(' ', detail.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (problem is JsonObject obj && obj["errors"] is JsonObject errors)
             detail += " " + string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", (e.Value as JsonArray ?? []).Select(v => v?.ToString()))}"));
         return status switch

@@ -14,7 +14,14 @@ public sealed record SubmitTaskRequest(
     string? Lane,
     int? MaxAttempts,
     string? IdempotencyKey,
-    List<string>? Zones);
+    List<string>? Zones,
+    string? OriginSite = null,
+    int? SlaMs = null,
+    DateTimeOffset? Deadline = null,
+    decimal? MaxPricePerHour = null,
+    double? InputSizeMiB = null,
+    bool? Preemptible = null,
+    int? ExpectedDurationSeconds = null);
 
 public sealed record RequirementsRequest(double? Cpu, long? MemoryMiB, ChipsRequest? Chips);
 
@@ -34,7 +41,7 @@ public static partial class TaskRequestValidation
 
     public static bool IsZone(string? zone) => zone is not null && ZonePattern().IsMatch(zone);
 
-    public static (TaskSpec? Spec, Dictionary<string, string[]> Errors) Validate(SubmitTaskRequest req, TenantView tenant)
+    public static (TaskSpec? Spec, Dictionary<string, string[]> Errors) Validate(SubmitTaskRequest req, TenantView tenant, DateTimeOffset now)
     {
         var errors = new Dictionary<string, string[]>();
         void Fail(string field, string message) => errors[field] = [message];
@@ -89,8 +96,18 @@ public static partial class TaskRequestValidation
             else zones = asked.Distinct().ToList();
         }
 
+        // Placement hints: where the data comes from and what the answer is worth.
+        if (req.OriginSite is { } origin && !IsZone(origin)) Fail("originSite", "originSite is a site name like 'ningbo-f03' (letters, digits, '-', at most 32 characters).");
+        if (req.SlaMs is < 1 or > 86_400_000) Fail("slaMs", "slaMs must be between 1 and 86400000 (a day).");
+        if (req.Deadline is { } deadline && deadline <= now) Fail("deadline", $"The deadline {deadline:O} is already past.");
+        if (req.MaxPricePerHour is < 0 or > 1_000_000) Fail("maxPricePerHour", "maxPricePerHour must be between 0 and 1000000.");
+        if (req.InputSizeMiB is < 0 or > 16 * 1024 * 1024) Fail("inputSizeMiB", "inputSizeMiB must be between 0 and 16777216 (16 TiB).");
+        if (req.ExpectedDurationSeconds is < 1 or > MaxTimeoutSeconds) Fail("expectedDurationSeconds", $"expectedDurationSeconds must be between 1 and {MaxTimeoutSeconds}.");
+        if (lane == Lanes.Realtime && req.Preemptible == true) Fail("preemptible", "A realtime task cannot be preemptible: it is the lane that preempts.");
+
         if (errors.Count > 0) return (null, errors);
-        var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones);
+        var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones,
+            req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds);
         return (spec, errors);
     }
 }

@@ -13,7 +13,10 @@ public sealed record TaskResponse(
     IReadOnlyList<string> Command, ResourceRequirements Requirements, IReadOnlyList<string> AllowedZones, int MaxAttempts,
     IReadOnlyList<TaskAttemptResponse> Attempts, IReadOnlyList<JsonObject>? History,
     double? Progress, IReadOnlyDictionary<string, double>? Metrics, string StdoutTail, string StderrTail, string? Reason,
-    DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, TaskPlacementHints Hints, Protocol.Placement.PlacementExplanation? Placement);
+
+// The placement hints as submitted, echoed so a client sees what placement weighed.
+public sealed record TaskPlacementHints(string? OriginSite, int? SlaMs, DateTimeOffset? Deadline, decimal? MaxPricePerHour, double InputSizeMiB, bool Preemptible, int? ExpectedDurationSeconds);
 
 // How tasks look to clients: the contract in issue 2 (id, tenant, kind, state, lane, attempts,
 // history, progress, tails), built from the entity's view.
@@ -24,7 +27,9 @@ public static class TaskResponses
         v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
         [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason))],
         history?.Select(HistoryEntry).ToList(),
-        v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt);
+        v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
+        new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),
+        v.Placement);
 
     // {"seq":3,"type":"placed","at":"…","attempt":1,"node":"edge-1",…}: the event's own fields
     // flattened beside its type and sequence number.

@@ -36,7 +36,7 @@ public static class TasksApi
         if (denied is not null) return denied;
         var body = await JsonBody.ReadAsync<SubmitTaskRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
-        var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!);
+        var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow);
         if (spec is null) return Problems.Invalid(errors);
 
         var key = body.Value!.IdempotencyKey;

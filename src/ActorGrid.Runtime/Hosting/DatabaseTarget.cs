@@ -63,6 +63,8 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
         }
         # Read side of the same journal: operator listings enumerate persistence ids through it.
         akka.persistence.query.journal.sql {
+          class = "Akka.Persistence.Sql.Query.SqlReadJournalProvider, Akka.Persistence.Sql"
+          plugin-id = "akka.persistence.query.journal.sql"
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
           write-plugin = "akka.persistence.journal.sql"

@@ -35,7 +35,7 @@ public sealed record InferenceSettings(
             c.GetString("graph-optimization-level", "all"),
             [.. providers.Select(p => p.Trim().ToLowerInvariant())],
             Math.Max(1, c.GetInt("max-batch-size", 8)),
-            c.GetTimeSpan("max-queue-delay", TimeSpan.FromMilliseconds(2)),
+            c.GetTimeSpan("max-queue-delay", TimeSpan.Zero),
             Math.Max(1, c.GetInt("max-queue-per-model", 256)),
             c.GetTimeSpan("status-interval", TimeSpan.FromMilliseconds(250)),
             c.GetTimeSpan("status-stale-after", TimeSpan.FromSeconds(3)),

@@ -30,6 +30,9 @@ public sealed class SimTask
     public string? Unplaced { get; set; }
     public int Preemptions { get; set; }
 
+    // The node of the latest run, kept after it ends.
+    public NodeId? LastNode { get; set; }
+
     // The current run.
     public NodeId? Node { get; set; }
     public ResourceClaim? Claim { get; set; }

@@ -27,7 +27,8 @@ public sealed class Simulation
     private readonly PriorityQueue<Event, (double, long)> _events = new();
     private readonly List<SimTask> _queue = [];
     private long _seq;
-    private double _cost, _energy, _greenEnergy, _endS;
+    private double _cost, _energy, _greenEnergy;
+    private readonly double _horizonS;
     private int _residencyViolations, _deferrals;
     private readonly Dictionary<string, double> _tierBusy = new();
 
@@ -44,6 +45,8 @@ public sealed class Simulation
             _nodes[node.Descriptor.Id] = node.Descriptor;
         }
         _world = new SimWorld(inventory, empty, new SplitMix64((ulong)seed ^ 0x5EED_0F_A11UL));
+        // Utilization is measured over the trace's own span, the same for every policy.
+        _horizonS = Math.Max(1, inputs.Trace.Count == 0 ? 1 : inputs.Trace.Max(r => r.SubmitS));
         _tasks = new SimTask[inputs.Trace.Count];
         for (var i = 0; i < _tasks.Length; i++) _tasks[i] = new SimTask(i, inputs.Trace[i]);
     }
@@ -64,7 +67,6 @@ public sealed class Simulation
         while (_events.TryDequeue(out var e, out var at))
         {
             _world.NowS = at.Item1;
-            _endS = Math.Max(_endS, at.Item1);
             switch (e.Kind)
             {
                 case Kind.Arrive:
@@ -153,6 +155,7 @@ public sealed class Simulation
 
         var link = task.Row.OriginSite is { } origin ? _inputs.Topology.Link(origin, d.Site) : default;
         task.Node = node;
+        task.LastNode = node;
         task.Claim = claim;
         task.RunStartS = _world.NowS;
         task.OneWayS = link.LatencyMs / 1000;
@@ -240,7 +243,8 @@ public sealed class Simulation
         var totalChips = node.Chips.Sum(c => c.Count);
         var share = Math.Max(claim.Cpu / node.Cpu, (double)claim.MemoryMiB / node.MemoryMiB);
         if (totalChips > 0) share = Math.Max(share, (double)claim.ChipCount / totalChips);
-        _tierBusy[node.Tier] = _tierBusy.GetValueOrDefault(node.Tier) + share * seconds;
+        var withinTrace = Math.Max(0, Math.Min(toS, _horizonS) - fromS);
+        _tierBusy[node.Tier] = _tierBusy.GetValueOrDefault(node.Tier) + share * withinTrace;
     }
 
     // Board power by chip, for the green-energy share; CPU cores count 10 W each.
@@ -270,7 +274,7 @@ public sealed class Simulation
         foreach (var tier in new[] { Tiers.Edge, Tiers.Regional, Tiers.Hub })
         {
             var count = _nodes.Values.Count(n => n.Tier == tier);
-            utilization[tier] = count == 0 || _endS <= 0 ? 0 : _tierBusy.GetValueOrDefault(tier) / (count * _endS);
+            utilization[tier] = count == 0 ? 0 : _tierBusy.GetValueOrDefault(tier) / (count * _horizonS);
         }
         return new PolicySummary(
             _policy.Name, _tasks.Length,
@@ -279,7 +283,10 @@ public sealed class Simulation
             rates, _tasks.Length == 0 ? 0 : (double)hits / _tasks.Length,
             _residencyViolations, _tasks.Count(t => t.Unplaced is not null), _cost,
             _energy <= 0 ? 0 : _greenEnergy / _energy, utilization,
-            _tasks.Sum(t => t.Preemptions), _deferrals);
+            _tasks.Sum(t => t.Preemptions), _deferrals,
+            Lanes.All.ToDictionary(lane => lane, lane =>
+                done.Where(t => t.Lane == lane).Select(t => t.FinishS!.Value - t.SubmitS).DefaultIfEmpty(double.NaN).Average() is var m && !double.IsNaN(m) ? m : (double?)null),
+            done.Where(t => t.Lane != Lanes.Deferrable).Select(t => t.FinishS!.Value - t.SubmitS).DefaultIfEmpty(0).Average());
     }
 
     // SLA hit: within sla_ms end to end when it has one, else done by its deadline when it has

@@ -17,4 +17,6 @@ public sealed record PolicySummary(
     double GreenShare,
     IReadOnlyDictionary<string, double> Utilization,
     int Preemptions,
-    int Deferred);
+    int Deferred,
+    IReadOnlyDictionary<string, double?> MeanJctByLane,
+    double MeanJctNonDeferrableS);

@@ -76,18 +76,18 @@ public static class InspectionScenario
             var restricted = f % 3 == 0;
             string[] zones = restricted ? [zone] : [];
 
-            // Realtime inspection: a few camera frames at once as parts pass, every minute or two.
-            for (var t = rng.Exponential(90); t < horizon; t += rng.Exponential(90))
+            // Realtime inspection: the cameras of a station fire together as a part passes, about a minute apart.
+            for (var t = rng.Exponential(60); t < horizon; t += rng.Exponential(60))
             {
-                var frames = 1 + rng.Below(4);
+                var frames = 1 + rng.Below(8);
                 for (var k = 0; k < frames; k++)
                     rows.Add(new TraceRow(t + k * 0.002, tenant, "inference", Lanes.Realtime, 0.5, 512, ChipDemand.AnyModelName, 1,
-                        Math.Round(rng.Between(0.020, 0.045), 4), site, 80, null, zones));
+                        Math.Round(rng.Between(0.025, 0.060), 4), site, 80, null, zones));
             }
             // Interactive analysis: an engineer re-runs a model over a batch of images and waits.
-            for (var t = rng.Exponential(1200); t < horizon; t += rng.Exponential(1200))
+            for (var t = rng.Exponential(900); t < horizon; t += rng.Exponential(900))
             {
-                var duration = Math.Round(rng.Between(20, 180));
+                var duration = Math.Round(rng.Between(30, 240));
                 rows.Add(new TraceRow(Math.Round(t, 3), tenant, "analysis", Lanes.Interactive, 2, 4096, ChipDemand.AnyModelName, 1,
                     duration, site, duration * 1000 + 10_000, null, zones));
             }

@@ -20,7 +20,7 @@ public sealed class InferenceGridFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var config = Directory.Sub("inference.hocon");
+        var config = Path.Combine(Directory.Path, "inference.hocon");
         await File.WriteAllTextAsync(config, "actorgrid.inference { max-model-bytes = 2MiB, max-request-bytes = 4MiB, max-queue-delay = 5ms }");
         var (akka, http) = (FreePorts.Next(), FreePorts.Next());
         Grid = GridProcess.Start("inference", ["--port", akka.ToString(), "--http", $"127.0.0.1:{http}", "--data", Directory.Sub("data"), "--config", config], AdminToken, Directory.Path);

@@ -75,6 +75,11 @@
     if (v < 60000) return `${(v / 1000).toFixed(v < 10000 ? 2 : 1)} s`;
     return `${(v / 60000).toFixed(1)} min`;
   }
+  function axisMs(v) {
+    if (v === 0) return "0";
+    if (v < 1000) return `${+v.toFixed(v < 10 ? 1 : 0)} ms`;
+    return `${+(v / 1000).toFixed(1)} s`;
+  }
   function num(v, digits = 1) {
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
     return Number.isInteger(v) ? String(v) : v.toFixed(digits);
@@ -303,7 +308,7 @@
     return h("div", { class: "node", dataset: { nodeId: n.id, state: n.state } },
       h("div", { class: "node-head" }, h("span", { class: "node-name", title: n.id }, n.id), badge(n.state)),
       h("div", { class: "node-meta", title: n.member || "" },
-        `${n.zone} · ${shortMember(n.member)} · ${n.running} running`),
+        `zone ${n.zone} · ${shortMember(n.member)} · ${n.running} running`),
       bar("CPU", n.usedCpu, n.cpu, `${num(n.usedCpu)}/${num(n.cpu)}`),
       bar("MEM", n.usedMemoryMiB, n.memoryMiB, `${mib(n.usedMemoryMiB)}/${mib(n.memoryMiB)}`),
       n.chips > 0
@@ -327,7 +332,7 @@
     }
     $("grid").replaceChildren(...(columns.length ? columns : [h("div", { class: "empty" }, "No nodes have reported yet. Workers announce themselves every few seconds.")]));
     const lost = nodes.filter((n) => n.state === "lost").length;
-    $("grid-hint").textContent = `${nodes.length} nodes${lost ? ` · ${lost} lost` : ""} · grouped by tier and site`;
+    $("grid-hint").textContent = `${nodes.length} node${nodes.length === 1 ? "" : "s"}${lost ? ` · ${lost} lost` : ""} · grouped by tier and site`;
   }
 
   // ---- tasks ----
@@ -370,14 +375,13 @@
   function renderDecisions() {
     const rows = view.decisions.map((d) => h("tr", { dataset: { taskId: d.task, placed: d.node ? "yes" : "no" } },
       h("td", { class: "mono" }, clock(d.at)),
-      h("td", { class: "mono", title: `${d.task} (attempt ${d.attempt}, tenant ${d.tenant})` }, d.task),
-      h("td", null, h("span", { class: `lane lane-${d.lane}` }, d.lane)),
+      h("td", { class: "mono", title: `${d.task}: attempt ${d.attempt}, tenant ${d.tenant}, lane ${d.lane}` }, d.task),
       h("td", { class: "mono" }, d.node
         ? [d.node, d.tier ? h("span", { class: "hint" }, ` ${d.tier}`) : "", d.offloaded ? h("span", { class: "offload", title: "offloaded above the origin's tier" }, " ↑") : ""]
         : badge("queued")),
       h("td", { class: "reason" }, d.reason),
       h("td", { class: "num" }, num(d.decisionMicros, 0))));
-    $("decisions").tBodies[0].replaceChildren(...(rows.length ? rows : [h("tr", null, h("td", { colspan: 6, class: "empty" }, "No placement decisions yet."))]));
+    $("decisions").tBodies[0].replaceChildren(...(rows.length ? rows : [h("tr", null, h("td", { colspan: 5, class: "empty" }, "No placement decisions yet."))]));
   }
 
   // ---- members ----
@@ -398,7 +402,7 @@
     const width = Math.max(120, svg.clientWidth || 300);
     const height = Math.max(80, svg.clientHeight || 130);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    const pad = { l: 40, r: 6, t: 6, b: 16 };
+    const pad = { l: 46, r: 6, t: 6, b: 16 };
     const iw = width - pad.l - pad.r;
     const ih = height - pad.t - pad.b;
     const children = [];
@@ -413,7 +417,7 @@
     for (const f of [0, 0.5, 1]) {
       const yy = y(max * f);
       children.push(s("line", { class: "grid", x1: pad.l, x2: width - pad.r, y1: yy, y2: yy }));
-      children.push(s("text", { class: "axis", x: pad.l - 4, y: yy + 3, "text-anchor": "end" }, opts.format(max * f)));
+      children.push(s("text", { class: "axis", x: pad.l - 4, y: yy + 3, "text-anchor": "end" }, (opts.axis || opts.format)(max * f)));
     }
     children.push(s("text", { class: "axis", x: pad.l, y: height - 3 }, "−5 min"));
     children.push(s("text", { class: "axis", x: width - pad.r, y: height - 3, "text-anchor": "end" }, "now"));
@@ -441,10 +445,11 @@
     const width = Math.max(120, svg.clientWidth || 300);
     const height = Math.max(80, svg.clientHeight || 130);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    const lines = detail.split("\n");
     svg.replaceChildren(
       s("rect", { x: 0.5, y: 0.5, width: width - 1, height: height - 1, rx: 4, fill: "none", stroke: "#262e39", "stroke-dasharray": "4 4" }),
-      s("text", { class: "note-strong", x: width / 2, y: height / 2 - 6, "text-anchor": "middle" }, title),
-      s("text", { class: "note", x: width / 2, y: height / 2 + 12, "text-anchor": "middle" }, detail));
+      s("text", { class: "note-strong", x: width / 2, y: height / 2 - 8 - (lines.length - 1) * 7, "text-anchor": "middle" }, title),
+      ...lines.map((line, i) => s("text", { class: "note", x: width / 2, y: height / 2 + 10 + i * 14 - (lines.length - 1) * 7, "text-anchor": "middle" }, line)));
     fig.dataset.available = "false";
     fig.querySelector(".legend").replaceChildren(h("span", { class: "muted" }, "no data source yet"));
   }
@@ -460,21 +465,21 @@
     lineChart("chart-rate", [
       { name: "submitted", cls: "c1", points: pts.map(({ t, p }) => ({ t, v: p.submittedPerSecond })) },
       { name: "finished", cls: "c2", points: pts.map(({ t, p }) => ({ t, v: p.finishedPerSecond })) },
-    ], { format: (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1)), empty: "waiting for data" });
+    ], { format: (v) => (v >= 10 ? v.toFixed(0) : String(+v.toFixed(2))), empty: "waiting for data" });
     lineChart("chart-latency", [
       { name: "p50", cls: "c3", points: pts.map(({ t, p }) => ({ t, v: p.waitP50Ms })) },
       { name: "p99", cls: "c4", points: pts.map(({ t, p }) => ({ t, v: p.waitP99Ms })) },
-    ], { format: ms, empty: "no task started in the last minute" });
+    ], { format: ms, axis: axisMs, empty: "no task started in the last minute" });
     const green = view.summary ? view.summary.greenShare : null;
     if (green === null || green === undefined)
-      notAvailable("chart-green", "Not reported yet", "placement does not publish nodes' energy mix yet");
+      notAvailable("chart-green", "Not reported yet", "placement does not publish\nthe energy mix of nodes yet");
     else
       lineChart("chart-green", [{ name: "green share", cls: "c2", points: [{ t: Date.now(), v: green * 100 }] }], { format: (v) => `${v.toFixed(0)}%`, empty: "" });
     const inference = view.summary ? view.summary.inferenceP99Ms : null;
     if (inference === null || inference === undefined)
-      notAvailable("chart-inference", "Not available yet", "no inference executor runs in this grid yet");
+      notAvailable("chart-inference", "Not available yet", "no inference latency is\npublished to the dashboard yet");
     else
-      lineChart("chart-inference", [{ name: "p99", cls: "c4", points: [{ t: Date.now(), v: inference }] }], { format: ms, empty: "" });
+      lineChart("chart-inference", [{ name: "p99", cls: "c4", points: [{ t: Date.now(), v: inference }] }], { format: ms, axis: axisMs, empty: "" });
   }
 
   // ---- wiring ----

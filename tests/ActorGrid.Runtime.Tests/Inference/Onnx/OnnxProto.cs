@@ -21,7 +21,7 @@ public static class OnnxProto
 
     public sealed record Attr(string Name, long? Int = null, float? Float = null, long[]? Ints = null);
 
-    public sealed record Node(string OpType, string[] Inputs, string[] Outputs, params Attr[] Attributes);
+    public sealed record OpNode(string OpType, string[] Inputs, string[] Outputs, params Attr[] Attributes);
 
     // A dimension is a fixed size (>= 0) or a symbolic name (dynamic).
     public sealed record Dim(long Value = -1, string? Param = null);
@@ -30,7 +30,7 @@ public static class OnnxProto
 
     public sealed record Initializer(string Name, long[] Dims, float[] Data);
 
-    public static byte[] Model(IEnumerable<Node> nodes, IEnumerable<Initializer> initializers, IEnumerable<ValueInfo> inputs, IEnumerable<ValueInfo> outputs, long irVersion = 8, long opset = 13) =>
+    public static byte[] Model(IEnumerable<OpNode> nodes, IEnumerable<Initializer> initializers, IEnumerable<ValueInfo> inputs, IEnumerable<ValueInfo> outputs, long irVersion = 8, long opset = 13) =>
         Message(o =>
         {
             o.WriteTag(1, WireFormat.WireType.Varint); o.WriteInt64(irVersion);          // ir_version
@@ -45,7 +45,7 @@ public static class OnnxProto
             })));
         });
 
-    private static byte[] Graph(IEnumerable<Node> nodes, IEnumerable<Initializer> initializers, IEnumerable<ValueInfo> inputs, IEnumerable<ValueInfo> outputs) =>
+    private static byte[] Graph(IEnumerable<OpNode> nodes, IEnumerable<Initializer> initializers, IEnumerable<ValueInfo> inputs, IEnumerable<ValueInfo> outputs) =>
         Message(o =>
         {
             var i = 0;
@@ -56,7 +56,7 @@ public static class OnnxProto
             foreach (var output in outputs) WriteMessage(o, 12, ValueInfoBytes(output));  // output
         });
 
-    private static byte[] NodeBytes(Node node, string name) => Message(o =>
+    private static byte[] NodeBytes(OpNode node, string name) => Message(o =>
     {
         foreach (var input in node.Inputs) { o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(input); }
         foreach (var output in node.Outputs) { o.WriteTag(2, WireFormat.WireType.LengthDelimited); o.WriteString(output); }

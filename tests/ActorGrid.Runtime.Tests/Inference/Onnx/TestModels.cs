@@ -9,8 +9,8 @@ public static class TestModels
     // y = x * 2 + 1 over x: float32 [N, 4], N dynamic.
     public static byte[] Elementwise() => Model(
         [
-            new Node("Mul", ["x", "two"], ["doubled"]),
-            new Node("Add", ["doubled", "one"], ["y"]),
+            new OpNode("Mul", ["x", "two"], ["doubled"]),
+            new OpNode("Add", ["doubled", "one"], ["y"]),
         ],
         [new Initializer("two", [], [2f]), new Initializer("one", [], [1f])],
         [new ValueInfo("x", Float, [new Dim(Param: "N"), new Dim(4)])],
@@ -21,7 +21,7 @@ public static class TestModels
     // a + b with both shapes dynamic: feeding [1,2] and [1,3] passes the signature check and
     // makes ONNX Runtime throw at run time, the way a broken model would.
     public static byte[] Faulty() => Model(
-        [new Node("Add", ["a", "b"], ["sum"])],
+        [new OpNode("Add", ["a", "b"], ["sum"])],
         [],
         [new ValueInfo("a", Float, [new Dim(Param: "N"), new Dim(Param: "K")]), new ValueInfo("b", Float, [new Dim(Param: "N"), new Dim(Param: "M")])],
         [new ValueInfo("sum", Float, [new Dim(Param: "N"), new Dim(Param: "P")])]);
@@ -34,12 +34,12 @@ public static class TestModels
     // GlobalAveragePool → Flatten → Gemm (4 → 3) → Softmax → probs [N, 3].
     public static byte[] ConvClassifier(int size = 8) => Model(
         [
-            new Node("Conv", ["image", "conv_w", "conv_b"], ["conv"], new Attr("kernel_shape", Ints: [3, 3]), new Attr("pads", Ints: [1, 1, 1, 1])),
-            new Node("Relu", ["conv"], ["relu"]),
-            new Node("GlobalAveragePool", ["relu"], ["pooled"]),
-            new Node("Flatten", ["pooled"], ["flat"], new Attr("axis", Int: 1)),
-            new Node("Gemm", ["flat", "fc_w", "fc_b"], ["logits"]),
-            new Node("Softmax", ["logits"], ["probs"], new Attr("axis", Int: 1)),
+            new OpNode("Conv", ["image", "conv_w", "conv_b"], ["conv"], new Attr("kernel_shape", Ints: [3, 3]), new Attr("pads", Ints: [1, 1, 1, 1])),
+            new OpNode("Relu", ["conv"], ["relu"]),
+            new OpNode("GlobalAveragePool", ["relu"], ["pooled"]),
+            new OpNode("Flatten", ["pooled"], ["flat"], new Attr("axis", Int: 1)),
+            new OpNode("Gemm", ["flat", "fc_w", "fc_b"], ["logits"]),
+            new OpNode("Softmax", ["logits"], ["probs"], new Attr("axis", Int: 1)),
         ],
         [
             new Initializer("conv_w", [Filters, Channels, 3, 3], ConvWeights()),

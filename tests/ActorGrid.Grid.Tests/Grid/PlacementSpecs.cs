@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using ActorGrid.Grid.Tests.Infrastructure;
+
+namespace ActorGrid.Grid.Tests.Grid;
+
+// Placement across real hosts sharing a PostgreSQL journal: lanes preempt, residency holds.
+public class PlacementSpecs
+{
+    private const string Token = "placement-token";
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(150);
+
+    [Fact]
+    public async Task Should_preempt_a_batch_task_for_a_realtime_task_on_a_one_slot_worker_and_finish_both()
+    {
+        await using var db = await PostgresDatabase.CreateAsync("preempt");
+        using var dir = TestDirectory.Create("preempt");
+        var oneSlot = Descriptor(dir, "one-slot", zone: "CN-ZJ", cpu: 1);
+        var (core, worker) = (FreePorts.Next(), FreePorts.Next());
+        var http = FreePorts.Next();
+        var seed = $"akka.tcp://actorgrid@127.0.0.1:{core}";
+        await using var coreHost = GridProcess.Start("core", Host(db, dir, "core", core, seed, "core,gateway", "--http", $"127.0.0.1:{http}"), Token, dir.Path);
+        await using var workerHost = GridProcess.Start("worker", Host(db, dir, "worker", worker, seed, "worker", "--node", oneSlot), Token, dir.Path);
+        await coreHost.WaitUntilReadyAsync(Long);
+        using var api = new ApiClient(coreHost.HttpBase);
+        await WaitForNodesAsync(api, 1);
+        var key = await api.CreateTenantAsync(Token, "acme", ["CN-ZJ"]);
+
+        var batch = Tasks.Shell("sleep 6; echo batch done");
+        batch["preemptible"] = true;
+        var batchId = Tasks.Id((await api.SubmitTaskAsync(key, batch)).Body);
+        await api.WaitForStateAsync(key, batchId, s => s == "running", Long);
+
+        var realtime = Tasks.Shell("echo inspected");
+        realtime["lane"] = "realtime";
+        var realtimeId = Tasks.Id((await api.SubmitTaskAsync(key, realtime)).Body);
+
+        var rt = await api.WaitForStateAsync(key, realtimeId, Tasks.IsTerminal, Long);
+        Assert.Equal("succeeded", Tasks.State(rt));
+        Assert.Equal([batchId], rt["placement"]!["preempted"]!.AsArray().Select(p => p!.GetValue<string>()));
+
+        var done = await api.WaitForStateAsync(key, batchId, Tasks.IsTerminal, Long);
+        Assert.True(Tasks.State(done) == "succeeded", done.ToJsonString());
+        var attempts = done["attempts"]!.AsArray();
+        Assert.Equal("preempted", attempts[0]!["outcome"]!.GetValue<string>());
+        Assert.Equal("succeeded", attempts[^1]!["outcome"]!.GetValue<string>());
+        Assert.Equal("batch done\n", done["stdoutTail"]!.GetValue<string>());
+        // The realtime task ran while the batch task was out of the way.
+        Assert.True(DateTimeOffset.Parse(rt["attempts"]![0]!["endedAt"]!.GetValue<string>()) <= DateTimeOffset.Parse(attempts[^1]!["startedAt"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Should_keep_a_zone_restricted_tenants_tasks_in_zone_even_when_its_only_node_there_is_lost()
+    {
+        await using var db = await PostgresDatabase.CreateAsync("residency");
+        using var dir = TestDirectory.Create("residency");
+        var inZone = Descriptor(dir, "zj-edge", zone: "CN-ZJ", cpu: 2);
+        var outside = Descriptor(dir, "gd-hub", zone: "CN-GD", cpu: 64);
+        var ports = FreePorts.Next(4);
+        var seed = $"akka.tcp://actorgrid@127.0.0.1:{ports[0]}";
+        await using var coreHost = GridProcess.Start("core", Host(db, dir, "core", ports[0], seed, "core,gateway", "--http", $"127.0.0.1:{ports[3]}"), Token, dir.Path);
+        var zjHost = GridProcess.Start("zj", Host(db, dir, "zj", ports[1], seed, "worker", "--node", inZone), Token, dir.Path);
+        await using var gdHost = GridProcess.Start("gd", Host(db, dir, "gd", ports[2], seed, "worker", "--node", outside), Token, dir.Path);
+        try
+        {
+            await coreHost.WaitUntilReadyAsync(Long);
+            using var api = new ApiClient(coreHost.HttpBase);
+            await WaitForNodesAsync(api, 2);
+            var key = await api.CreateTenantAsync(Token, "zj-only", ["CN-ZJ"]);
+
+            for (var i = 0; i < 3; i++)
+            {
+                var quick = await api.WaitForStateAsync(key, Tasks.Id((await api.SubmitTaskAsync(key, Tasks.Shell("echo in zone"))).Body), Tasks.IsTerminal, Long);
+                Assert.Equal("zj-edge", quick["attempts"]![0]!["node"]!.GetValue<string>());
+                Assert.Contains(quick["placement"]!["others"]!.AsArray(), o => o!["node"]!.GetValue<string>() == "gd-hub" && o["verdict"]!.GetValue<string>().Contains("zone CN-GD"));
+            }
+
+            var longId = Tasks.Id((await api.SubmitTaskAsync(key, Tasks.Shell("sleep 4; echo finally", maxAttempts: 5))).Body);
+            await api.WaitForStateAsync(key, longId, s => s == "running", Long);
+            await zjHost.KillAsync();
+
+            // Its node is lost: the task goes back to the queue and stays there, never to CN-GD.
+            var queued = await api.WaitForStateAsync(key, longId, s => s == "queued", Long);
+            Assert.Equal("node-lost", queued["attempts"]![0]!["outcome"]!.GetValue<string>());
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            var still = await api.GetTaskAsync(key, longId);
+            Assert.Equal("queued", Tasks.State(still));
+            Assert.All(still["attempts"]!.AsArray(), a => Assert.Equal("zj-edge", a!["node"]!.GetValue<string>()));
+
+            // The in-zone node comes back and the task finishes there.
+            await using var zjAgain = GridProcess.Start("zj-again", Host(db, dir, "zj2", FreePorts.Next(), seed, "worker", "--node", inZone), Token, dir.Path);
+            var done = await api.WaitForStateAsync(key, longId, Tasks.IsTerminal, Long);
+            Assert.Equal("succeeded", Tasks.State(done));
+            Assert.All(done["attempts"]!.AsArray(), a => Assert.Equal("zj-edge", a!["node"]!.GetValue<string>()));
+        }
+        finally
+        {
+            await zjHost.DisposeAsync();
+        }
+    }
+
+    private static string[] Host(PostgresDatabase db, TestDirectory dir, string name, int port, string seed, string roles, params string[] extra) =>
+        ["--hostname", "127.0.0.1", "--port", port.ToString(), "--seeds", seed, "--db", db.Url, "--data", dir.Sub(name), "--roles", roles, .. extra];
+
+    private static string Descriptor(TestDirectory dir, string id, string zone, double cpu)
+    {
+        var file = Path.Combine(dir.Path, id + ".hocon");
+        File.WriteAllText(file, $$"""
+            node {
+              id = {{id}}
+              tier = edge
+              site = site-{{id}}
+              zone = {{zone}}
+              cpu = {{cpu}}
+              memory-mib = 2048
+            }
+            """);
+        return file;
+    }
+
+    private static async Task WaitForNodesAsync(ApiClient api, int count)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        while (true)
+        {
+            var nodes = (await api.SendJsonAsync(HttpMethod.Get, "/v1/nodes", Token, null)).Body;
+            if (nodes is JsonArray list && list.Count(n => n!["state"]!.GetValue<string>() == "ready") >= count) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"expected {count} ready nodes, saw {nodes?.ToJsonString()}");
+            await Task.Delay(500);
+        }
+    }
+}
