@@ -123,14 +123,14 @@ internal sealed class DemandContext
             // Every qualifying slot is busy: remember one so the busy reason can name the model.
             if (slot < 0) slot = ~staticSlot;
         }
-        if (Demand.Cpu > row.Descriptor.Cpu + NodeInventory.CpuTolerance)
+        if (Demand.Cpu > row.TotalCpu + NodeInventory.CpuTolerance)
         {
-            (reason, needed, available) = (RejectReason.TooFewCores, Demand.Cpu, row.Descriptor.Cpu);
+            (reason, needed, available) = (RejectReason.TooFewCores, Demand.Cpu, row.TotalCpu);
             return -1;
         }
-        if (Demand.MemoryMiB > row.Descriptor.MemoryMiB)
+        if (Demand.MemoryMiB > row.TotalMemory)
         {
-            (reason, needed, available) = (RejectReason.TooLittleMemory, Demand.MemoryMiB, row.Descriptor.MemoryMiB);
+            (reason, needed, available) = (RejectReason.TooLittleMemory, Demand.MemoryMiB, row.TotalMemory);
             return -1;
         }
         var price = PricePerHour(row);
@@ -167,8 +167,7 @@ internal sealed class DemandContext
 
     public double PricePerHour(in NodeRow row) => Demand.Cpu * row.PricePerCoreHour + (NeedsChips ? ChipCount * row.PricePerChipHour : 0);
 
-    public double OneWayLatencyMs(in NodeRow row) =>
-        HasOrigin ? Inventory.Topology.Link(Origin, row.Site, (Origin < 0 || row.Site < 0) && Demand.OriginSite == row.Descriptor.Site).LatencyMs : 0;
+    public int TierSteps(in NodeRow row) => HasOrigin ? Math.Abs(row.TierRank - OriginTier) : 0;
 
     public ScoreTerms Score(in NodeRow row, int slot, double extraFreeCpu = 0, long extraFreeMemory = 0, int extraFreeChips = 0)
     {
@@ -176,7 +175,7 @@ internal sealed class DemandContext
         double oneWay = 0, transfer = 0;
         if (HasOrigin)
         {
-            var link = Inventory.Topology.Link(Origin, row.Site, (Origin < 0 || row.Site < 0) && Demand.OriginSite == row.Descriptor.Site);
+            var link = Inventory.Topology.Link(Origin, row.Site, (Origin < 0 || row.Site < 0) && Demand.OriginSite == row.SiteName);
             oneWay = link.LatencyMs;
             transfer = link.TransferMs(Demand.InputMb);
         }
@@ -185,10 +184,9 @@ internal sealed class DemandContext
         var meets = SlaBudgetMs is not { } budget || response <= budget;
         var tierSteps = HasOrigin ? Math.Abs(row.TierRank - OriginTier) : 0;
 
-        var d = row.Descriptor;
         var util = Math.Max(
-            (d.Cpu - row.FreeCpu - extraFreeCpu + Demand.Cpu) / d.Cpu,
-            (double)(d.MemoryMiB - row.FreeMemory - extraFreeMemory + Demand.MemoryMiB) / d.MemoryMiB);
+            (row.TotalCpu - row.FreeCpu - extraFreeCpu + Demand.Cpu) / row.TotalCpu,
+            (double)(row.TotalMemory - row.FreeMemory - extraFreeMemory + Demand.MemoryMiB) / row.TotalMemory);
         if (slot >= 0 && NeedsChips)
         {
             ref readonly var chip = ref row.Chips[slot];

@@ -64,6 +64,9 @@ public sealed class NodeInventory
         _rows[i] = new NodeRow
         {
             Descriptor = d,
+            TotalCpu = d.Cpu,
+            TotalMemory = d.MemoryMiB,
+            SiteName = d.Site,
             State = node.State,
             Ready = NodeStates.TakesNewWork(node.State),
             Zone = ZoneId(d.Zone, create: true),
@@ -215,9 +218,14 @@ public sealed class NodeInventory
 
 internal record struct ChipSlot(int Model, string ModelName, int Total, int Free, long MemoryMiB);
 
+// Flat, so the decision loop reads one contiguous struct per node; the fields it needs are copied
+// out of the descriptor to spare a pointer chase (and a cache miss) per node.
 internal struct NodeRow
 {
     public NodeDescriptor Descriptor;
+    public double TotalCpu;
+    public long TotalMemory;
+    public string SiteName;
     public string State;
     public bool Ready;
     public int Zone;

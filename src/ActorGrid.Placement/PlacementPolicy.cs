@@ -186,8 +186,9 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
         {
             _counts[(int)reason]++;
             if (_maxRejections == 0) return;
-            // Keep the nearest rejected nodes: those are the ones a reader expects to have won.
-            var key = (reason < RejectReason.NotReady ? 1e9 : 0) + _ctx.OneWayLatencyMs(row);
+            // Keep the nodes that came closest: busy before unfit, then by tier distance from the
+            // origin (cheap to compute for every node, unlike a topology lookup).
+            var key = (reason < RejectReason.NotReady ? 100 : 0) + _ctx.TierSteps(row);
             if (_rejections.Count >= _maxRejections && key >= _rejections[^1].Key) return;
             var rejection = MakeRejection(_ctx, row, reason, needed, available);
             var at = _rejections.Count;

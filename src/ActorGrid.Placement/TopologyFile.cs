@@ -123,6 +123,8 @@ public static class TopologyFile
         public IEnumerable<(HoconValue Item, string Path)> List(IDictionary<string, HoconValue> parent, string parentKey, string key)
         {
             if (!parent.TryGetValue(key, out var value) || value is null || value.IsEmpty) yield break;
+            // The parser reports `[]` as neither empty nor an array.
+            if (value.Values.OfType<HoconArray>().Any() && value.Values.OfType<HoconArray>().All(a => a.Count == 0)) yield break;
             if (!value.IsArray()) throw Error($"{parentKey}.{key}", "must be a list [ { ... } ]");
             var items = value.GetArray();
             for (var i = 0; i < items.Count; i++) yield return (items[i], $"{parentKey}.{key}[{i}]");

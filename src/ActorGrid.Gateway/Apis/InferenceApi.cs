@@ -65,6 +65,12 @@ public static class InferenceApi
         var host = chosen.Host;
         var modelRef = new ModelRef(tenant.Id, model.Name, model.Version, model.Sha256, model.SizeBytes, model.Signature, model.StoredBy);
         var budget = input.SlaMs - Elapsed(started) - 2 * chosen.NetworkMs;
+        if (budget <= 0)
+        {
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "refused", 429, 0, 0, Elapsed(started), inputDigest, ""));
+            return Problems.Of(429, "The SLA cannot be met now",
+                $"The {input.SlaMs:0.#} ms SLA was spent before the request could leave the gateway ({Elapsed(started):0.#} ms so far); send a larger slaMs.");
+        }
         object reply;
         routes.Started(host.Member, model.Sha256);
         try

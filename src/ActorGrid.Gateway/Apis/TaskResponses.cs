@@ -6,14 +6,14 @@ namespace ActorGrid.Gateway.Apis;
 
 public sealed record TaskAcceptedResponse(string Id, string State);
 
-public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason);
+public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason, decimal PricePerHour, decimal Cost);
 
 public sealed record TaskResponse(
     string Id, string Tenant, string Kind, string State, string Lane,
     IReadOnlyList<string> Command, ResourceRequirements Requirements, IReadOnlyList<string> AllowedZones, int MaxAttempts,
     IReadOnlyList<TaskAttemptResponse> Attempts, IReadOnlyList<JsonObject>? History,
     double? Progress, IReadOnlyDictionary<string, double>? Metrics, string StdoutTail, string StderrTail, string? Reason,
-    DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, TaskPlacementHints Hints, Protocol.Placement.PlacementExplanation? Placement);
+    DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, TaskPlacementHints Hints, Protocol.Placement.PlacementExplanation? Placement, decimal Cost);
 
 // The placement hints as submitted, echoed so a client sees what placement weighed.
 public sealed record TaskPlacementHints(string? OriginSite, int? SlaMs, DateTimeOffset? Deadline, decimal? MaxPricePerHour, double InputSizeMiB, bool Preemptible, int? ExpectedDurationSeconds);
@@ -25,11 +25,11 @@ public static class TaskResponses
     public static TaskResponse From(TaskView v, IReadOnlyList<TaskHistoryEntry>? history) => new(
         v.Id.Value, v.Tenant.Value, v.Kind, v.State, v.Lane,
         v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
-        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason))],
+        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost))],
         history?.Select(HistoryEntry).ToList(),
         v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
         new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),
-        v.Placement);
+        v.Placement, v.Attempts.Sum(a => a.Cost));
 
     // {"seq":3,"type":"placed","at":"…","attempt":1,"node":"edge-1",…}: the event's own fields
     // flattened beside its type and sequence number.

@@ -39,6 +39,8 @@ public static class TasksApi
         var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow);
         if (spec is null) return Problems.Invalid(errors);
 
+        if (await BudgetRefusalAsync(actors, tenant!, spec, cancel) is { } refused) return refused;
+
         var key = body.Value!.IdempotencyKey;
         var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant!.Id, key);
         // Record first, then submit: both are idempotent, and a recorded id whose submit failed
@@ -95,6 +97,21 @@ public static class TasksApi
             TaskRejected rejected => Problems.Of(rejected.Status, "Task not cancelled", rejected.Reason),
             _ => TaskNotFound(id),
         };
+    }
+
+    // A tenant with a budget cannot submit work that would take its spend past it. The estimate is
+    // the task's max price times its expected duration (or its timeout); the spend is read fresh,
+    // not from the auth cache, since it moves with every finished attempt.
+    private static async Task<IResult?> BudgetRefusalAsync(GridActors actors, TenantView tenant, TaskSpec spec, CancellationToken cancel)
+    {
+        if (tenant.Quota.Budget is not { } budget) return null;
+        var spent = (await actors.AskAsync(actors.Tenants, new GetTenant(tenant.Id), cancel) as TenantView)?.Spent ?? tenant.Spent;
+        var hours = (decimal)(spec.ExpectedDurationSeconds ?? spec.TimeoutSeconds) / 3600;
+        var estimate = (spec.MaxPricePerHour ?? 0) * hours;
+        if (spent + estimate <= budget) return null;
+        return Problems.Of(402, "Budget exceeded",
+            $"Tenant '{tenant.Id}' has spent {spent:0.####} of its budget {budget:0.####}; this task could cost up to {estimate:0.####} " +
+            "(maxPricePerHour x expected duration). Ask an operator to raise the budget, or lower maxPricePerHour.");
     }
 
     internal static async Task<TaskView?> FindAsync(GridActors actors, TenantView tenant, string id, CancellationToken cancel)

@@ -10,7 +10,7 @@ namespace ActorGrid.Gateway.Apis;
 
 public sealed record CreateTenantRequest(string? Id, string? Name, List<string>? Zones, TenantQuotaRequest? Quota);
 
-public sealed record TenantQuotaRequest(double? MaxCpu, int? MaxChips);
+public sealed record TenantQuotaRequest(double? MaxCpu, int? MaxChips, decimal? Budget = null);
 
 public sealed record CreateTenantResponse(string Id, string ApiKey);
 
@@ -40,13 +40,13 @@ public static class TenantsApi
         if (string.IsNullOrWhiteSpace(req.Name) || req.Name.Length > 200) errors["name"] = ["Give the tenant a name of 1-200 characters."];
         var zones = req.Zones ?? [];
         if (zones.Count > 64 || zones.Any(z => !TaskRequestValidation.IsZone(z))) errors["zones"] = ["Zones are up to 64 codes like 'CN-ZJ' (letters, digits, '-', at most 32 characters)."];
-        if (req.Quota is { } q && (q.MaxCpu is <= 0 or > 1_000_000 || q.MaxChips is < 0 or > 100_000))
-            errors["quota"] = ["maxCpu must be above 0 and maxChips 0 or more."];
+        if (req.Quota is { } q && (q.MaxCpu is <= 0 or > 1_000_000 || q.MaxChips is < 0 or > 100_000 || q.Budget is < 0))
+            errors["quota"] = ["maxCpu must be above 0, maxChips and budget 0 or more."];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var tenant = new TenantId(req.Id!);
         var apiKey = ApiKeys.Issue(tenant);
-        var quota = new TenantQuota(req.Quota?.MaxCpu ?? TenantQuota.Default.MaxCpu, req.Quota?.MaxChips ?? TenantQuota.Default.MaxChips);
+        var quota = new TenantQuota(req.Quota?.MaxCpu ?? TenantQuota.Default.MaxCpu, req.Quota?.MaxChips ?? TenantQuota.Default.MaxChips, req.Quota?.Budget);
         var reply = await actors.AskAsync(actors.Tenants, new CreateTenant(tenant, req.Name!.Trim(), zones.Distinct().ToList(), quota, ApiKeys.Hash(apiKey)), cancel);
         return reply switch
         {

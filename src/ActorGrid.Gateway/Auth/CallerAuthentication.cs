@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tenants;
 using Microsoft.AspNetCore.Http;
 
@@ -36,6 +37,14 @@ public sealed class CallerAuthentication(GatewayOptions options, GridActors acto
         if (reply is not TenantAuthenticated ok) return (null, Problems.Unauthorized("The API key is not valid."));
         _verified[hash] = (ok.Tenant, DateTimeOffset.UtcNow + CacheFor);
         return (ok.Tenant, null);
+    }
+
+    // After a key rotation through this gateway the revoked keys stop working here at once; other
+    // gateways drop them when their cache entry expires (CacheFor).
+    public void Forget(TenantId tenant)
+    {
+        foreach (var (hash, entry) in _verified)
+            if (entry.Tenant.Id == tenant) _verified.TryRemove(hash, out _);
     }
 
     private static string? BearerOf(HttpRequest request)

@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 
 namespace ActorGrid.Gateway.Dashboard;
 
@@ -51,11 +52,16 @@ public static class DashboardApi
     // The page's one live connection: a snapshot first, then every change the observer sees,
     // a summary each second, and a comment line when it has been quiet for a while.
     private static async Task<IResult> StreamAsync(
-        HttpContext http, CallerAuthentication auth, DashboardSession session, ActorRegistry registry, CancellationToken cancel)
+        HttpContext http, CallerAuthentication auth, DashboardSession session, ActorRegistry registry, IHostApplicationLifetime lifetime,
+        CancellationToken aborted)
     {
         if (!session.Allows(http.Request, DateTimeOffset.UtcNow) && auth.RequireOperator(http.Request) is { } denied) return denied;
         if (!registry.TryGet<GridObserverKey>(out var observer)) return ObserverMissing();
 
+        // A dashboard stays open for hours: end its stream when the host stops, so a graceful
+        // shutdown does not wait for every browser tab to go away. The page reconnects elsewhere.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(aborted, lifetime.ApplicationStopping);
+        var cancel = stopping.Token;
         var watcher = new DashboardWatcher();
         observer.Tell(new WatchDashboard(watcher));
         using var subscribed = GridMetrics.TrackSseSubscriber("dashboard");
@@ -94,7 +100,7 @@ public static class DashboardApi
         }
         catch (OperationCanceledException)
         {
-            // The page went away.
+            // The page went away, or this host is stopping.
         }
         finally
         {

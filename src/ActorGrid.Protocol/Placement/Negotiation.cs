@@ -32,4 +32,4 @@ public sealed record CandidateExplanation(NodeId Node, string Verdict, IReadOnly
 
 public sealed record PlacementExplanation(
     NodeId Chosen, double Score, IReadOnlyDictionary<string, double> Terms, IReadOnlyList<CandidateExplanation> Others,
-    int BidsAsked, int BidsReceived, IReadOnlyList<TaskId> Preempted);
+    int BidsAsked, int BidsReceived, IReadOnlyList<TaskId> Preempted, decimal PricePerHour = 0);

@@ -70,6 +70,8 @@ public static class ProtocolManifests
         ["tenant.created"] = typeof(TenantCreated),
         ["tenant.api-key-issued"] = typeof(TenantApiKeyIssued),
         ["tenant.task-recorded"] = typeof(TenantTaskRecorded),
+        ["tenant.spend-recorded"] = typeof(TenantSpendRecorded),
+        ["tenant.record-spend"] = typeof(RecordTenantSpend),
         ["tenant.view"] = typeof(TenantView),
         ["tenant.created-reply"] = typeof(TenantCreatedReply),
         ["tenant.already-exists"] = typeof(TenantAlreadyExists),

@@ -13,7 +13,9 @@ public sealed record TaskRejected(TaskId TaskId, int Status, string Reason) : IA
 
 public sealed record TaskNotFound(TaskId TaskId) : IActorGridMessage;
 
-public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason);
+// Cost: the attempt's price per hour (the winning bid) times how long it ran.
+public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason,
+    decimal PricePerHour = 0, decimal Cost = 0);
 
 // One persisted event as clients see it: its sequence number, its type name and its fields.
 public sealed record TaskHistoryEntry(long Seq, string Type, DateTimeOffset At, JsonElement Data);

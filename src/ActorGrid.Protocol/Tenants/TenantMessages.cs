@@ -5,7 +5,8 @@ public interface IWithTenantId : IActorGridMessage
     TenantId TenantId { get; }
 }
 
-public sealed record TenantQuota(double MaxCpu, int MaxChips)
+// Budget: the most the tenant may spend in total (price units); null means no limit.
+public sealed record TenantQuota(double MaxCpu, int MaxChips, decimal? Budget = null)
 {
     public static readonly TenantQuota Default = new(64, 8);
 }
@@ -21,6 +22,9 @@ public sealed record GetTenant(TenantId TenantId) : IWithTenantId;
 
 public sealed record ListTenantTasks(TenantId TenantId, int Limit) : IWithTenantId;
 
+// task/<id> → tenant: an attempt finished and cost this much.
+public sealed record RecordTenantSpend(TenantId TenantId, TaskId TaskId, int Attempt, decimal Amount) : IWithTenantId;
+
 // Events.
 public interface ITenantEvent : IActorGridMessage
 {
@@ -34,8 +38,11 @@ public sealed record TenantApiKeyIssued(TenantId TenantId, string ApiKeyHash, Da
 
 public sealed record TenantTaskRecorded(TenantId TenantId, TaskId TaskId, DateTimeOffset At) : ITenantEvent;
 
+// What one attempt of one task cost; recorded once per (task, attempt) however often reported.
+public sealed record TenantSpendRecorded(TenantId TenantId, TaskId TaskId, int Attempt, decimal Amount, DateTimeOffset At) : ITenantEvent;
+
 // Replies.
-public sealed record TenantView(TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, int TaskCount, DateTimeOffset CreatedAt) : IActorGridMessage;
+public sealed record TenantView(TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, int TaskCount, DateTimeOffset CreatedAt, decimal Spent = 0) : IActorGridMessage;
 
 public sealed record TenantCreatedReply(TenantView Tenant) : IActorGridMessage;
 

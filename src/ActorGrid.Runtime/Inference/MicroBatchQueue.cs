@@ -63,6 +63,14 @@ public sealed class MicroBatchQueue<T>(int maxRows, TimeSpan maxDelay)
         return batch;
     }
 
+    public IReadOnlyList<Entry> TakeAll()
+    {
+        var all = _pending.ToList();
+        _pending.Clear();
+        Rows = 0;
+        return all;
+    }
+
     // Removes requests whose deadline has passed: running them would only produce late answers.
     public IReadOnlyList<Entry> TakeExpired(TimeSpan now)
     {

@@ -49,7 +49,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             _state = "failed";
             _failure = failed.Reason;
             _log.Warning("Model {0}@{1} ({2}) could not be loaded: {3}", _model.Name, _model.Version, _model.Sha256, failed.Reason);
-            foreach (var e in _queue.TakeExpired(TimeSpan.MaxValue)) Reject(e.Item, 503, LoadFailureReason());
+            foreach (var e in _queue.TakeAll()) Reject(e.Item, 503, LoadFailureReason());
             ReportStatus();
             // Give up the slot after a while so a later request retries (e.g. the blob host is back).
             Timers.StartSingleTimer("retire", PoisonPill.Instance, TimeSpan.FromSeconds(10));
@@ -127,7 +127,10 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             }
         }
         var key = GroupKey(run);
-        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now), rows, key, now, now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs))));
+        // A request that arrives while the model loads was sent here knowingly (a cold start);
+        // it is answered when the model is ready rather than expired for the load's sake.
+        var deadline = _state == "loading" ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
+        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now), rows, key, now, deadline));
         Dispatch();
     }
 

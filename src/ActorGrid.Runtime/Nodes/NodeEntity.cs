@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
+using ActorGrid.Runtime.Observability;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;
@@ -60,9 +62,11 @@ public sealed class NodeEntity : ReceivePersistentActor
             Announce(sender, reply);
             return;
         }
+        var writeStarted = Stopwatch.GetTimestamp();
         PersistAll(events, evt => _state = _state.Apply(evt));
         DeferAsync(events[^1], _ =>
         {
+            JournalMetrics.ObserveWrite("node", Stopwatch.GetElapsedTime(writeStarted), events.Count);
             if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
             Announce(sender, reply);
         });

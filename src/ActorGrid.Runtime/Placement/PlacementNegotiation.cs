@@ -110,7 +110,8 @@ public sealed class PlacementNegotiation : ReceiveActor, IWithTimers
             .Concat(_rejected)
             .Take(_settings.ExplainTop)
             .ToList();
-        var explanation = new PlacementExplanation(winner.Node, winner.Score, winner.Terms, others, _shortlist.Count, _bids.Count, winner.Preempt);
+        var explanation = new PlacementExplanation(winner.Node, winner.Score, winner.Terms, others, _shortlist.Count, _bids.Count, winner.Preempt,
+            _bids.TryGetValue(winner.Node, out var bid) ? bid.PricePerHour : 0);
         Context.Parent.Tell(new NegotiationConcluded(_request, winner.Node, explanation));
         Context.Stop(Self);
     }

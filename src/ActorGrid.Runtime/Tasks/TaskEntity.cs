@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Observability;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -144,6 +147,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             return;
         }
         var before = _state;
+        var writeStarted = Stopwatch.GetTimestamp();
         PersistAll(events, evt =>
         {
             _state = _state.Apply(evt, LastSequenceNr);
@@ -151,6 +155,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         });
         DeferAsync(events[^1], _ =>
         {
+            JournalMetrics.ObserveWrite("task", Stopwatch.GetElapsedTime(writeStarted), events.Count);
             if (LastSequenceNr / _settings.SnapshotEvery > (LastSequenceNr - events.Count) / _settings.SnapshotEvery)
                 SaveSnapshot(_state.ToSnapshot());
             ActOnTransition(before, events);
@@ -171,7 +176,12 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
     {
         foreach (var ended in events.OfType<TaskAttemptEnded>())
+        {
             Placement.Tell(new ReleasePlacement(_state.Id, ended.Attempt));
+            var cost = _state.Attempts.FirstOrDefault(a => a.Attempt == ended.Attempt)?.Cost ?? 0;
+            if (cost > 0)
+                ActorRegistry.For(Context.System).Get<TenantRegionKey>().Tell(new RecordTenantSpend(_state.Tenant, _state.Id, ended.Attempt, cost));
+        }
         if (_state.State != before.State || _state.CurrentAttempt != before.CurrentAttempt) Nudge();
         ScheduleNudges();
     }

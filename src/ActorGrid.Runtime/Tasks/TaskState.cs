@@ -137,14 +137,14 @@ public sealed record TaskState(
             TaskPlaced e => this with
             {
                 State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null, Placement = e.Explanation ?? Placement,
-                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null)),
+                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null, e.Explanation?.PricePerHour ?? 0)),
             },
             TaskStarted e => this with { State = TaskStates.Running, Attempts = UpdateAttempt(e.Attempt, a => a with { StartedAt = e.At }) },
             TaskProgressed e => this with { Progress = e.Progress ?? Progress, Metrics = e.Metrics ?? Metrics },
             TaskAttemptEnded e => this with
             {
                 StdoutTail = e.StdoutTail, StderrTail = e.StderrTail,
-                Attempts = UpdateAttempt(e.Attempt, a => a with { EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason }),
+                Attempts = UpdateAttempt(e.Attempt, a => a with { EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At) }),
             },
             TaskSucceeded => this with { State = TaskStates.Succeeded, Progress = 1.0, Reason = null },
             TaskFailed e => this with { State = TaskStates.Failed, Reason = e.Reason },
@@ -161,6 +161,14 @@ public sealed record TaskState(
     // "TaskPlaced" → "placed": the event type clients see on the history and the SSE stream.
     public static string TypeName(ITaskEvent evt) =>
         ProtocolManifests.ByType[evt.GetType()]["task.".Length..];
+
+    // Billed from start to end at the price the winning bid named; an attempt that never started costs nothing.
+    private static decimal CostOf(TaskAttemptView attempt, DateTimeOffset endedAt) =>
+        attempt.StartedAt is { } started && endedAt > started
+            ? Math.Round(attempt.PricePerHour * (decimal)(endedAt - started).TotalHours, 6)
+            : 0;
+
+    public decimal TotalCost => Attempts.Sum(a => a.Cost);
 
     private ImmutableList<TaskAttemptView> UpdateAttempt(int attempt, Func<TaskAttemptView, TaskAttemptView> update)
     {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tenants;
+using ActorGrid.Runtime.Observability;
 using Akka.Actor;
 using Akka.Persistence;
 
@@ -66,6 +68,7 @@ public sealed class TenantEntity : ReceivePersistentActor
             Decide(_state.DecideQuota(cmd, DateTimeOffset.UtcNow), s => s.ToView());
         });
         Command<GetTenant>(_ => Sender.Tell(_state.Exists ? _state.ToView() : new TenantNotFound(_state.Id)));
+        Command<RecordTenantSpend>(cmd => Decide(_state.DecideSpend(cmd, DateTimeOffset.UtcNow), s => s.ToView()));
         Command<ListTenantTasks>(q => Sender.Tell(_state.Exists
             ? new TenantTaskList(_state.Id, [.. _state.TaskIds.Reverse().Take(q.Limit)])
             : new TenantNotFound(_state.Id)));
@@ -85,9 +88,11 @@ public sealed class TenantEntity : ReceivePersistentActor
             sender.Tell(reply(_state));
             return;
         }
+        var writeStarted = Stopwatch.GetTimestamp();
         PersistAll(events, evt => _state = _state.Apply(evt));
         DeferAsync(events[^1], _ =>
         {
+            JournalMetrics.ObserveWrite("tenant", Stopwatch.GetElapsedTime(writeStarted), events.Count);
             if (LastSequenceNr / SnapshotEvery > (LastSequenceNr - events.Count) / SnapshotEvery) SaveSnapshot(_state.ToSnapshot());
             sender.Tell(reply(_state));
         });

@@ -8,9 +8,20 @@ namespace ActorGrid.Runtime.Tenants;
 // ids of the tenant's tasks in submission order.
 public sealed record TenantState(
     TenantId Id, string? Name, ImmutableList<string> Zones, TenantQuota Quota,
-    ImmutableHashSet<string> ApiKeyHashes, ImmutableList<TaskId> TaskIds, ImmutableHashSet<TaskId> TaskIdSet, DateTimeOffset CreatedAt)
+    ImmutableHashSet<string> ApiKeyHashes, ImmutableList<TaskId> TaskIds, ImmutableHashSet<TaskId> TaskIdSet, DateTimeOffset CreatedAt,
+    decimal Spent = 0, ImmutableHashSet<string>? SpendRecorded = null)
 {
     public static TenantState Empty(TenantId id) => new(id, null, [], TenantQuota.Default, [], [], [], default);
+
+    private ImmutableHashSet<string> Recorded => SpendRecorded ?? [];
+
+    private static string SpendKey(TaskId task, int attempt) => $"{task.Value}#{attempt}";
+
+    // At-least-once reports from task entities: each (task, attempt) is billed once.
+    public IReadOnlyList<ITenantEvent> DecideSpend(RecordTenantSpend cmd, DateTimeOffset now) =>
+        Exists && cmd.Amount > 0 && !Recorded.Contains(SpendKey(cmd.TaskId, cmd.Attempt))
+            ? [new TenantSpendRecorded(Id, cmd.TaskId, cmd.Attempt, cmd.Amount, now)]
+            : [];
 
     public bool Exists => Name is not null;
 
@@ -39,15 +50,16 @@ public sealed record TenantState(
         TenantCreated e => this with { Name = e.Name, Zones = [.. e.Zones], Quota = e.Quota, CreatedAt = e.At },
         TenantApiKeyIssued e => this with { ApiKeyHashes = ApiKeyHashes.Add(e.ApiKeyHash) },
         TenantTaskRecorded e => this with { TaskIds = TaskIds.Add(e.TaskId), TaskIdSet = TaskIdSet.Add(e.TaskId) },
+        TenantSpendRecorded e => this with { Spent = Spent + e.Amount, SpendRecorded = Recorded.Add(SpendKey(e.TaskId, e.Attempt)) },
         TenantApiKeysRevoked e => this with { ApiKeyHashes = ApiKeyHashes.Except(e.ApiKeyHashes) },
         TenantQuotaChanged e => this with { Quota = e.Quota },
         _ => this,
     };
 
-    public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt);
+    public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent);
 
-    public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt);
+    public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt, Spent, [.. Recorded]);
 
     public static TenantState FromSnapshot(TenantSnapshot s) => new(
-        s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt);
+        s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt, s.Spent, [.. s.SpendRecorded ?? []]);
 }

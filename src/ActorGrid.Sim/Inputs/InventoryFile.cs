@@ -47,6 +47,7 @@ public static class InventoryFile
         }
         if (config.IsEmpty || !config.HasPath("nodes")) throw Error(source, "nodes", "is missing; the file must have `nodes = [ { ... } ]`");
         var list = config.GetValue("nodes");
+        if (list.Values.OfType<HoconArray>().Any() && list.Values.OfType<HoconArray>().All(a => a.Count == 0)) return [];
         if (!list.IsArray()) throw Error(source, "nodes", "must be a list [ { ... } ]");
 
         var nodes = new List<InventoryNode>();
@@ -84,6 +85,8 @@ public static class InventoryFile
     {
         var chips = new List<ChipSet>();
         if (!node.TryGetValue("chips", out var value) || value is null || value.IsEmpty) return chips;
+        // The parser reports `[]` as neither empty nor an array.
+        if (value.Values.OfType<HoconArray>().Any() && value.Values.OfType<HoconArray>().All(a => a.Count == 0)) return chips;
         if (!value.IsArray()) throw Error(source, $"{parent}.chips", "must be a list [ { model, count, memory-mib } ]");
         var items = value.GetArray();
         for (var i = 0; i < items.Count; i++)

@@ -83,6 +83,30 @@ public class GatewayValidationSpecs(EmbeddedGridFixture grid)
     }
 
     [Fact]
+    public async Task Should_refuse_a_task_that_could_take_the_tenant_past_its_budget()
+    {
+        var id = "budget-" + Guid.NewGuid().ToString("n")[..8];
+        var create = new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = id, ["name"] = "Tight budget",
+            ["quota"] = new System.Text.Json.Nodes.JsonObject { ["maxCpu"] = 4, ["maxChips"] = 0, ["budget"] = 1.5 },
+        };
+        var created = await grid.Api.SendJsonAsync(HttpMethod.Post, "/v1/tenants", EmbeddedGridFixture.AdminToken, create);
+        var key = created.Body!["apiKey"]!.GetValue<string>();
+
+        var pricey = Tasks.Shell("echo hi");
+        pricey["maxPricePerHour"] = 2;
+        pricey["expectedDurationSeconds"] = 3600;
+        var (status, problem) = await grid.Api.SubmitTaskAsync(key, pricey);
+        Assert.Equal((HttpStatusCode)402, status);
+        Assert.Contains("budget 1.5", problem!["detail"]!.GetValue<string>());
+        await AssertNoTasksAsync(key);
+
+        pricey["expectedDurationSeconds"] = 1800; // 2/h for half an hour = 1.0, within 1.5
+        Assert.Equal(HttpStatusCode.Accepted, (await grid.Api.SubmitTaskAsync(key, pricey)).Status);
+    }
+
+    [Fact]
     public async Task Should_refuse_unknown_filters_when_listing()
     {
         var (status, _) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/tasks?state=exploded", grid.AcmeKey, null);

@@ -14,7 +14,7 @@ public class PlacementSpecs
     {
         await using var db = await PostgresDatabase.CreateAsync("preempt");
         using var dir = TestDirectory.Create("preempt");
-        var oneSlot = Descriptor(dir, "one-slot", zone: "CN-ZJ", cpu: 1);
+        var oneSlot = Descriptor(dir, "one-slot", zone: "CN-ZJ", cpu: 1, pricePerCoreHour: 36);
         var (core, worker) = (FreePorts.Next(), FreePorts.Next());
         var http = FreePorts.Next();
         var seed = $"akka.tcp://actorgrid@127.0.0.1:{core}";
@@ -44,6 +44,12 @@ public class PlacementSpecs
         Assert.Equal("preempted", attempts[0]!["outcome"]!.GetValue<string>());
         Assert.Equal("succeeded", attempts[^1]!["outcome"]!.GetValue<string>());
         Assert.Equal("batch done\n", done["stdoutTail"]!.GetValue<string>());
+        // Every attempt that ran is billed at the node's price (36/h per core) and the tenant keeps the spend.
+        var costs = attempts.Concat(rt["attempts"]!.AsArray()).Select(a => a!["cost"]!.GetValue<decimal>()).ToList();
+        Assert.True(attempts[^1]!["cost"]!.GetValue<decimal>() > 0.05m, done.ToJsonString()); // ~6 s at 36/h = 0.06
+        var tenant = await WaitForSpendAsync(api, "acme", costs.Sum());
+        Assert.Equal(costs.Sum(), tenant["spent"]!.GetValue<decimal>());
+
         // The realtime task ran while the batch task was out of the way.
         Assert.True(DateTimeOffset.Parse(rt["attempts"]![0]!["endedAt"]!.GetValue<string>()) <= DateTimeOffset.Parse(attempts[^1]!["startedAt"]!.GetValue<string>()));
     }
@@ -101,7 +107,7 @@ public class PlacementSpecs
     private static string[] Host(PostgresDatabase db, TestDirectory dir, string name, int port, string seed, string roles, params string[] extra) =>
         ["--hostname", "127.0.0.1", "--port", port.ToString(), "--seeds", seed, "--db", db.Url, "--data", dir.Sub(name), "--roles", roles, .. extra];
 
-    private static string Descriptor(TestDirectory dir, string id, string zone, double cpu)
+    private static string Descriptor(TestDirectory dir, string id, string zone, double cpu, decimal pricePerCoreHour = 0)
     {
         var file = Path.Combine(dir.Path, id + ".hocon");
         File.WriteAllText(file, $$"""
@@ -112,9 +118,22 @@ public class PlacementSpecs
               zone = {{zone}}
               cpu = {{cpu}}
               memory-mib = 2048
+              price-per-core-hour = {{pricePerCoreHour}}
             }
             """);
         return file;
+    }
+
+    // Spend reaches the tenant asynchronously, after each attempt ends.
+    private static async Task<JsonNode> WaitForSpendAsync(ApiClient api, string tenant, decimal expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var view = (await api.SendJsonAsync(HttpMethod.Get, $"/v1/tenants/{tenant}", Token, null)).Body!;
+            if (view["spent"]!.GetValue<decimal>() >= expected || DateTime.UtcNow > deadline) return view;
+            await Task.Delay(300);
+        }
     }
 
     private static async Task WaitForNodesAsync(ApiClient api, int count)

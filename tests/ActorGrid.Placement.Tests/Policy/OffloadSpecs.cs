@@ -55,7 +55,9 @@ public sealed class OffloadSpecs
         var result = _policy.Decide(demand, inventory, Now);
 
         Assert.Equal("regional-hz", result.Chosen!.Node.Value);
-        Assert.Contains(result.Rejections, r => r.Node.Value == "edge-f01" && r.Reason == RejectReason.NoSuchChip);
+        // The chip index skips the edge and the hub without visiting them: counted, and explained on request.
+        Assert.Equal(2, result.RejectionCounts[RejectReason.NoSuchChip]);
+        Assert.Equal(RejectReason.NoSuchChip, _policy.Check(demand, inventory, new NodeId("edge-f01"), Now)?.Reason);
     }
 
     [Fact]

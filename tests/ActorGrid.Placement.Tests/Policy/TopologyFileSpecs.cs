@@ -53,7 +53,7 @@ public sealed class TopologyFileSpecs
     [InlineData("topology { defaults { same-city { latency-ms = -1 } } }", "topology.defaults.same-city.latency-ms must not be negative")]
     [InlineData("topology { defaults { same-city { bandwidth-mbps = fast } } }", "must be a number, not 'fast'")]
     [InlineData("topology { sites = [ { name = a, tier = edge }, { name = a, tier = hub } ] }", "'a' is declared twice")]
-    [InlineData("topology { sites = [ { name = a, tier = edge ", "is not valid HOCON or JSON")]
+    [InlineData("topology { sites = [ { name = a, tier = edge } ], a = ${missing} }", "is not valid HOCON or JSON")]
     public void Should_reject_a_bad_topology_with_the_key_at_fault(string text, string expected)
     {
         var error = Assert.Throws<FormatException>(() => TopologyFile.Parse(text, "bad.hocon"));

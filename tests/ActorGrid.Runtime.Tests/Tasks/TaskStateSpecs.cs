@@ -79,6 +79,18 @@ public class TaskStateSpecs
     }
 
     [Fact]
+    public void Should_cost_the_winning_price_times_how_long_the_attempt_ran()
+    {
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(Submit(_id), T0));
+        var explanation = new ActorGrid.Protocol.Placement.PlacementExplanation(Edge, 1, new Dictionary<string, double>(), [], 1, 1, [], PricePerHour: 3.6m);
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 1, Edge, "m", Akka.Actor.ActorRefs.Nobody, explanation), T0));
+        s = Fold(s, s.DecideStarted(new ReportTaskStarted(_id, 1, Edge, 1), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Succeeded, 0, null, "", ""), T0.AddSeconds(10)));
+        Assert.Equal(0.01m, s.Attempts[0].Cost); // 3.6/h for 10 s
+        Assert.Equal(0.01m, s.TotalCost);
+    }
+
+    [Fact]
     public void Should_requeue_when_its_node_is_lost()
     {
         var s = Running();

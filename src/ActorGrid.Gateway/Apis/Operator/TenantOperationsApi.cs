@@ -33,12 +33,14 @@ public static class TenantOperationsApi
 
     // The new key is shown once, like at creation. Gateways that verified an old key within the
     // last half minute may still accept it until their cache entry expires (CallerAuthentication).
-    private static async Task<IResult> RotateAsync(string id, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> RotateAsync(string id, GridActors actors, CallerAuthentication auth, CancellationToken cancel)
     {
         if (!IdRules.IsValid(id)) return UnknownTenant(id);
         var tenant = new TenantId(id);
         var apiKey = ApiKeys.Issue(tenant);
-        return await actors.AskAsync(actors.Tenants, new RotateTenantApiKey(tenant, ApiKeys.Hash(apiKey)), cancel) switch
+        var reply = await actors.AskAsync(actors.Tenants, new RotateTenantApiKey(tenant, ApiKeys.Hash(apiKey)), cancel);
+        if (reply is TenantApiKeyRotated) auth.Forget(tenant);
+        return reply switch
         {
             TenantApiKeyRotated rotated => TypedResults.Ok(new RotatedKeyResponse(id, apiKey, rotated.Revoked)),
             TenantNotFound => UnknownTenant(id),
@@ -52,13 +54,13 @@ public static class TenantOperationsApi
         var body = await JsonBody.ReadAsync<SetQuotaRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
         var req = body.Value!;
-        if (req.MaxCpu is null && req.MaxChips is null)
-            return Problems.BadRequest("Give maxCpu, maxChips or both, e.g. {\"maxCpu\":32,\"maxChips\":4}.");
-        if (req.MaxCpu is <= 0 or > 1_000_000 || req.MaxChips is < 0 or > 100_000)
-            return Problems.Invalid(new Dictionary<string, string[]> { ["quota"] = ["maxCpu must be above 0 and maxChips 0 or more."] });
+        if (req.MaxCpu is null && req.MaxChips is null && req.Budget is null)
+            return Problems.BadRequest("Give maxCpu, maxChips, budget or several, e.g. {\"maxCpu\":32,\"maxChips\":4,\"budget\":500}.");
+        if (req.MaxCpu is <= 0 or > 1_000_000 || req.MaxChips is < 0 or > 100_000 || req.Budget is < 0)
+            return Problems.Invalid(new Dictionary<string, string[]> { ["quota"] = ["maxCpu must be above 0, maxChips and budget 0 or more."] });
 
         if (await actors.AskAsync(actors.Tenants, new GetTenant(new TenantId(id)), cancel) is not TenantView current) return UnknownTenant(id);
-        var quota = new TenantQuota(req.MaxCpu ?? current.Quota.MaxCpu, req.MaxChips ?? current.Quota.MaxChips);
+        var quota = new TenantQuota(req.MaxCpu ?? current.Quota.MaxCpu, req.MaxChips ?? current.Quota.MaxChips, req.Budget ?? current.Quota.Budget);
         return await actors.AskAsync(actors.Tenants, new SetTenantQuota(current.Id, quota), cancel) switch
         {
             TenantView view => TypedResults.Ok(view),

@@ -430,6 +430,8 @@
         pen = true;
       }
       if (d) children.push(s("path", { class: `line ${sr.cls}`, d }));
+      const last = [...sr.points].reverse().find((p) => p.t >= t0 && p.v !== null && p.v !== undefined);
+      if (last) children.push(s("circle", { class: sr.cls, cx: x(last.t).toFixed(1), cy: y(last.v).toFixed(1), r: 2.5 }));
     });
     if (!values.length) children.push(s("text", { class: "note", x: pad.l + iw / 2, y: pad.t + ih / 2, "text-anchor": "middle" }, opts.empty));
     svg.replaceChildren(...children);
