@@ -15,6 +15,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace ActorGrid.Gateway.Apis;
 
+public sealed record InferenceHostView(
+    string Node, string Tier, string Site, string Zone, string Member, int MaxQueuePerModel, IReadOnlyList<ModelRunnerStatus> Models, DateTimeOffset At);
+
 // POST /v1/models/{name}[@version]/infer. The hot path: no task entity and no persistence per
 // request. Resolve the model (cached), read and check the tensors, route on the workers'
 // published status, ask the chosen worker's executor directly, answer, and hand the audit record
@@ -29,7 +32,18 @@ public static class InferenceApi
             .Produces(200, contentType: "application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413)
             .ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
+        app.MapGet("/v1/inference/hosts", Hosts).WithTags("Inference").Produces<List<InferenceHostView>>().ProducesProblem(401);
         return group;
+    }
+
+    // Operator view of what this gateway routes on: each worker's last published status.
+    private static IResult Hosts(HttpRequest request, CallerAuthentication auth, InferenceRoutingTable routes, InferenceSettings settings)
+    {
+        if (auth.RequireOperator(request) is { } denied) return denied;
+        return TypedResults.Ok(routes.Live(settings.StatusStaleAfter)
+            .OrderBy(h => h.Node.Value, StringComparer.Ordinal)
+            .Select(h => new InferenceHostView(h.Node.Value, h.Tier, h.Site, h.Zone, h.Member, h.MaxQueuePerModel, h.Models, h.At))
+            .ToList());
     }
 
     private static async Task<IResult> InferAsync(
@@ -92,7 +106,7 @@ public static class InferenceApi
         {
             case InferenceSucceeded ok:
                 Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs)));
-                var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason);
+                var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded);
                 return input.Binary && !AcceptsJson(request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));

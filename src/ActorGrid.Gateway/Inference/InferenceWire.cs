@@ -117,7 +117,7 @@ public static class InferenceWire
             var s => (s.Value, null),
         };
 
-    public sealed record Answer(InferenceSucceeded Reply, string AuditId, string RequestId, ModelVersionView Model, double LatencyMs, string Route);
+    public sealed record Answer(InferenceSucceeded Reply, string AuditId, string RequestId, ModelVersionView Model, double LatencyMs, string Route, bool Offloaded);
 
     public static async Task WriteJsonAsync(HttpResponse response, Answer a, CancellationToken cancel)
     {
@@ -152,6 +152,7 @@ public static class InferenceWire
         writer.WriteNumber("computeMs", Math.Round(a.Reply.ComputeMs, 3));
         writer.WriteNumber("batchSize", a.Reply.BatchSize);
         writer.WriteString("route", a.Route);
+        writer.WriteBoolean("offloaded", a.Offloaded);
         writer.WriteEndObject();
         await writer.FlushAsync(cancel);
     }
@@ -170,6 +171,7 @@ public static class InferenceWire
         response.Headers["X-Latency-Ms"] = a.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture);
         response.Headers["X-Audit-Id"] = a.AuditId;
         response.Headers["X-Request-Id"] = a.RequestId;
+        response.Headers["X-Route"] = a.Route;
         response.ContentLength = tensor.Data.Length;
         await response.Body.WriteAsync(tensor.Data, cancel);
     }

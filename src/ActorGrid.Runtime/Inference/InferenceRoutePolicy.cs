@@ -36,7 +36,9 @@ public static class InferenceRoutePolicy
             return new RouteDecision(null, 503, "No worker with the inference executor has reported to this gateway yet; is a worker host up?", false);
         network ??= NetworkMs;
         var candidates = new List<RouteCandidate>(hosts.Count);
-        var excluded = new List<string>();
+        // Hosts that cannot take the request at all (queue full, model failed): still counted when
+        // deciding which host is nearest, so a request that leaves a full edge says it was offloaded.
+        var excluded = new List<RouteCandidate>();
         foreach (var host in hosts)
         {
             var net = network(originSite, host);
@@ -48,13 +50,13 @@ public static class InferenceRoutePolicy
             }
             if (runner.State == "failed")
             {
-                excluded.Add($"{host.Node}: could not load the model");
+                excluded.Add(new RouteCandidate(host, net, double.PositiveInfinity, false, "could not load the model"));
                 continue;
             }
             var busy = Math.Max(runner.Queued + runner.Running, inFlight(host.Member, sha256));
             if (busy >= host.MaxQueuePerModel)
             {
-                excluded.Add($"{host.Node}: queue full ({busy})");
+                excluded.Add(new RouteCandidate(host, net, double.PositiveInfinity, false, $"queue full ({busy} of {host.MaxQueuePerModel})"));
                 continue;
             }
             var batchMs = Math.Max(runner.BatchMs, 0.05);
@@ -64,7 +66,7 @@ public static class InferenceRoutePolicy
         }
 
         var meeting = candidates.Where(c => c.EstimatedMs <= slaMs).ToList();
-        var nearest = candidates.MinBy(c => (Tiers.All.ToList().IndexOf(c.Host.Tier), c.NetworkMs));
+        var nearest = candidates.Concat(excluded).MinBy(c => (c.NetworkMs, Rank(c.Host.Tier)));
         var chosen = meeting.Where(c => c.Warm).MinBy(c => (c.NetworkMs, c.EstimatedMs))
                      ?? meeting.MinBy(c => (c.NetworkMs, c.EstimatedMs));
         if (chosen is null)
@@ -74,17 +76,24 @@ public static class InferenceRoutePolicy
             if (candidates.Count > 0 && candidates.All(c => !c.Warm))
             {
                 var cold = candidates.MinBy(c => (c.NetworkMs, c.EstimatedMs))!;
-                return new RouteDecision(cold, 0, $"cold start on {cold.Host.Node}", false);
+                return new RouteDecision(cold, 0, $"cold start on {cold.Host.Node} ({cold.Host.Tier})", false);
             }
-            var details = candidates.Select(c => $"{c.Host.Node} ({c.Host.Tier}, {c.Note}): ~{c.EstimatedMs:0.#} ms").Concat(excluded);
+            var details = candidates.Concat(excluded).Select(Describe);
             var status = candidates.Count == 0 ? 503 : 429;
             return new RouteDecision(null, status,
                 $"No worker can answer within the {slaMs:0.#} ms SLA: {string.Join("; ", details)}. Retry later, or send a larger slaMs.", false);
         }
-        var offloaded = nearest is not null && Tiers.All.ToList().IndexOf(chosen.Host.Tier) > Tiers.All.ToList().IndexOf(nearest.Host.Tier);
+        var offloaded = nearest is not null && nearest.Host.Member != chosen.Host.Member && Rank(chosen.Host.Tier) > Rank(nearest.Host.Tier);
         var reason = offloaded
-            ? $"offloaded to {chosen.Host.Node} ({chosen.Host.Tier}): {nearest!.Host.Node} ({nearest.Host.Tier}) estimated ~{nearest.EstimatedMs:0.#} ms"
+            ? $"offloaded to {chosen.Host.Node} ({chosen.Host.Tier}, ~{chosen.EstimatedMs:0.#} ms): {Describe(nearest!)}"
             : $"{chosen.Host.Node} ({chosen.Host.Tier}) estimated ~{chosen.EstimatedMs:0.#} ms";
         return new RouteDecision(chosen, 0, reason, offloaded);
     }
+
+    private static int Rank(string tier) => Math.Max(0, Tiers.All.ToList().IndexOf(tier));
+
+    private static string Describe(RouteCandidate c) =>
+        double.IsPositiveInfinity(c.EstimatedMs)
+            ? $"{c.Host.Node} ({c.Host.Tier}) {c.Note}"
+            : $"{c.Host.Node} ({c.Host.Tier}, {c.Note}) estimated ~{c.EstimatedMs:0.#} ms";
 }

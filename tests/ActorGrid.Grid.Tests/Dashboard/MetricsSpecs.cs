@@ -51,6 +51,11 @@ public sealed class MetricsSpecs(EmbeddedGridFixture grid) : IDisposable
             after.Sum("actorgrid_placement_decisions_total", ("result", "placed")),
             after.Sum("actorgrid_placement_decision_seconds_count", ("result", "placed")));
 
+        // Each task journals at least submitted, queued, placed, started, attempt-ended and succeeded.
+        Assert.True(Delta(after, "actorgrid_journal_events_written_total", ("entity", "task")) >= 6 * submitted);
+        Assert.True(Delta(after, "actorgrid_journal_write_seconds_count", ("entity", "task")) > 0);
+        Assert.Equal("histogram", after.Types["actorgrid_journal_write_seconds"]);
+
         Assert.Equal("histogram", after.Types["actorgrid_task_submit_to_running_seconds"]);
         Assert.Equal("histogram", after.Types["actorgrid_placement_decision_seconds"]);
         Assert.Equal("counter", after.Types["actorgrid_tasks_submitted_total"]);
