@@ -1,10 +1,13 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
+using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
+using ActorGrid.Protocol.Nodes;
 using ActorGrid.Runtime.Inference;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,13 +15,21 @@ using Microsoft.AspNetCore.Routing;
 
 namespace ActorGrid.Gateway.Apis;
 
+// Deployment and LoadedOn are filled by GET: where the version is pinned, and the workers that
+// hold it now (state loading, ready or failed) as this gateway last heard from them.
 public sealed record ModelVersionResponse(
     string Name, int Version, string Sha256, long SizeBytes, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs,
-    bool Batchable, DateTimeOffset RegisteredAt)
+    bool Batchable, DateTimeOffset RegisteredAt, DeploymentResponse? Deployment = null, IReadOnlyList<LoadedOnResponse>? LoadedOn = null)
 {
     public static ModelVersionResponse From(ModelVersionView m) =>
         new(m.Name, m.Version, m.Sha256, m.SizeBytes, m.Signature.Inputs, m.Signature.Outputs, m.Signature.Batchable, m.RegisteredAt);
 }
+
+public sealed record DeploymentResponse(string Name, int Version, NodeSelectorJson Selector, DateTimeOffset DeployedAt, IReadOnlyList<string> MatchingNodes);
+
+public sealed record LoadedOnResponse(string Node, string Tier, string Site, string State, int Queued);
+
+public sealed record NodeSelectorJson(string? Tier, string? Site, string? Zone, string[]? Nodes);
 
 public sealed record ModelResponse(string Name, int Latest, IReadOnlyList<ModelVersionResponse> Versions);
 
@@ -37,6 +48,9 @@ public static class ModelsApi
         group.MapGet("/", ListAsync).Produces<List<ModelResponse>>();
         group.MapGet("/{spec}", GetAsync).Produces<ModelResponse>().Produces<ModelVersionResponse>().ProducesProblem(404);
         group.MapDelete("/{spec}", DeleteAsync).Produces(204).ProducesProblem(400).ProducesProblem(404);
+        group.MapPost("/{spec}/deploy", DeployAsync).Accepts<NodeSelectorJson>("application/json")
+            .Produces<DeploymentResponse>(202).ProducesProblem(400).ProducesProblem(404);
+        group.MapDelete("/{spec}/deploy", UndeployAsync).Produces(204).ProducesProblem(404);
         return group;
     }
 
@@ -94,23 +108,78 @@ public static class ModelsApi
         return TypedResults.Ok(catalog.Versions.GroupBy(v => v.Name).Select(Group).ToList());
     }
 
-    private static async Task<IResult> GetAsync(string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> GetAsync(
+        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel)
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
         var (name, version) = parsed;
+        if (await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new GetModelDeployments(tenant!.Id), cancel) is not ModelDeployments deployments)
+            return Problems.Unavailable("The model deployments did not answer; try again.");
+        var hosts = routes.Live(settings.StatusStaleAfter);
         if (spec.Contains('@'))
-            return await actors.AskAsync(models.Catalog, new GetModelVersion(tenant!.Id, name, version), cancel) is ModelVersionView one
-                ? TypedResults.Ok(ModelVersionResponse.From(one))
+            return await actors.AskAsync(models.Catalog, new GetModelVersion(tenant.Id, name, version), cancel) is ModelVersionView one
+                ? TypedResults.Ok(Placed(one, deployments, hosts))
                 : NotFound(spec);
-        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant!.Id), cancel) is not ModelCatalogView catalog)
+        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant.Id), cancel) is not ModelCatalogView catalog)
             return Problems.Unavailable("The model catalog did not answer; try again.");
         var versions = catalog.Versions.Where(v => v.Name == name).ToList();
-        return versions.Count == 0 ? NotFound(spec) : TypedResults.Ok(Group(versions.GroupBy(v => v.Name).Single()));
+        return versions.Count == 0
+            ? NotFound(spec)
+            : TypedResults.Ok(new ModelResponse(name, versions.Max(v => v.Version), [.. versions.OrderBy(v => v.Version).Select(v => Placed(v, deployments, hosts))]));
     }
 
-    private static async Task<IResult> DeleteAsync(string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors, CancellationToken cancel)
+    // Pins the version to the workers the selector matches; they load it now and whenever they
+    // start again. The registry keeps it, so the pin survives restarts of every host.
+    private static async Task<IResult> DeployAsync(
+        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
+        var body = await JsonBody.ReadAsync<NodeSelectorJson>(request, 64 * 1024, cancel);
+        if (body.Error is not null) return body.Error;
+        var json = body.Value!;
+        if (json.Tier is null && json.Site is null && json.Zone is null && json.Nodes is not { Length: > 0 })
+            return Problems.BadRequest("Say where to deploy: give at least one of tier, site, zone or nodes, e.g. {\"tier\":\"edge\",\"site\":\"ningbo-f03\"}.");
+        if (json.Tier is { } tier && !Tiers.All.Contains(tier))
+            return Problems.BadRequest($"Tier '{tier}' is not one of {string.Join(", ", Tiers.All)}.");
+        if (await models.ResolveAsync(tenant!.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
+            return NotFound(spec);
+        var selector = new NodeSelector(json.Tier, json.Site, json.Zone, json.Nodes is { Length: > 0 } nodes ? [.. nodes] : null);
+        var modelRef = new ModelRef(tenant.Id, model.Name, model.Version, model.Sha256, model.SizeBytes, model.Signature, model.StoredBy);
+        if (await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new DeployModel(modelRef, selector), cancel) is not ModelDeploymentAccepted accepted)
+            return Problems.Unavailable("The model deployments did not confirm the deployment; send it again.");
+        var response = DeploymentOf(accepted.Deployment, routes.Live(settings.StatusStaleAfter));
+        return TypedResults.Accepted($"/v1/models/{model.Name}@{model.Version}", response);
+    }
+
+    private static async Task<IResult> UndeployAsync(string spec, HttpRequest request, CallerAuthentication auth, GridActors actors, ActorRegistry registry, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
+        var reply = await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new UndeployModel(tenant!.Id, parsed.Name, parsed.Version), cancel);
+        return reply is ModelUndeployAccepted { Removed: > 0 } ? TypedResults.NoContent() : Problems.NotFound($"Model '{spec}' is not deployed.");
+    }
+
+    private static ModelVersionResponse Placed(ModelVersionView v, ModelDeployments deployments, IReadOnlyList<InferenceHostStatus> hosts) =>
+        ModelVersionResponse.From(v) with
+        {
+            Deployment = deployments.Deployments.FirstOrDefault(d => d.Model.Name == v.Name && d.Model.Version == v.Version) is { } d ? DeploymentOf(d, hosts) : null,
+            LoadedOn = [.. hosts.SelectMany(h => h.Models.Where(m => m.Sha256 == v.Sha256)
+                .Select(m => new LoadedOnResponse(h.Node.Value, h.Tier, h.Site, m.State, m.Queued))).OrderBy(l => l.Node, StringComparer.Ordinal)],
+        };
+
+    private static DeploymentResponse DeploymentOf(ModelDeployment d, IReadOnlyList<InferenceHostStatus> hosts) =>
+        new(d.Model.Name, d.Model.Version, new NodeSelectorJson(d.Selector.Tier, d.Selector.Site, d.Selector.Zone, d.Selector.Nodes?.ToArray()), d.At,
+            [.. hosts.Where(h => d.Selector.Matches(h.Node.Value, h.Tier, h.Site, h.Zone)).Select(h => h.Node.Value).Order(StringComparer.Ordinal)]);
+
+    private static async Task<IResult> DeleteAsync(
+        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors, ActorRegistry registry, CancellationToken cancel)
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
@@ -119,7 +188,10 @@ public static class ModelsApi
         if (version is null) return Problems.BadRequest($"Name the version to delete, e.g. DELETE /v1/models/{name}@1; versions are deleted one at a time.");
         var reply = await actors.AskAsync(models.Catalog, new DeleteModelVersion(tenant!.Id, name, version.Value), cancel);
         models.Forget(tenant.Id, name);
-        return reply is ModelVersionRemoved ? TypedResults.NoContent() : NotFound(spec);
+        if (reply is not ModelVersionRemoved) return NotFound(spec);
+        // A deleted version is no longer pinned anywhere (workers keep what they loaded until restart).
+        await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new UndeployModel(tenant.Id, name, version), cancel);
+        return TypedResults.NoContent();
     }
 
     private static ModelResponse Group(IGrouping<string, ModelVersionView> versions) =>

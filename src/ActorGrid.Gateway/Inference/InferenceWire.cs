@@ -153,6 +153,7 @@ public static class InferenceWire
         writer.WriteNumber("batchSize", a.Reply.BatchSize);
         writer.WriteString("route", a.Route);
         writer.WriteBoolean("offloaded", a.Offloaded);
+        writer.WriteBoolean("coldStart", a.Reply.ColdStart);
         writer.WriteEndObject();
         await writer.FlushAsync(cancel);
     }
@@ -172,6 +173,7 @@ public static class InferenceWire
         response.Headers["X-Audit-Id"] = a.AuditId;
         response.Headers["X-Request-Id"] = a.RequestId;
         response.Headers["X-Route"] = a.Route;
+        response.Headers["X-Cold-Start"] = a.Reply.ColdStart ? "true" : "false";
         response.ContentLength = tensor.Data.Length;
         await response.Body.WriteAsync(tensor.Data, cancel);
     }

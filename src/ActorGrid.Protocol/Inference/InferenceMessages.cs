@@ -13,9 +13,10 @@ public sealed record ModelRef(TenantId Tenant, string Name, int Version, string 
 // when the request leaves the gateway; the worker refuses rather than queue past it.
 public sealed record RunInference(string RequestId, ModelRef Model, IReadOnlyDictionary<string, TensorPayload> Inputs, double BudgetMs) : IActorGridMessage;
 
+// ColdStart: the request arrived while the worker was still loading the model and waited for it.
 public sealed record InferenceSucceeded(
     string RequestId, NodeId Node, string Tier, IReadOnlyDictionary<string, TensorPayload> Outputs,
-    double QueueMs, double ComputeMs, int BatchSize) : IActorGridMessage;
+    double QueueMs, double ComputeMs, int BatchSize, bool ColdStart) : IActorGridMessage;
 
 // Status follows HTTP: 400 bad input, 429 cannot meet the SLA, 503 queue full or model not
 // loadable, 500 the model failed at run time. Reason is a sentence for the caller.

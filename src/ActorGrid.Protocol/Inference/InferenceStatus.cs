@@ -16,4 +16,5 @@ public sealed record ModelRunnerStatus(string Sha256, string State, int Queued, 
 public static class InferenceTopics
 {
     public const string Status = "inference-status";
+    public const string Deployments = "inference-deployments";
 }

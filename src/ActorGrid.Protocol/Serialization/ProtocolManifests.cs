@@ -121,6 +121,14 @@ public static class ProtocolManifests
         ["model.fetch-blob"] = typeof(FetchModelBlob),
         ["model.blob-chunk"] = typeof(ModelBlobChunk),
         ["model.blob-missing"] = typeof(ModelBlobMissing),
+        ["model.deploy"] = typeof(DeployModel),
+        ["model.undeploy"] = typeof(UndeployModel),
+        ["model.get-deployments"] = typeof(GetModelDeployments),
+        ["model.deployed"] = typeof(ModelDeployed),
+        ["model.undeployed"] = typeof(ModelUndeployed),
+        ["model.deployments"] = typeof(ModelDeployments),
+        ["model.deployment-accepted"] = typeof(ModelDeploymentAccepted),
+        ["model.undeploy-accepted"] = typeof(ModelUndeployAccepted),
 
         // inference
         ["inference.run"] = typeof(RunInference),

@@ -24,7 +24,11 @@ public static class Lanes
     };
 }
 
-public sealed record ChipRequirement(string Model, int Count);
+// Model "any" asks for any GPU with at least MinMemoryMiB of memory each.
+public sealed record ChipRequirement(string Model, int Count, long MinMemoryMiB = 0)
+{
+    public const string AnyModel = "any";
+}
 
 public sealed record ResourceRequirements(double Cpu, long MemoryMiB, ChipRequirement? Chips = null);
 

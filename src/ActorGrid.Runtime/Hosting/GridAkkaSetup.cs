@@ -93,7 +93,10 @@ public static class GridAkkaSetup
     {
         var options = new ClusterSingletonOptions { Role = Roles.Core };
         if (settings.Has(Roles.Core))
-            builder.WithSingleton<PlacementProxyKey>("placement", PlacementActor.Props(new ConstraintPlacementPolicy()), options, createProxyToo: true);
+        {
+            var (policy, topology) = PlacementPolicySetup.Load(settings);
+            builder.WithSingleton<PlacementProxyKey>("placement", PlacementActor.Props(policy, topology), options, createProxyToo: true);
+        }
         else
             builder.WithSingletonProxy<PlacementProxyKey>("placement", options);
     }

@@ -16,6 +16,8 @@ public sealed class InferenceHostKey;
 
 public sealed class AuditWriterKey;
 
+public sealed class ModelDeploymentsKey;
+
 // Wires inference into a host, by role: the models/<tenant> catalog shards on core hosts (a
 // proxy elsewhere); the inference executor on worker hosts; the blob server, the routing table's
 // status listener and the audit writer on gateway hosts.
@@ -44,9 +46,16 @@ public static class InferenceSetup
         else
             builder.WithShardRegionProxy<ModelCatalogRegionKey>("models", Roles.Core, new ModelCatalogMessageExtractor(shards));
 
+        var singleton = new ClusterSingletonOptions { Role = Roles.Core };
+        if (settings.Has(Roles.Core))
+            builder.WithSingleton<ModelDeploymentsKey>(ModelDeploymentRegistry.Name, ModelDeploymentRegistry.Props(), singleton, createProxyToo: true);
+        else
+            builder.WithSingletonProxy<ModelDeploymentsKey>(ModelDeploymentRegistry.Name, singleton);
+
         if (settings.Has(Roles.Worker) && settings.Node is { } node)
             builder.WithActors((system, registry, resolver) => registry.Register<InferenceHostKey>(system.ActorOf(InferenceHost.Props(
-                node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>()), InferenceHost.Name)));
+                node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>(),
+                registry.Get<ModelDeploymentsKey>()), InferenceHost.Name)));
 
         if (settings.Has(Roles.Gateway))
             builder.WithActors((system, registry, resolver) =>

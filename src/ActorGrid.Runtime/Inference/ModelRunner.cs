@@ -130,7 +130,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         // A request that arrives while the model loads was sent here knowingly (a cold start);
         // it is answered when the model is ready rather than expired for the load's sake.
         var deadline = _state == "loading" ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
-        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now), rows, key, now, deadline));
+        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, _state == "loading"), rows, key, now, deadline));
         Dispatch();
     }
 
@@ -207,7 +207,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             var queueMs = (done.Started - pending.ArrivedAt).TotalMilliseconds;
             _latencies.Add(queueMs + computeMs);
             if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
-                pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count));
+                pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart));
             else
                 Reject(pending, 500, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
         }
@@ -223,7 +223,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private void ReportStatus() =>
         Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows));
 
-    private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt);
+    private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart);
 
     private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, string? Error, TimeSpan Started);
 

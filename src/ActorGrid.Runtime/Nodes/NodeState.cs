@@ -13,7 +13,7 @@ public sealed record NodeState(NodeId Id, NodeDescriptor? Descriptor, string Sta
 
     // A heartbeat is a registration when it brings a new descriptor or a new member (a restarted host).
     public IReadOnlyList<INodeEvent> DecideReport(ReportNodeStatus cmd, DateTimeOffset now) =>
-        Descriptor != cmd.Descriptor || Member != cmd.Member || State == NodeStates.Lost
+        !Descriptor.SameAs(cmd.Descriptor) || Member != cmd.Member || State == NodeStates.Lost
             ? [new NodeRegistered(Id, cmd.Descriptor, cmd.Member, now)]
             : [];
 

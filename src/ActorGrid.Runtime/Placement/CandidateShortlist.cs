@@ -1,77 +1,99 @@
 using ActorGrid.Placement;
 using ActorGrid.Protocol;
-using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 
 namespace ActorGrid.Runtime.Placement;
 
-// From placement's capacity view to the shortlist the negotiation calls for bids: every node is
-// checked against the hard constraints (a rejection keeps its reason for the explanation), the
-// survivors are ranked, the top K asked. A realtime task that fits nowhere may still fit where
-// preemptible lower-lane work can be evicted; those nodes come back with what to evict.
+// The adapter between placement's live view and the pure PlacementPolicy (the same code the
+// simulator runs): it turns a request into a TaskDemand and the view into a NodeInventory, asks
+// the policy, and turns its ranked shortlist into the candidates the negotiation calls for bids.
+// A realtime task the policy cannot serve in time is offered the policy's preemption plan.
 public static class CandidateShortlist
 {
-    public sealed record Result(IReadOnlyList<Candidate> Shortlist, IReadOnlyList<CandidateExplanation> Rejected, string Explanation);
+    public sealed record Result(
+        PlacementOutcome Outcome, IReadOnlyList<Candidate> Shortlist, IReadOnlyList<CandidateExplanation> Rejected,
+        string Explanation, DateTimeOffset? NotBefore);
 
-    public static Result Build(RequestPlacement request, CapacityView view, int size)
+    // Up to this many nodes, every node's verdict is worth its cost in the explanation; above it the
+    // policy's indexed scan skips whole zones and chip models and only counts them.
+    private const int ExplainEveryNodeUpTo = 64;
+
+    public static Result Build(RequestPlacement request, CapacityView view, PlacementPolicy policy, Topology topology, DateTimeOffset now)
     {
-        var query = new PlacementQuery(request.TaskId, request.Requirements, request.AllowedZones, request.Lane);
-        var feasible = new List<Candidate>();
-        var rejected = new List<CandidateExplanation>();
-        foreach (var slot in view.Nodes)
-        {
-            if (slot.View.Descriptor is null || slot.View.Member is null || slot.Worker is null) continue;
-            var capacity = view.CapacityOf(slot);
-            var violation = ConstraintPlacementPolicy.Violation(query, capacity);
-            if (violation is null)
-                feasible.Add(Score(slot, capacity, request.Requirements, []));
-            else
-                rejected.Add(new CandidateExplanation(slot.View.Id, violation, null));
-        }
-        if (feasible.Count == 0 && request.Lane == Lanes.Realtime)
-            feasible.AddRange(WithPreemption(request, query, view));
+        // The inventory is rebuilt per decision from the view: simple and always consistent with
+        // the reservations; the policy itself is the part tuned for 10k nodes.
+        var slots = view.Nodes.Where(n => n.View.Descriptor is not null && n.View.Member is not null && n.Worker is not null)
+            .ToDictionary(n => n.View.Id);
+        var inventory = NodeInventory.From(slots.Values.Select(s => view.CapacityOf(s)), topology);
+        var demand = DemandOf(request);
+        if (inventory.Count <= ExplainEveryNodeUpTo)
+            policy = new PlacementPolicy(policy.Options with { ExplainEveryNode = true }, topology);
+        var result = policy.Decide(demand, inventory, now);
+        var rejected = result.Rejections.Select(r => new CandidateExplanation(r.Node, r.Describe(), null)).ToList();
 
-        var shortlist = feasible.OrderByDescending(c => c.Score).ThenBy(c => c.Node.Value, StringComparer.Ordinal).Take(size).ToList();
-        var explanation = shortlist.Count > 0 ? $"{shortlist.Count} of {feasible.Count} feasible nodes asked to bid"
-            : rejected.Count == 0 ? "no worker node has joined the grid yet"
-            : "no node fits: " + string.Join("; ", rejected.Take(5).Select(r => $"{r.Node}: {r.Verdict}"));
-        return new Result(shortlist, [.. rejected.OrderBy(r => r.Node.Value, StringComparer.Ordinal)], explanation);
+        var shortlist = result.Outcome == PlacementOutcome.Placed
+            ? result.Shortlist.Where(c => slots.ContainsKey(c.Node)).Select(c => CandidateOf(c.Node, slots[c.Node], c.Claim, c.Terms, c.Tier, request, [])).ToList()
+            : [];
+        var explanation = result.Reason;
+
+        if (result.Outcome == PlacementOutcome.FailFast
+            && policy.PlanPreemption(demand, inventory, node => RunningOn(view, node), now) is { } plan
+            && slots.TryGetValue(plan.Node, out var victimSlot))
+        {
+            shortlist = [CandidateOf(plan.Node, victimSlot, plan.Claim, plan.Terms, victimSlot.View.Descriptor!.Tier, request, [.. plan.Victims.Select(v => v.TaskId)])];
+            explanation = $"{result.Reason}; preempting {plan.Victims.Count} task(s) on {plan.Node}";
+        }
+        var outcome = shortlist.Count > 0 ? PlacementOutcome.Placed : result.Outcome;
+        if (slots.Count == 0) explanation = "no worker node has joined the grid yet";
+        return new Result(outcome, shortlist, rejected, explanation, result.NotBefore);
     }
 
-    // Least loaded first: the share of the node's CPU and memory left after this task.
-    private static Candidate Score(CapacityView.NodeSlot slot, NodeCapacity capacity, ResourceRequirements req, IReadOnlyList<TaskId> preempt)
+    public static TaskDemand DemandOf(RequestPlacement request)
     {
-        var d = capacity.Descriptor;
-        var cpuLeft = (capacity.FreeCpu - req.Cpu) / d.Cpu;
-        var memoryLeft = (double)(capacity.FreeMemoryMiB - req.MemoryMiB) / d.MemoryMiB;
-        var evictionPenalty = preempt.Count;
-        var terms = new Dictionary<string, double>
+        var req = request.Requirements;
+        var hints = request.Hints ?? PlacementHints.None;
+        var chips = req.Chips is { } c
+            ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB)
+            : null;
+        return new TaskDemand(
+            request.TaskId, req.Cpu, req.MemoryMiB, chips, request.Lane, request.SubmittedAt, request.AllowedZones,
+            hints.OriginSite, hints.SlaMs, hints.Deadline, hints.MaxPricePerHour, hints.InputSizeMiB, hints.Preemptible,
+            hints.ExpectedDurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, request.Tenant);
+    }
+
+    private static Candidate CandidateOf(
+        NodeId node, CapacityView.NodeSlot slot, ResourceClaim claim, ScoreTerms terms, string tier, RequestPlacement request, IReadOnlyList<TaskId> preempt)
+    {
+        var requirements = request.Requirements with
         {
-            ["cpuLeft"] = Math.Round(cpuLeft, 4),
-            ["memoryLeft"] = Math.Round(memoryLeft, 4),
-            ["evictions"] = evictionPenalty,
+            Chips = claim.ChipModel is { } model && claim.ChipCount > 0 ? new ChipRequirement(model, claim.ChipCount) : request.Requirements.Chips,
         };
-        return new Candidate(d.Id, slot.Worker!, cpuLeft + memoryLeft - evictionPenalty, terms, preempt);
+        var explained = new Dictionary<string, double>
+        {
+            ["total"] = Math.Round(terms.Total, 4),
+            ["tier"] = Math.Round(terms.TierCost, 4),
+            ["latency"] = Math.Round(terms.LatencyCost, 4),
+            ["price"] = Math.Round(terms.PriceCost, 4),
+            ["green"] = Math.Round(terms.GreenCost, 4),
+            ["load"] = Math.Round(terms.LoadCost, 4),
+            ["edgeHeadroom"] = Math.Round(terms.EdgeHeadroomCost, 4),
+            ["responseMs"] = Math.Round(terms.ResponseMs, 3),
+            ["oneWayLatencyMs"] = Math.Round(terms.OneWayLatencyMs, 3),
+            ["queueWaitMs"] = Math.Round(terms.QueueWaitMs, 3),
+            ["tierSteps"] = terms.TierSteps,
+            ["pricePerHour"] = Math.Round(terms.PricePerHour, 4),
+            ["greenShare"] = Math.Round(terms.GreenShare, 4),
+        };
+        if (terms.SlaBudgetMs is { } sla) explained["slaBudgetMs"] = sla;
+        // The policy's cost is lower-is-better; the negotiation ranks bids higher-is-better.
+        return new Candidate(node, slot.Worker!, -terms.Total, explained, preempt, requirements, tier, Offloaded: terms.TierSteps > 0);
     }
 
-    private static IEnumerable<Candidate> WithPreemption(RequestPlacement request, PlacementQuery query, CapacityView view)
-    {
-        foreach (var slot in view.Nodes)
-        {
-            if (slot.View.Descriptor is null || slot.Worker is null) continue;
-            var victims = new List<TaskId>();
-            // Evict the smallest preemptible lower-lane work first, and only as much as needed.
-            foreach (var r in slot.Reservations.Values.Where(r => r.Preemptible && Lanes.Rank(r.Lane) > Lanes.Rank(request.Lane)).OrderBy(r => r.Requirements.Cpu))
-            {
-                victims.Add(r.TaskId);
-                var capacity = view.CapacityOf(slot, victims);
-                if (ConstraintPlacementPolicy.Violation(query, capacity) is null)
-                {
-                    yield return Score(slot, capacity, request.Requirements, [.. victims]);
-                    break;
-                }
-            }
-        }
-    }
+    private static IReadOnlyList<RunningTask> RunningOn(CapacityView view, NodeId node) =>
+        view.Find(node) is { } slot
+            ? [.. slot.Reservations.Values.Select(r => new RunningTask(
+                r.TaskId, r.Lane, r.Preemptible,
+                new ResourceClaim(r.Requirements.Cpu, r.Requirements.MemoryMiB, r.Requirements.Chips?.Model, r.Requirements.Chips?.Count ?? 0), r.At))]
+            : [];
 }

@@ -29,17 +29,22 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private const string SweepTimer = "sweep";
     private readonly PlacementSettings _settings;
     private readonly CapacityView _view = new();
+    private readonly PlacementPolicy _policy;
+    private readonly Topology _topology;
     private readonly Dictionary<TaskId, (RequestPlacement Request, string Reason)> _waiting = new();
+    // Deferrable work the policy holds back for a greener window: not retried before its time.
+    private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
+    private readonly Dictionary<TaskId, double> _decisionMicros = new();
     private readonly Dictionary<TaskId, IActorRef> _negotiating = new();
     // Attempts released recently: a heartbeat taken before the release must not re-adopt them.
     private readonly Dictionary<(TaskId, int), DateTimeOffset> _recentlyReleased = new();
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    // The policy seam is kept for the scoring policy that replaces CandidateShortlist's ranking.
-    public PlacementActor(IPlacementPolicy policy)
+    public PlacementActor(PlacementPolicy policy, Topology topology)
     {
-        _ = policy;
+        _policy = policy;
+        _topology = topology;
         _settings = PlacementSettings.From(Context.System);
 
         Receive<NodeStatusPublished>(OnNodeStatus);
@@ -48,12 +53,19 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         {
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
             _drainRequested.Remove((r.TaskId, r.Attempt));
+            // A task cancelled (or refused) while still waiting leaves the queue too.
+            if (_waiting.TryGetValue(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
+            {
+                _waiting.Remove(r.TaskId);
+                _notBefore.Remove(r.TaskId);
+            }
             if (_view.Release(r.TaskId, r.Attempt)) PlaceWaiting();
         });
         Receive<NegotiationConcluded>(OnConcluded);
         Receive<NegotiationFailed>(failed =>
         {
             _negotiating.Remove(failed.Request.TaskId);
+            _decisionMicros.Remove(failed.Request.TaskId);
             _view.Release(failed.Request.TaskId, failed.Request.Attempt);
             if (!_waiting.ContainsKey(failed.Request.TaskId)) return;
             _waiting[failed.Request.TaskId] = (failed.Request, failed.Reason);
@@ -68,7 +80,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IPlacementPolicy policy) => Akka.Actor.Props.Create(() => new PlacementActor(policy));
+    public static Props Props(PlacementPolicy policy, Topology topology) => Akka.Actor.Props.Create(() => new PlacementActor(policy, topology));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -147,9 +159,10 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         var now = DateTimeOffset.UtcNow;
         var ordered = _waiting.Values
             .Select(w => w.Request)
-            .Where(r => !_negotiating.ContainsKey(r.TaskId))
-            .OrderBy(r => Lanes.Rank(r.Lane) - (int)((now - r.SubmittedAt) / _settings.AgingStep))
-            .ThenBy(r => r.SubmittedAt)
+            .Where(r => !_negotiating.ContainsKey(r.TaskId) && !(_notBefore.TryGetValue(r.TaskId, out var at) && at > now))
+            .Select(r => (Request: r, Demand: CandidateShortlist.DemandOf(r)))
+            .OrderBy(x => x.Demand, new LaneQueueComparer(now, _settings.AgingStep))
+            .Select(x => x.Request)
             .ToList();
         foreach (var request in ordered)
         {
@@ -168,30 +181,38 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             return;
         }
         var started = Stopwatch.GetTimestamp();
-        var shortlist = CandidateShortlist.Build(request, _view, _settings.ShortlistSize);
+        var now = DateTimeOffset.UtcNow;
+        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now);
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-        if (shortlist.Shortlist.Count == 0)
+        switch (shortlist.Outcome)
         {
-            if (request.Lane == Lanes.Realtime && request.Hints?.SlaMs is { } sla)
-            {
-                // Realtime work with an SLA fails fast rather than queue past its deadline.
+            case PlacementOutcome.Placed:
+                break;
+            case PlacementOutcome.FailFast when request.Hints?.SlaMs is { } sla:
+                // Realtime work with an SLA fails at once rather than queue past its deadline.
                 _waiting.Remove(request.TaskId);
                 PublishDecision(request, null, shortlist.Explanation, micros);
                 TaskRegion.Tell(new RefusePlacement(request.TaskId, request.Attempt, $"{shortlist.Explanation} (realtime, SLA {sla} ms)"));
                 return;
-            }
-            Wait(request, shortlist.Explanation, micros);
-            return;
+            case PlacementOutcome.Deferred when shortlist.NotBefore is { } at:
+                _notBefore[request.TaskId] = at;
+                Wait(request, $"{shortlist.Explanation} (not before {at:u})", micros);
+                return;
+            default:
+                Wait(request, shortlist.Explanation, micros);
+                return;
         }
+        _notBefore.Remove(request.TaskId);
+        _decisionMicros[request.TaskId] = micros;
         _negotiating[request.TaskId] = Context.ActorOf(PlacementNegotiation.Props(request, shortlist.Shortlist, shortlist.Rejected, _settings));
         // Hold the room on the likeliest winner while the round runs, so a later request does not
         // negotiate for the same room and overtake this one (FIFO within a lane). The hold moves to
         // the real winner when the round concludes, and goes away if it fails.
-        _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request));
+        _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request, shortlist.Shortlist[0].Requirements));
     }
 
-    private static Reservation ReservationFor(RequestPlacement request) =>
-        new(request.TaskId, request.Attempt, request.Tenant, request.Requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
+    private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
+        new(request.TaskId, request.Attempt, request.Tenant, requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
 
     // Announce a waiting task once per change of reason, not on every retry.
     private void Wait(RequestPlacement request, string reason, double micros)
@@ -203,28 +224,30 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private void OnConcluded(NegotiationConcluded done)
     {
         var request = done.Request;
+        var node = done.Winner.Node;
         _negotiating.Remove(request.TaskId);
+        _decisionMicros.Remove(request.TaskId, out var micros);
         if (!_waiting.Remove(request.TaskId))
         {
             // The task moved on while we negotiated (cancelled): give the promised room back.
             _view.Release(request.TaskId, request.Attempt);
-            _view.Find(done.Node)?.Worker?.Tell(new CancelTaskRun(request.TaskId, request.Attempt, "no longer wanted"));
+            _view.Find(node)?.Worker?.Tell(new CancelTaskRun(request.TaskId, request.Attempt, "no longer wanted"));
             return;
         }
         foreach (var evicted in done.Explanation.Preempted) _view.Release(evicted);
-        _view.Reserve(done.Node, ReservationFor(request));
-        _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, done.Node,
+        _view.Reserve(node, ReservationFor(request, done.Winner.Requirements));
+        _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, node,
             done.Explanation.BidsReceived, done.Explanation.BidsAsked,
             done.Explanation.Preempted.Count > 0 ? ", preempting " + string.Join(",", done.Explanation.Preempted) : "");
-        PublishDecision(request, done.Node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", 0);
-        Assign(done.Node, request, done.Explanation);
+        PublishDecision(request, node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", micros, done.Winner.Offloaded);
+        Assign(node, request, done.Explanation);
     }
 
-    private void PublishDecision(RequestPlacement request, NodeId? node, string reason, double micros)
+    private void PublishDecision(RequestPlacement request, NodeId? node, string reason, double micros, bool offloaded = false)
     {
         var tier = node is { } id ? _view.Find(id)?.View.Descriptor?.Tier : null;
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.PlacementDecisions, new PlacementDecided(
-            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, Offloaded: false, reason, micros, DateTimeOffset.UtcNow)));
+            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, offloaded, reason, micros, DateTimeOffset.UtcNow)));
     }
 
     private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)

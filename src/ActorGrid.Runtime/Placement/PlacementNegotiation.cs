@@ -38,7 +38,7 @@ public sealed class PlacementNegotiation : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         foreach (var candidate in _shortlist)
-            candidate.Worker.Tell(new CallForBids(_request.TaskId, _request.Attempt, _round, _request.Requirements, _request.Lane, candidate.Preempt));
+            candidate.Worker.Tell(new CallForBids(_request.TaskId, _request.Attempt, _round, candidate.Requirements, _request.Lane, candidate.Preempt));
         Timers.StartSingleTimer(Deadline, BidsDue.Instance, _settings.BidTimeout);
     }
 
@@ -96,7 +96,7 @@ public sealed class PlacementNegotiation : ReceiveActor, IWithTimers
             return;
         }
         _awarded = next;
-        next.Worker.Tell(new AwardTask(_request.TaskId, _request.Attempt, _round, _request.Requirements, _request.Lane,
+        next.Worker.Tell(new AwardTask(_request.TaskId, _request.Attempt, _round, next.Requirements, _request.Lane,
             _request.Hints?.Preemptible ?? false, next.Preempt));
         Timers.StartSingleTimer(Deadline, AwardDue.Instance, _settings.BidTimeout);
     }
@@ -112,7 +112,7 @@ public sealed class PlacementNegotiation : ReceiveActor, IWithTimers
             .ToList();
         var explanation = new PlacementExplanation(winner.Node, winner.Score, winner.Terms, others, _shortlist.Count, _bids.Count, winner.Preempt,
             _bids.TryGetValue(winner.Node, out var bid) ? bid.PricePerHour : 0);
-        Context.Parent.Tell(new NegotiationConcluded(_request, winner.Node, explanation));
+        Context.Parent.Tell(new NegotiationConcluded(_request, winner, explanation));
         Context.Stop(Self);
     }
 

@@ -182,6 +182,9 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             if (cost > 0)
                 ActorRegistry.For(Context.System).Get<TenantRegionKey>().Tell(new RecordTenantSpend(_state.Tenant, _state.Id, ended.Attempt, cost));
         }
+        // A task that ends while still queued (cancelled, refused) leaves placement's queue.
+        if (_state.IsTerminal && before.State == TaskStates.Queued)
+            Placement.Tell(new ReleasePlacement(_state.Id, _state.CurrentAttempt));
         if (_state.State != before.State || _state.CurrentAttempt != before.CurrentAttempt) Nudge();
         ScheduleNudges();
     }

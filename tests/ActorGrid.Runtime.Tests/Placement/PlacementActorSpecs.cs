@@ -32,7 +32,7 @@ public class PlacementActorSpecs : GridTestKit
         _wire = CreateTestProbe();
         ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
         ActorRegistry.For(Sys).Register<NodeRegionKey>(_nodes);
-        _placement = Sys.ActorOf(PlacementActor.Props(new ConstraintPlacementPolicy()));
+        _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
     }
 
     private IActorRef Join(NodeDescriptor node, bool silent = false, string state = NodeStates.Ready)
@@ -118,7 +118,8 @@ public class PlacementActorSpecs : GridTestKit
 
         _placement.Tell(Request("t-rt", cpu: 2, lane: Lanes.Realtime, slaMs: 80));
         var refused = _tasks.FishForMessage<RefusePlacement>(r => r.TaskId.Value == "t-rt", Wait);
-        Assert.Contains("needs 2 cpu", refused.Reason);
+        Assert.Contains("cores busy", refused.Reason);
+        Assert.Contains("SLA 80 ms", refused.Reason);
     }
 
     [Fact]

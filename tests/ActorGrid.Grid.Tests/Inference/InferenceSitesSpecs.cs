@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ActorGrid.Runtime.Tests.Inference.Onnx;
+using static ActorGrid.Grid.Tests.Inference.InferenceClient;
+
+namespace ActorGrid.Grid.Tests.Inference;
+
+// Inference across real hosts: an edge worker at the factory and a regional worker behind it.
+public class InferenceSitesSpecs(InferenceSitesFixture grid) : IClassFixture<InferenceSitesFixture>
+{
+    private const string Site = InferenceSitesFixture.FactorySite;
+    private const double Sla = 250;
+
+    [Fact]
+    public async Task Should_serve_from_the_edge_until_it_is_saturated_then_offload_to_the_regional_host()
+    {
+        await grid.ApiA.UploadOkAsync(grid.Key, "weld", TestModels.ConvClassifier(32));
+
+        // Unsaturated: one request at a time, each from the factory with an SLA, stays at the edge.
+        // (250 ms rather than 80: this runs on a shared 2-core box; the 80 ms arithmetic is in
+        // InferenceRoutePolicySpecs.)
+        for (var i = 0; i < 5; i++)
+        {
+            var image = TestModels.Images(1, 32, seed: i);
+            var (status, body) = await grid.ApiA.InferAsync(grid.Key, "weld", Request("image", [1, 3, 32, 32], image, slaMs: Sla, originSite: Site));
+            Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+            Assert.Equal(("edge-ningbo", "edge", false), (body!["node"]!.GetValue<string>(), body["tier"]!.GetValue<string>(), body["offloaded"]!.GetValue<bool>()));
+            Assert.StartsWith("edge-ningbo (edge)", body["route"]!.GetValue<string>());
+            Assert.Equal(i == 0, body["coldStart"]!.GetValue<bool>()); // only the first paid for loading
+            AssertClassified(image, body);
+        }
+
+        // Saturated: a burst of 24 at once. The edge takes at most 2 per model; the rest must go
+        // to the regional host (or be refused with a reason), never queue at the edge to die.
+        var images = Enumerable.Range(0, 24).Select(i => TestModels.Images(4, 32, seed: 100 + i)).ToList();
+        var replies = await Task.WhenAll(images.Select(image =>
+            grid.ApiA.InferAsync(grid.Key, "weld", Request("image", [4, 3, 32, 32], image, slaMs: Sla, originSite: Site))));
+
+        var served = replies.Select((r, i) => (Reply: r, Image: images[i])).Where(r => r.Reply.Status == HttpStatusCode.OK).ToList();
+        Assert.All(replies.Where(r => r.Status != HttpStatusCode.OK), r =>
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, r.Status);
+            Assert.Contains("SLA", r.Body!["detail"]!.GetValue<string>());
+        });
+        Assert.All(served, s => AssertClassified(s.Image, s.Reply.Body!, rows: 4));
+        var offloaded = served.Where(s => s.Reply.Body!["node"]!.GetValue<string>() == "regional-hz").Select(s => s.Reply.Body!).ToList();
+        Assert.NotEmpty(offloaded);
+        Assert.All(offloaded, body =>
+        {
+            Assert.Equal("regional", body["tier"]!.GetValue<string>());
+            Assert.True(body["offloaded"]!.GetValue<bool>(), body.ToJsonString());
+            Assert.StartsWith("offloaded to regional-hz (regional", body["route"]!.GetValue<string>());
+            Assert.Contains("edge-ningbo (edge", body["route"]!.GetValue<string>());
+        });
+        Assert.All(served.Where(s => s.Reply.Body!["node"]!.GetValue<string>() == "edge-ningbo"),
+            s => Assert.False(s.Reply.Body!["offloaded"]!.GetValue<bool>()));
+
+        // The audit trail records where each answer came from.
+        var records = await AuditPolling.WaitForRecordsAsync(grid.ApiA, grid.Key, "weld", 5 + replies.Length, InferenceSitesFixture.Long);
+        var byId = records.ToDictionary(r => r!["auditId"]!.GetValue<string>());
+        foreach (var (reply, _) in served)
+        {
+            var record = byId[reply.Body!["auditId"]!.GetValue<string>()]!;
+            Assert.Equal((reply.Body["node"]!.GetValue<string>(), reply.Body["tier"]!.GetValue<string>()), (record["node"]!.GetValue<string>(), record["tier"]!.GetValue<string>()));
+        }
+    }
+
+    [Fact]
+    public async Task Should_preload_a_deployed_model_on_the_matching_workers_so_the_first_request_is_warm()
+    {
+        await grid.ApiA.UploadOkAsync(grid.Key, "gauge", TestModels.Elementwise());
+
+        var (status, deployed) = await grid.ApiA.SendJsonAsync(HttpMethod.Post, "/v1/models/gauge@1/deploy", grid.Key, new JsonObject { ["tier"] = "regional" });
+        Assert.True(status == HttpStatusCode.Accepted, deployed?.ToJsonString());
+        Assert.Equal(["regional-hz"], deployed!["matchingNodes"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        // The other gateway shows where it is loaded, before any request was made.
+        var version = await WaitForLoadedAsync(grid.ApiB, "gauge", "regional-hz");
+        Assert.Equal("regional", version["deployment"]!["selector"]!["tier"]!.GetValue<string>());
+        Assert.DoesNotContain(version["loadedOn"]!.AsArray(), l => l!["node"]!.GetValue<string>() == "edge-ningbo");
+
+        var (okStatus, answer) = await grid.ApiB.InferAsync(grid.Key, "gauge", Request("x", [1, 4], [1, 2, 3, 4], slaMs: 2000, originSite: "hangzhou-rc"));
+        Assert.True(okStatus == HttpStatusCode.OK, answer?.ToJsonString());
+        Assert.Equal(("regional-hz", false), (answer!["node"]!.GetValue<string>(), answer["coldStart"]!.GetValue<bool>()));
+        Assert.Equal([3f, 5, 7, 9], Floats(answer["outputs"]!["y"]!["data"]));
+
+        // Deploying again moves the pin to the factory site: the edge worker loads it too.
+        (status, deployed) = await grid.ApiB.SendJsonAsync(HttpMethod.Post, "/v1/models/gauge@latest/deploy", grid.Key, new JsonObject { ["site"] = Site });
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(["edge-ningbo"], deployed!["matchingNodes"]!.AsArray().Select(n => n!.GetValue<string>()));
+        await WaitForLoadedAsync(grid.ApiA, "gauge", "edge-ningbo");
+        (okStatus, answer) = await grid.ApiA.InferAsync(grid.Key, "gauge", Request("x", [1, 4], [0, 0, 0, 1], slaMs: 2000, originSite: Site));
+        Assert.Equal(HttpStatusCode.OK, okStatus);
+        Assert.Equal(("edge-ningbo", false), (answer!["node"]!.GetValue<string>(), answer["coldStart"]!.GetValue<bool>()));
+
+        var (badStatus, bad) = await grid.ApiA.SendJsonAsync(HttpMethod.Post, "/v1/models/gauge@1/deploy", grid.Key, new JsonObject { ["tier"] = "cloud" });
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Contains("edge", bad!["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await grid.ApiA.SendJsonAsync(HttpMethod.Post, "/v1/models/gauge@7/deploy", grid.Key, new JsonObject { ["tier"] = "edge" })).Status);
+    }
+
+    // Polls GET /v1/models/{name} until the latest version is ready on the node.
+    public static async Task<JsonNode> WaitForLoadedAsync(Infrastructure.ApiClient api, string key, string name, string node)
+    {
+        var deadline = DateTime.UtcNow + InferenceSitesFixture.Long;
+        while (true)
+        {
+            var (_, model) = await api.SendJsonAsync(HttpMethod.Get, $"/v1/models/{name}", key, null);
+            var latest = model?["versions"]?.AsArray()[^1];
+            if (latest?["loadedOn"]?.AsArray().Any(l => l!["node"]!.GetValue<string>() == node && l["state"]!.GetValue<string>() == "ready") == true)
+                return latest;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} never became ready on {node}: {model?.ToJsonString()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private Task<JsonNode> WaitForLoadedAsync(Infrastructure.ApiClient api, string name, string node) => WaitForLoadedAsync(api, grid.Key, name, node);
+
+    private static void AssertClassified(float[] images, JsonNode body, int rows = 1)
+    {
+        var expected = TestModels.ConvClassifierReference(images, rows, 32);
+        var got = Floats(body["outputs"]!["probs"]!["data"]);
+        Assert.Equal(expected.Length, got.Length);
+        for (var j = 0; j < expected.Length; j++) Assert.Equal(expected[j], got[j], 1e-5f);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Serialization;
+using ActorGrid.Runtime.Nodes;
+using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
+
+namespace ActorGrid.Runtime.Tests.Nodes;
+
+public class NodeStateSpecs
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+    private const string Member = "akka.tcp://actorgrid@127.0.0.1:4054";
+
+    private static ReportNodeStatus Report(NodeDescriptor d, string member = Member) =>
+        new(d.Id, d, member, Akka.Actor.ActorRefs.Nobody, new NodeTelemetry(T0, d.Cpu, d.MemoryMiB, []));
+
+    private static NodeState Registered(NodeDescriptor d)
+    {
+        var s = NodeState.Empty(d.Id);
+        return s.DecideReport(Report(d), T0).Aggregate(s, (state, e) => state.Apply(e));
+    }
+
+    [Fact]
+    public void Should_not_re_register_on_a_heartbeat_whose_descriptor_crossed_the_wire()
+    {
+        var d = Node("edge-1", chips: new ChipSet("jetson-orin", 1, 8192)) with
+        {
+            Labels = new Dictionary<string, string> { ["arch"] = "arm64" },
+            GreenShareByHour = [.. Enumerable.Repeat(0.5, 24)],
+        };
+        var s = Registered(d);
+        var options = ActorGridSerializer.CreateOptions();
+        var copy = JsonSerializer.Deserialize<NodeDescriptor>(JsonSerializer.Serialize(d, options), options)!;
+        Assert.NotSame(d.Chips, copy.Chips);
+        Assert.Empty(s.DecideReport(Report(copy), T0));
+    }
+
+    [Fact]
+    public void Should_register_again_when_the_descriptor_or_member_changes_and_keep_a_cordon()
+    {
+        var d = Node("edge-1");
+        var s = Registered(d);
+        Assert.Single(s.DecideReport(Report(d with { Cpu = 8 }), T0));
+        Assert.Single(s.DecideReport(Report(d, "akka.tcp://actorgrid@127.0.0.1:9999"), T0));
+
+        s = s.DecideCordon(new CordonNode(d.Id, "maintenance"), T0).Aggregate(s, (state, e) => state.Apply(e));
+        s = s.DecideReport(Report(d, "akka.tcp://actorgrid@127.0.0.1:9999"), T0).Aggregate(s, (state, e) => state.Apply(e));
+        Assert.Equal(NodeStates.Cordoned, s.State);
+    }
+}
