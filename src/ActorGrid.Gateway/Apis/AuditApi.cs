@@ -19,7 +19,9 @@ public sealed record AuditRecordResponse(
         r.Node, r.Tier, r.Outcome, r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.At, r.PrevHash, r.Hash);
 }
 
-public sealed record AuditVerification(bool Valid, long Records, long? FirstBrokenSeq, string? Problem, string? LastHash);
+// AnchorSeq/AnchorHash: the last record removed by retention (0 and the genesis hash when none
+// was); the stored chain must continue from it.
+public sealed record AuditVerification(bool Valid, long Records, long? FirstBrokenSeq, string? Problem, string? LastHash, long AnchorSeq, string AnchorHash);
 
 // Tenant endpoints for the inference audit trail: read-only (records are never updated or
 // deleted through the API), as JSON, CSV or JSON lines, plus a check of the tenant's hash chain.
@@ -66,17 +68,26 @@ public static class AuditApi
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
-        var all = new List<AuditRecord>();
-        long after = 0;
-        while (true)
+        // The retention job may prune while the chain is read: read it again if the anchor moved.
+        AuditStore.Anchor anchor;
+        List<AuditRecord> all;
+        var tries = 0;
+        do
         {
-            var page = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, AfterSeq: after, Limit: 10_000), cancel);
-            if (page.Count == 0) break;
-            all.AddRange(page);
-            after = page[^1].Seq;
+            anchor = await store.AnchorAsync(tenant!.Id.Value, cancel);
+            all = [];
+            long after = 0;
+            while (true)
+            {
+                var page = await store.ReadAsync(new AuditStore.Query(tenant.Id.Value, AfterSeq: after, Limit: 10_000), cancel);
+                if (page.Count == 0) break;
+                all.AddRange(page);
+                after = page[^1].Seq;
+            }
         }
-        var (valid, broken, problem) = AuditChain.Verify(all);
-        return TypedResults.Ok(new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null));
+        while (++tries < 3 && await store.AnchorAsync(tenant.Id.Value, cancel) != anchor);
+        var (valid, broken, problem) = AuditChain.Verify(all, anchor.Seq, anchor.Hash);
+        return TypedResults.Ok(new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null, anchor.Seq, anchor.Hash));
     }
 
     private static bool TryTime(string? text, out long? unixMs)

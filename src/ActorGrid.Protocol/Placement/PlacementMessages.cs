@@ -40,7 +40,9 @@ public sealed record PlacementQueueView(IReadOnlyList<TaskId> Waiting, int Reser
 
 // Published by placement on the placement-decisions topic after each decision that placed a task
 // (Node set) or left it waiting (Node null, Reason says why). Tier and Offloaded say whether the
-// task went above the tier of its origin. DecisionMicros is how long the policy took.
+// task went above the tier of its origin. DecisionMicros is how long the policy took. GreenShare is
+// the renewable share of the chosen node's supply at decision time (null when the node publishes
+// no profile), and Cpu the cores placed, so observers can weigh the share by the work it powers.
 public sealed record PlacementDecided(
     TaskId TaskId, int Attempt, TenantId Tenant, string Lane, NodeId? Node, string? Tier, bool Offloaded,
-    string Reason, double DecisionMicros, DateTimeOffset At) : IActorGridMessage;
+    string Reason, double DecisionMicros, DateTimeOffset At, double? GreenShare = null, double Cpu = 0) : IActorGridMessage;

@@ -52,11 +52,12 @@ public static class AuditChain
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
     }
 
-    // Verifies records of one tenant in seq order from the first; returns the first bad seq.
-    public static (bool Valid, long? FirstBrokenSeq, string? Problem) Verify(IEnumerable<AuditRecord> records)
+    // Verifies records of one tenant in seq order, starting right after the anchor (the last
+    // pruned record, or genesis); returns the first bad seq.
+    public static (bool Valid, long? FirstBrokenSeq, string? Problem) Verify(IEnumerable<AuditRecord> records, long anchorSeq = 0, string anchorHash = Genesis)
     {
-        var prev = Genesis;
-        long expected = 1;
+        var prev = anchorHash;
+        long expected = anchorSeq + 1;
         foreach (var r in records)
         {
             if (r.Seq != expected) return (false, r.Seq, $"record {expected} is missing (found {r.Seq} next)");

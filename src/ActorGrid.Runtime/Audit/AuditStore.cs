@@ -6,9 +6,12 @@ using Npgsql;
 namespace ActorGrid.Runtime.Audit;
 
 // The audit trail in the grid's own database (the journal's SQLite file, or the shared
-// PostgreSQL), table inference_audit. Append-only: this class has no update or delete. Appends
-// take a per-tenant lock (PostgreSQL advisory lock; SQLite's single writer) so that several
-// gateways appending for one tenant still build one unbroken chain; (tenant, seq) is the key.
+// PostgreSQL), table inference_audit. Append-only: nothing is ever updated, and the only delete is
+// PruneAsync, which the retention job calls (never the API). Appends and prunes take a per-tenant
+// lock (PostgreSQL advisory lock; SQLite's single writer) so that several gateways appending for
+// one tenant still build one unbroken chain; (tenant, seq) is the key. Pruning removes a prefix of
+// a tenant's chain and keeps the last removed record's seq and hash in inference_audit_anchor, so
+// what remains still verifies from that anchor and new records keep linking on.
 public sealed class AuditStore(DatabaseTarget database)
 {
     private const string Columns =
@@ -25,9 +28,15 @@ public sealed class AuditStore(DatabaseTarget database)
         if (_created) return;
         await using var connection = Connect();
         await connection.OpenAsync(cancel);
+        await using var tx = await connection.BeginTransactionAsync(cancel);
         await using var command = connection.CreateCommand();
+        command.Transaction = tx;
         var real = database.IsSqlite ? "REAL" : "DOUBLE PRECISION";
+        // PostgreSQL's CREATE ... IF NOT EXISTS races with itself (two gateways starting on a
+        // fresh database get a duplicate-key error), so the schema is created under a lock.
+        var lockSchema = database.IsSqlite ? "" : "SELECT pg_advisory_xact_lock(hashtext('inference_audit:schema'));";
         command.CommandText = $"""
+            {lockSchema}
             CREATE TABLE IF NOT EXISTS inference_audit (
               tenant TEXT NOT NULL, seq BIGINT NOT NULL, audit_id TEXT NOT NULL, request_id TEXT NOT NULL,
               model TEXT NOT NULL, model_version INTEGER NOT NULL, model_sha256 TEXT NOT NULL, node TEXT NOT NULL,
@@ -37,8 +46,11 @@ public sealed class AuditStore(DatabaseTarget database)
               PRIMARY KEY (tenant, seq));
             CREATE UNIQUE INDEX IF NOT EXISTS inference_audit_id ON inference_audit (audit_id);
             CREATE INDEX IF NOT EXISTS inference_audit_tenant_time ON inference_audit (tenant, at_ms);
+            CREATE TABLE IF NOT EXISTS inference_audit_anchor (
+              tenant TEXT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, pruned_at_ms BIGINT NOT NULL);
             """;
         await command.ExecuteNonQueryAsync(cancel);
+        await tx.CommitAsync(cancel);
         _created = true;
     }
 
@@ -54,8 +66,7 @@ public sealed class AuditStore(DatabaseTarget database)
         var stored = new List<AuditRecord>(records.Count);
         foreach (var group in records.GroupBy(r => r.Tenant))
         {
-            if (!database.IsSqlite)
-                await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('inference_audit:' || @p0))", cancel, group.Key);
+            await LockAsync(connection, tx, group.Key, cancel);
             var (seq, prev) = await LastAsync(connection, tx, group.Key, cancel);
             foreach (var record in group)
             {
@@ -101,14 +112,107 @@ public sealed class AuditStore(DatabaseTarget database)
         return result;
     }
 
-    private static async Task<(long Seq, string Hash)> LastAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)
+    public sealed record Anchor(long Seq, string Hash)
+    {
+        public static readonly Anchor Genesis = new(0, AuditChain.Genesis);
+    }
+
+    public sealed record Pruned(string Tenant, int Records, Anchor Anchor);
+
+    // Where the tenant's stored chain starts: the last pruned record, or genesis.
+    public async Task<Anchor> AnchorAsync(string tenant, CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        return await AnchorAsync(connection, null, tenant, cancel);
+    }
+
+    public async Task<IReadOnlyList<string>> TenantsAsync(CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT tenant FROM inference_audit ORDER BY tenant";
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel)) result.Add(reader.GetString(0));
+        return result;
+    }
+
+    // Removes the tenant's records older than cutoff, as a prefix of the chain: it stops at the
+    // first record at or after the cutoff, so a record a clock-skewed gateway stamped early
+    // never leaves a hole. The last removed record becomes the anchor.
+    public async Task<Pruned> PruneAsync(string tenant, long cutoffUnixMs, CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var tx = database.IsSqlite
+            ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
+            : await connection.BeginTransactionAsync(cancel);
+        await LockAsync(connection, tx, tenant, cancel);
+        var anchor = await AnchorAsync(connection, tx, tenant, cancel);
+        await using var last = connection.CreateCommand();
+        last.Transaction = tx;
+        // The last record of the prefix older than the cutoff: just before the first one that is not.
+        last.CommandText = """
+            SELECT seq, hash FROM inference_audit
+            WHERE tenant = @p0 AND seq < COALESCE((SELECT MIN(seq) FROM inference_audit WHERE tenant = @p0 AND at_ms >= @p1), 9223372036854775807)
+            ORDER BY seq DESC LIMIT 1
+            """;
+        Bind(last, [tenant, cutoffUnixMs]);
+        Anchor? through = null;
+        await using (var reader = await last.ExecuteReaderAsync(cancel))
+            if (await reader.ReadAsync(cancel)) through = new Anchor(reader.GetInt64(0), reader.GetString(1));
+        if (through is null || through.Seq <= anchor.Seq)
+        {
+            await tx.CommitAsync(cancel);
+            return new Pruned(tenant, 0, anchor);
+        }
+        await using var delete = connection.CreateCommand();
+        delete.Transaction = tx;
+        delete.CommandText = "DELETE FROM inference_audit WHERE tenant = @p0 AND seq <= @p1";
+        Bind(delete, [tenant, through.Seq]);
+        var removed = await delete.ExecuteNonQueryAsync(cancel);
+        await ExecAsync(connection, tx, """
+            INSERT INTO inference_audit_anchor (tenant, seq, hash, pruned_at_ms) VALUES (@p0, @p1, @p2, @p3)
+            ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at_ms = excluded.pruned_at_ms
+            """, cancel, tenant, through.Seq, through.Hash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await tx.CommitAsync(cancel);
+        return new Pruned(tenant, removed, through);
+    }
+
+    private async Task LockAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)
+    {
+        if (!database.IsSqlite)
+            await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('inference_audit:' || @p0))", cancel, tenant);
+    }
+
+    private static async Task<Anchor> AnchorAsync(DbConnection connection, DbTransaction? tx, string tenant, CancellationToken cancel)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "SELECT seq, hash FROM inference_audit WHERE tenant = @p0 ORDER BY seq DESC LIMIT 1";
+        command.CommandText = "SELECT seq, hash FROM inference_audit_anchor WHERE tenant = @p0";
         Bind(command, [tenant]);
         await using var reader = await command.ExecuteReaderAsync(cancel);
-        return await reader.ReadAsync(cancel) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
+        return await reader.ReadAsync(cancel) ? new Anchor(reader.GetInt64(0), reader.GetString(1)) : Anchor.Genesis;
+    }
+
+    // The chain's tip: the newest record, or the anchor when everything was pruned.
+    private static async Task<(long Seq, string Hash)> LastAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)
+    {
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT seq, hash FROM inference_audit WHERE tenant = @p0 ORDER BY seq DESC LIMIT 1";
+            Bind(command, [tenant]);
+            await using var reader = await command.ExecuteReaderAsync(cancel);
+            if (await reader.ReadAsync(cancel)) return (reader.GetInt64(0), reader.GetString(1));
+        }
+        var anchor = await AnchorAsync(connection, tx, tenant, cancel);
+        return (anchor.Seq, anchor.Hash);
     }
 
     private static async Task ExecAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken cancel, params object[] args)

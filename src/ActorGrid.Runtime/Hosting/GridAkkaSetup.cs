@@ -47,7 +47,7 @@ public static class GridAkkaSetup
             if (settings.Has(Roles.Core))
                 builder.WithActors((system, registry) => system.ActorOf(MembershipPublisher.Props(), "membership-publisher"));
             if (settings.Has(Roles.Worker) && settings.Node is { } node)
-                builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node), WorkerPaths.AgentName)));
+                builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, Path.Combine(settings.DataDirectory, "checkpoints")), WorkerPaths.AgentName)));
             if (settings.Seeds.Count == 0)
                 builder.AddStartup((system, _) =>
                 {

@@ -21,8 +21,14 @@ public sealed record InferenceSettings(
     int BlobChunkBytes,
     TimeSpan BlobFetchTimeout,
     int AuditBatchSize,
-    TimeSpan AuditFlushInterval)
+    TimeSpan AuditFlushInterval,
+    TimeSpan AuditRetention,
+    IReadOnlyDictionary<string, TimeSpan> AuditRetentionByTenant,
+    TimeSpan AuditPruneInterval)
 {
+    // How long a tenant's audit records are kept: its own setting, else the default.
+    public TimeSpan RetentionFor(string tenant) => AuditRetentionByTenant.TryGetValue(tenant, out var r) ? r : AuditRetention;
+
     public static readonly InferenceSettings Default = From(ConfigurationFactory.Empty);
 
     public static InferenceSettings From(Config config)
@@ -46,7 +52,21 @@ public sealed record InferenceSettings(
             (int)Bytes(c, "blob-chunk-bytes", 1024 * 1024),
             c.GetTimeSpan("blob-fetch-timeout", TimeSpan.FromSeconds(30)),
             Math.Max(1, c.GetInt("audit.batch-size", 256)),
-            c.GetTimeSpan("audit.flush-interval", TimeSpan.FromMilliseconds(100)));
+            c.GetTimeSpan("audit.flush-interval", TimeSpan.FromMilliseconds(100)),
+            c.GetTimeSpan("audit.retention", TimeSpan.FromDays(365)),
+            RetentionByTenant(c),
+            c.GetTimeSpan("audit.prune-interval", TimeSpan.FromHours(1)));
+    }
+
+    // audit.tenant-retention { acme = 30d, globex = 7d }
+    private static Dictionary<string, TimeSpan> RetentionByTenant(Config c)
+    {
+        var result = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        if (!c.HasPath("audit.tenant-retention")) return result;
+        var section = c.GetConfig("audit.tenant-retention");
+        foreach (var (tenant, _) in section.AsEnumerable())
+            result[tenant.Trim('"')] = section.GetTimeSpan(tenant);
+        return result;
     }
 
     // Sizes may be written as 64MiB or as plain numbers.

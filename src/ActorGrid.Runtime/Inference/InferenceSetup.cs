@@ -65,6 +65,7 @@ public static class InferenceSetup
                 system.ActorOf(InferenceStatusListener.Props(resolver.GetService<InferenceRoutingTable>()), "inference-status");
                 var writer = system.ActorOf(AuditWriter.Props(resolver.GetService<AuditStore>(), inference.AuditBatchSize, inference.AuditFlushInterval), "audit-writer");
                 registry.Register<AuditWriterKey>(writer);
+                system.ActorOf(AuditPruner.Props(resolver.GetService<AuditStore>(), inference), "audit-pruner");
                 // Before the actor system ends (after HTTP has stopped taking requests), every
                 // audit record received so far is written.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "flush-audit-trail",

@@ -239,16 +239,22 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, node,
             done.Explanation.BidsReceived, done.Explanation.BidsAsked,
             done.Explanation.Preempted.Count > 0 ? ", preempting " + string.Join(",", done.Explanation.Preempted) : "");
-        PublishDecision(request, node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", micros, done.Winner.Offloaded);
+        PublishDecision(request, node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", micros, done.Winner.Offloaded,
+            GreenShareNow(node), done.Winner.Requirements.Cpu);
         Assign(node, request, done.Explanation);
     }
 
-    private void PublishDecision(RequestPlacement request, NodeId? node, string reason, double micros, bool offloaded = false)
+    private void PublishDecision(
+        RequestPlacement request, NodeId? node, string reason, double micros, bool offloaded = false, double? greenShare = null, double cpu = 0)
     {
         var tier = node is { } id ? _view.Find(id)?.View.Descriptor?.Tier : null;
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.PlacementDecisions, new PlacementDecided(
-            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, offloaded, reason, micros, DateTimeOffset.UtcNow)));
+            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, offloaded, reason, micros, DateTimeOffset.UtcNow, greenShare, cpu)));
     }
+
+    // The node's renewable share for the current UTC hour, from its descriptor's 24-hour profile.
+    private double? GreenShareNow(NodeId node) =>
+        _view.Find(node)?.View.Descriptor?.GreenShareByHour is { Count: 24 } profile ? profile[DateTimeOffset.UtcNow.Hour] : null;
 
     private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)
     {

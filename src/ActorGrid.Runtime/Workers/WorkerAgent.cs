@@ -25,10 +25,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
+    private readonly string _checkpointRoot;
 
-    public WorkerAgent(NodeDescriptor descriptor)
+    public WorkerAgent(NodeDescriptor descriptor, string checkpointRoot)
     {
         _descriptor = descriptor;
+        _checkpointRoot = checkpointRoot;
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
@@ -59,7 +61,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor descriptor) => Akka.Actor.Props.Create(() => new WorkerAgent(descriptor));
+    public static Props Props(NodeDescriptor descriptor, string checkpointRoot) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, checkpointRoot));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -107,7 +110,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Heartbeat();
 
         var self = Self;
-        var launch = new ProcessLaunch(cmd.Spec.Command, cmd.Spec.Env, cmd.Spec.WorkingDirectory, TimeSpan.FromSeconds(cmd.Spec.TimeoutSeconds));
+        var launch = new ProcessLaunch(cmd.Spec.Command, EnvironmentFor(cmd), cmd.Spec.WorkingDirectory, TimeSpan.FromSeconds(cmd.Spec.TimeoutSeconds));
         ProcessExecution.RunAsync(
                 launch,
                 pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
@@ -116,6 +119,40 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
                     AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+    }
+
+    // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
+    // to the task, not the attempt: a task preempted, drained or retried on this host finds what
+    // its earlier attempt saved there and can resume instead of starting over.
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd)
+    {
+        var checkpoints = CheckpointDirectory(cmd.TaskId);
+        Directory.CreateDirectory(checkpoints);
+        return new Dictionary<string, string>(cmd.Spec.Env)
+        {
+            ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
+            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
+            ["ACTORGRID_CHECKPOINT_DIR"] = checkpoints,
+        };
+    }
+
+    private string CheckpointDirectory(TaskId task) => Path.Combine(_checkpointRoot, task.Value);
+
+    // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything else
+    // (failed with retries left, preempted, drained) keeps them for the next attempt.
+    private void ForgetCheckpoints(TaskId task, string outcome)
+    {
+        if (outcome is not (AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)) return;
+        try
+        {
+            var dir = CheckpointDirectory(task);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            _log.Warning("Could not remove checkpoints of {0}: {1}", task, ex.Message);
+        }
     }
 
     private void Confirm(ConfirmTaskRun cmd)
@@ -160,6 +197,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason) : (o.Outcome, o.Reason);
         _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
         _ledger.Release(msg.TaskId);
+        ForgetCheckpoints(msg.TaskId, outcome);
         run.Exit = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
         TaskRegion.Tell(run.Exit);
         Heartbeat();

@@ -25,10 +25,17 @@ public class PlacementSpecs
         await WaitForNodesAsync(api, 1);
         var key = await api.CreateTenantAsync(Token, "acme", ["CN-ZJ"]);
 
-        var batch = Tasks.Shell("sleep 6; echo batch done");
+        // A checkpointing batch job: each step is saved, and a later attempt resumes from the last one.
+        const string training = """
+            f="$ACTORGRID_CHECKPOINT_DIR/step"; s=$(cat "$f" 2>/dev/null || echo 0); echo "resumed at $s"; i=$s
+            while [ "$i" -lt 6 ]; do i=$((i+1)); echo "$i" > "$f"; echo "{\"progress\":0.$i}"; sleep 1; done
+            echo "batch done"
+            """;
+        var batch = Tasks.Shell(training);
         batch["preemptible"] = true;
         var batchId = Tasks.Id((await api.SubmitTaskAsync(key, batch)).Body);
         await api.WaitForStateAsync(key, batchId, s => s == "running", Long);
+        await WaitForProgressAsync(api, key, batchId);
 
         var realtime = Tasks.Shell("echo inspected");
         realtime["lane"] = "realtime";
@@ -43,7 +50,10 @@ public class PlacementSpecs
         var attempts = done["attempts"]!.AsArray();
         Assert.Equal("preempted", attempts[0]!["outcome"]!.GetValue<string>());
         Assert.Equal("succeeded", attempts[^1]!["outcome"]!.GetValue<string>());
-        Assert.Equal("batch done\n", done["stdoutTail"]!.GetValue<string>());
+        var output = done["stdoutTail"]!.GetValue<string>();
+        Assert.EndsWith("batch done\n", output);
+        var resumedAt = int.Parse(output.Split('\n')[0].Replace("resumed at ", ""));
+        Assert.True(resumedAt > 0, $"the second attempt should resume from its checkpoint, got: {output}");
         // Every attempt that ran is billed at the node's price (36/h per core) and the tenant keeps the spend.
         var costs = attempts.Concat(rt["attempts"]!.AsArray()).Select(a => a!["cost"]!.GetValue<decimal>()).ToList();
         Assert.True(attempts[^1]!["cost"]!.GetValue<decimal>() > 0.05m, done.ToJsonString()); // ~6 s at 36/h = 0.06
@@ -122,6 +132,16 @@ public class PlacementSpecs
             }
             """);
         return file;
+    }
+
+    private static async Task WaitForProgressAsync(ApiClient api, string key, string id)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        while ((await api.GetTaskAsync(key, id))["progress"] is null)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"task {id} never reported progress");
+            await Task.Delay(100);
+        }
     }
 
     // Spend reaches the tenant asynchronously, after each attempt ends.

@@ -5,7 +5,8 @@ namespace ActorGrid.Grid.Tests.Inference;
 
 // A factory site and its regional cloud as four real processes on one PostgreSQL database:
 // core+gateway (A), a second gateway (B), an edge worker at the factory (site ningbo-f03,
-// at most 2 requests queued per model, so a burst saturates it) and a regional worker.
+// at most 2 requests queued per model, so a burst saturates it) and a regional worker. The
+// gateways keep tenant "brief"'s audit records for 5 s only and prune every second.
 public sealed class InferenceSitesFixture : IAsyncLifetime
 {
     public const string Token = "inference-sites-token";
@@ -39,10 +40,12 @@ public sealed class InferenceSitesFixture : IAsyncLifetime
         var regional = Descriptor("regional-hz", "regional", "hangzhou-rc");
         var edgeConfig = Path.Combine(Directory.Path, "edge-inference.hocon");
         await File.WriteAllTextAsync(edgeConfig, "actorgrid.inference { max-queue-per-model = 2 }");
+        var gatewayConfig = Path.Combine(Directory.Path, "gateway-inference.hocon");
+        await File.WriteAllTextAsync(gatewayConfig, "actorgrid.inference.audit {\n  tenant-retention { brief = 5s }\n  prune-interval = 1s\n}\n");
         var ports = FreePorts.Next(6);
         var seed = $"akka.tcp://actorgrid@127.0.0.1:{ports[0]}";
-        GatewayA = GridProcess.Start("gateway-a", Host("gateway-a", ports[0], seed, "core,gateway", "--http", $"127.0.0.1:{ports[4]}"), Token, Directory.Path);
-        GatewayB = GridProcess.Start("gateway-b", Host("gateway-b", ports[1], seed, "gateway", "--http", $"127.0.0.1:{ports[5]}"), Token, Directory.Path);
+        GatewayA = GridProcess.Start("gateway-a", Host("gateway-a", ports[0], seed, "core,gateway", "--http", $"127.0.0.1:{ports[4]}", "--config", gatewayConfig), Token, Directory.Path);
+        GatewayB = GridProcess.Start("gateway-b", Host("gateway-b", ports[1], seed, "gateway", "--http", $"127.0.0.1:{ports[5]}", "--config", gatewayConfig), Token, Directory.Path);
         EdgeWorker = GridProcess.Start("edge", Host("edge", ports[2], seed, "worker", "--node", edge, "--config", edgeConfig), Token, Directory.Path);
         RegionalWorker = GridProcess.Start("regional", Host("regional", ports[3], seed, "worker", "--node", regional), Token, Directory.Path);
         await GatewayA.WaitUntilReadyAsync(Long);

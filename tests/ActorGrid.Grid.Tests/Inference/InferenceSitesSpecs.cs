@@ -99,6 +99,68 @@ public class InferenceSitesSpecs(InferenceSitesFixture grid) : IClassFixture<Inf
         Assert.Equal(HttpStatusCode.NotFound, (await grid.ApiA.SendJsonAsync(HttpMethod.Post, "/v1/models/gauge@7/deploy", grid.Key, new JsonObject { ["tier"] = "edge" })).Status);
     }
 
+    [Fact]
+    public async Task Should_chain_a_burst_through_two_gateways_into_one_unbroken_trail()
+    {
+        await grid.ApiA.UploadOkAsync(grid.Key, "burst", TestModels.Elementwise());
+        var replies = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            (i % 2 == 0 ? grid.ApiA : grid.ApiB).InferAsync(grid.Key, "burst", Request("x", [1, 4], [i, i, i, i], slaMs: 10_000))));
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+
+        var records = await AuditPolling.WaitForRecordsAsync(grid.ApiB, grid.Key, "burst", 30, InferenceSitesFixture.Long);
+        Assert.Equal(replies.Select(r => r.Body!["auditId"]!.GetValue<string>()).Order(), records.Select(r => r!["auditId"]!.GetValue<string>()).Order());
+        foreach (var api in new[] { grid.ApiA, grid.ApiB })
+        {
+            var (_, verify) = await api.SendJsonAsync(HttpMethod.Get, "/v1/audit/verify", grid.Key, null);
+            Assert.True(verify!["valid"]!.GetValue<bool>(), verify.ToJsonString());
+            Assert.Equal(0, verify["anchorSeq"]!.GetValue<long>());
+        }
+        var (_, all) = await grid.ApiA.SendJsonAsync(HttpMethod.Get, "/v1/audit", grid.Key, null);
+        var seqs = all!.AsArray().Select(r => r!["seq"]!.GetValue<long>()).ToList();
+        Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
+    public async Task Should_prune_records_past_the_tenants_retention_in_the_background_and_keep_the_chain_verifiable()
+    {
+        var key = await grid.ApiA.CreateTenantAsync(InferenceSitesFixture.Token, "brief", ["CN-ZJ"]);
+        await grid.ApiA.UploadOkAsync(key, "shortlived", TestModels.Elementwise());
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await grid.ApiA.InferAsync(key, "shortlived", Request("x", [1, 4], [i, 0, 0, 0], slaMs: 10_000))).Status);
+        var first = await AuditPolling.WaitForRecordsAsync(grid.ApiA, key, "shortlived", 3, InferenceSitesFixture.Long);
+        var lastHash = first[2]!["hash"]!.GetValue<string>();
+
+        // Retention for "brief" is 5 s: the job removes them; the anchor keeps the last one's hash.
+        var verify = await WaitForAnchorAsync(grid.ApiB, key, 3);
+        Assert.Equal(lastHash, verify["anchorHash"]!.GetValue<string>());
+        Assert.True(verify["valid"]!.GetValue<bool>(), verify.ToJsonString());
+        Assert.Equal(0, verify["records"]!.GetValue<long>());
+
+        // The chain goes on from the anchor.
+        Assert.Equal(HttpStatusCode.OK, (await grid.ApiB.InferAsync(key, "shortlived", Request("x", [1, 4], [9, 9, 9, 9], slaMs: 10_000))).Status);
+        var next = await AuditPolling.WaitForRecordsAsync(grid.ApiB, key, "shortlived", 1, InferenceSitesFixture.Long);
+        Assert.Equal((4L, lastHash), (next[0]!["seq"]!.GetValue<long>(), next[0]!["prevHash"]!.GetValue<string>()));
+
+        // Other tenants keep the default retention; the API has no way to delete a record.
+        var (_, acme) = await grid.ApiA.SendJsonAsync(HttpMethod.Get, "/v1/audit/verify", grid.Key, null);
+        Assert.Equal(0, acme!["anchorSeq"]!.GetValue<long>());
+        using var delete = Infrastructure.ApiClient.Request(HttpMethod.Delete, "/v1/audit", key);
+        using var refused = await grid.ApiA.Http.SendAsync(delete);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+    }
+
+    private static async Task<JsonNode> WaitForAnchorAsync(Infrastructure.ApiClient api, string key, long seq)
+    {
+        var deadline = DateTime.UtcNow + InferenceSitesFixture.Long;
+        while (true)
+        {
+            var (_, verify) = await api.SendJsonAsync(HttpMethod.Get, "/v1/audit/verify", key, null);
+            if (verify?["anchorSeq"]?.GetValue<long>() >= seq) return verify;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the audit trail was not pruned through seq {seq}: {verify?.ToJsonString()}");
+            await Task.Delay(250);
+        }
+    }
+
     // Polls GET /v1/models/{name} until the latest version is ready on the node.
     public static async Task<JsonNode> WaitForLoadedAsync(Infrastructure.ApiClient api, string key, string name, string node)
     {
