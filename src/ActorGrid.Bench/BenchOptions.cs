@@ -7,6 +7,9 @@ public sealed record BenchOptions(int Tasks, int Concurrency, int BaselineRuns)
           --tasks N         tasks for the latency and throughput runs (default 200)
           --concurrency N   parallel submitters in the throughput run (default 8)
           --baseline N      raw process spawns measured as the baseline (default 200)
+        actorgrid-bench inference …           the inference benchmark
+        actorgrid-bench make-model <path> [elementwise|classifier]
+                                              writes a generated ONNX model to try inference with
         """;
 
     public static BenchOptions? Parse(string[] args)

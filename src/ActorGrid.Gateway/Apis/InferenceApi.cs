@@ -28,7 +28,7 @@ public static class InferenceApi
     {
         var group = app.MapGroup("/v1/models").WithTags("Inference");
         group.MapPost("/{spec}/infer", InferAsync)
-            .Accepts<InferRequestJson>("application/json", "application/octet-stream")
+            .Accepts<InferRequestJson>("application/json", "application/octet-stream", "multipart/form-data")
             .Produces(200, contentType: "application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413)
             .ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);

@@ -25,6 +25,8 @@ public static class InferenceWire
     {
         if (request.ContentType is { } type && type.StartsWith(Binary, StringComparison.OrdinalIgnoreCase))
             return await ReadBinaryAsync(request, signature, settings, cancel);
+        if (request.HasFormContentType)
+            return await ReadMultipartAsync(request, signature, settings, cancel);
 
         var body = await JsonBody.ReadAsync<InferRequestJson>(request, settings.MaxRequestBytes, cancel);
         if (body.Error is not null) return (null, body.Error);
@@ -39,29 +41,115 @@ public static class InferenceWire
         var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
         foreach (var (name, tensor) in json.Inputs)
         {
-            var spec = signature.Inputs.FirstOrDefault(i => i.Name == name);
-            if (spec is null)
-                return (null, Problems.BadRequest($"The model has no input '{name}'; its inputs are: {string.Join(", ", signature.Inputs.Select(i => i.Name))}."));
-            if (tensor.Shape is null || tensor.Data is null)
-                return (null, Problems.BadRequest($"Input '{name}' needs both 'shape' and 'data'."));
-            var elementType = tensor.Type ?? spec.Type;
-            if (TensorTypes.ElementOf(elementType) is null)
-                return (null, Problems.BadRequest($"Input '{name}' type '{elementType}' is not supported; use one of {string.Join(", ", TensorTypes.Supported)}."));
-            if (tensor.Shape.Any(d => d <= 0))
-                return (null, Problems.BadRequest($"Input '{name}' shape {InputValidation.Shape(tensor.Shape)} has a dimension that is not positive."));
-            long count;
-            try { count = TensorTypes.ElementCount(tensor.Shape); }
-            catch (OverflowException) { return (null, Problems.BadRequest($"Input '{name}' shape is too large.")); }
-            if (count != tensor.Data.Length)
-                return (null, Problems.BadRequest($"Input '{name}' has {tensor.Data.Length} values but shape {InputValidation.Shape(tensor.Shape)} needs {count}."));
-            try
+            var (payload, error) = TensorOf(name, tensor, signature, null);
+            if (error is not null) return (null, error);
+            inputs[name] = payload!;
+        }
+        return (new InferInput(inputs, json.OriginSite, sla, false, null), null);
+    }
+
+    // One input from its JSON description: the values from "data", or, for a multipart upload,
+    // the raw little-endian bytes of the file part named after the input.
+    private static (TensorPayload?, IResult?) TensorOf(string name, TensorJson tensor, ModelSignature signature, byte[]? raw)
+    {
+        var spec = signature.Inputs.FirstOrDefault(i => i.Name == name);
+        if (spec is null)
+            return (null, Problems.BadRequest($"The model has no input '{name}'; its inputs are: {string.Join(", ", signature.Inputs.Select(i => i.Name))}."));
+        if (tensor.Shape is null || (tensor.Data is null && raw is null))
+            return (null, Problems.BadRequest(raw is null && tensor.Shape is not null
+                ? $"Input '{name}' needs 'data', or a file part named '{name}' with its raw bytes in a multipart/form-data request."
+                : $"Input '{name}' needs both 'shape' and 'data'."));
+        var elementType = tensor.Type ?? spec.Type;
+        if (TensorTypes.ElementOf(elementType) is null)
+            return (null, Problems.BadRequest($"Input '{name}' type '{elementType}' is not supported; use one of {string.Join(", ", TensorTypes.Supported)}."));
+        if (tensor.Shape.Any(d => d <= 0))
+            return (null, Problems.BadRequest($"Input '{name}' shape {InputValidation.Shape(tensor.Shape)} has a dimension that is not positive."));
+        long count;
+        try { count = TensorTypes.ElementCount(tensor.Shape); }
+        catch (OverflowException) { return (null, Problems.BadRequest($"Input '{name}' shape is too large.")); }
+        if (raw is not null)
+        {
+            if (tensor.Data is not null)
+                return (null, Problems.BadRequest($"Input '{name}' has both 'data' and a file part; send one of them."));
+            var expected = count * TensorTypes.SizeOf(elementType);
+            return raw.LongLength == expected
+                ? (new TensorPayload(elementType, [.. tensor.Shape], raw), null)
+                : (null, Problems.BadRequest($"File part '{name}' has {raw.LongLength} bytes but shape {InputValidation.Shape(tensor.Shape)} of {elementType} needs {expected}."));
+        }
+        if (count != tensor.Data!.Length)
+            return (null, Problems.BadRequest($"Input '{name}' has {tensor.Data.Length} values but shape {InputValidation.Shape(tensor.Shape)} needs {count}."));
+        try
+        {
+            return (TensorPayloads.FromNumbers(elementType, tensor.Shape, tensor.Data), null);
+        }
+        catch (OverflowException)
+        {
+            return (null, Problems.BadRequest($"Input '{name}' has a value out of range for {elementType}."));
+        }
+    }
+
+    // multipart/form-data: a part named "request" with the JSON request, whose inputs give shape
+    // (and type) but may leave out "data", plus one file part per such input, named after it,
+    // holding its raw little-endian bytes. A camera frame goes up as a file, not as JSON numbers.
+    public const string RequestPart = "request";
+
+    private static async Task<(InferInput?, IResult?)> ReadMultipartAsync(HttpRequest request, ModelSignature signature, InferenceSettings settings, CancellationToken cancel)
+    {
+        if (request.ContentLength > settings.MaxRequestBytes) return (null, Problems.TooLarge(settings.MaxRequestBytes));
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions
             {
-                inputs[name] = TensorPayloads.FromNumbers(elementType, tensor.Shape, tensor.Data);
-            }
-            catch (OverflowException)
+                MultipartBodyLengthLimit = settings.MaxRequestBytes,
+                ValueLengthLimit = (int)Math.Min(int.MaxValue, settings.MaxRequestBytes),
+            }, cancel);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                ? Problems.TooLarge(settings.MaxRequestBytes)
+                : Problems.BadRequest($"The multipart body could not be read: {ex.Message}"));
+        }
+        string? text = form.TryGetValue(RequestPart, out var field) ? field.ToString() : null;
+        if (text is null && form.Files.GetFile(RequestPart) is { } jsonFile)
+        {
+            using var reader = new StreamReader(jsonFile.OpenReadStream());
+            text = await reader.ReadToEndAsync(cancel);
+        }
+        if (string.IsNullOrWhiteSpace(text))
+            return (null, Problems.BadRequest($"Send a part named '{RequestPart}' with the JSON request, e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…]}}}},\"slaMs\":80}}, and a file part per input."));
+        InferRequestJson? json;
+        try
+        {
+            json = JsonSerializer.Deserialize<InferRequestJson>(text, JsonBody.Options);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.BadRequest($"Part '{RequestPart}' is not valid JSON for an inference request: {ex.Message.Split(" Path:")[0]}"));
+        }
+        if (json?.Inputs is null || json.Inputs.Count == 0)
+            return (null, Problems.BadRequest($"Part '{RequestPart}' must name the inputs with their shapes under 'inputs'."));
+        if (form.Files.FirstOrDefault(f => f.Name != RequestPart && !json.Inputs.ContainsKey(f.Name)) is { } stray)
+            return (null, Problems.BadRequest($"File part '{stray.Name}' is not one of the inputs named in '{RequestPart}' ({string.Join(", ", json.Inputs.Keys)})."));
+        if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
+            return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
+        var (sla, slaError) = SlaOf(json.SlaMs, settings);
+        if (slaError is not null) return (null, slaError);
+
+        var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
+        foreach (var (name, tensor) in json.Inputs)
+        {
+            byte[]? raw = null;
+            if (form.Files.GetFile(name) is { } file)
             {
-                return (null, Problems.BadRequest($"Input '{name}' has a value out of range for {elementType}."));
+                raw = new byte[file.Length];
+                await using var stream = file.OpenReadStream();
+                await stream.ReadExactlyAsync(raw, cancel);
             }
+            var (payload, error) = TensorOf(name, tensor, signature, raw);
+            if (error is not null) return (null, error);
+            inputs[name] = payload!;
         }
         return (new InferInput(inputs, json.OriginSite, sla, false, null), null);
     }

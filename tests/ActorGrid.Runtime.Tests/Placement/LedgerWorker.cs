@@ -10,7 +10,7 @@ namespace ActorGrid.Runtime.Tests.Placement;
 // Everything it receives is also forwarded to a probe so tests can see the conversation.
 public sealed class LedgerWorker : ReceiveActor
 {
-    public LedgerWorker(NodeDescriptor node, IActorRef probe, bool silent)
+    public LedgerWorker(NodeDescriptor node, IActorRef probe, bool silent, bool dieAfterBid = false)
     {
         var ledger = new WorkerLedger(node);
         Receive<Fill>(f => ledger.Start(f.TaskId, 1, f.Requirements, f.Lane, f.Preemptible, DateTimeOffset.UtcNow));
@@ -23,6 +23,7 @@ public sealed class LedgerWorker : ReceiveActor
             Sender.Tell(whyNot is null
                 ? new BidSubmitted(cfp.TaskId, cfp.Attempt, cfp.Round, node.Id, 0, 0, 0, 0, 0)
                 : new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, node.Id, whyNot));
+            if (dieAfterBid) Context.Stop(Self); // its host went away between bid and award
         });
         Receive<AwardTask>(award =>
         {
@@ -46,8 +47,8 @@ public sealed class LedgerWorker : ReceiveActor
         Receive<Release>(r => ledger.Release(r.TaskId));
     }
 
-    public static Props Props(NodeDescriptor node, IActorRef probe, bool silent = false) =>
-        Akka.Actor.Props.Create(() => new LedgerWorker(node, probe, silent));
+    public static Props Props(NodeDescriptor node, IActorRef probe, bool silent = false, bool dieAfterBid = false) =>
+        Akka.Actor.Props.Create(() => new LedgerWorker(node, probe, silent, dieAfterBid));
 
     // Test controls: occupy room without placement knowing; free it as a finished run would.
     public sealed record Fill(Protocol.TaskId TaskId, Protocol.Tasks.ResourceRequirements Requirements, string Lane = Protocol.Tasks.Lanes.Batch, bool Preemptible = false);

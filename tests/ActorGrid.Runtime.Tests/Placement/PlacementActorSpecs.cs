@@ -35,10 +35,10 @@ public class PlacementActorSpecs : GridTestKit
         _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
     }
 
-    private IActorRef Join(NodeDescriptor node, bool silent = false, string state = NodeStates.Ready)
+    private IActorRef Join(NodeDescriptor node, bool silent = false, string state = NodeStates.Ready, bool dieAfterBid = false, IActorRef? placement = null)
     {
-        var worker = Sys.ActorOf(LedgerWorker.Props(node, _wire, silent));
-        _placement.Tell(new NodeStatusPublished(View(node, state), worker));
+        var worker = Sys.ActorOf(LedgerWorker.Props(node, _wire, silent, dieAfterBid));
+        (placement ?? _placement).Tell(new NodeStatusPublished(View(node, state), worker));
         return worker;
     }
 
@@ -93,6 +93,50 @@ public class PlacementActorSpecs : GridTestKit
         Assert.Contains(assigned.Explanation!.Others, o => o.Node == new NodeId("edge-1") && o.Verdict.Contains("did not bid"));
         Assert.Equal(2, assigned.Explanation.BidsAsked);
         Assert.Equal(1, assigned.Explanation.BidsReceived);
+    }
+
+    [Fact]
+    public void Should_award_the_next_bid_when_the_winner_dies_before_confirming()
+    {
+        // edge-1 scores best (more room) but its worker dies right after bidding.
+        Join(Node("edge-1", cpu: 16), dieAfterBid: true);
+        Join(Node("edge-2", cpu: 2));
+        _placement.Tell(Request("t-a", cpu: 1));
+        var assigned = Assigned("t-a");
+        Assert.Equal(new NodeId("edge-2"), assigned.Node);
+        Assert.Contains(assigned.Explanation!.Others, o => o.Node == new NodeId("edge-1") && o.Verdict.Contains("did not confirm the award"));
+    }
+
+    [Fact]
+    public void Should_offload_to_the_regional_tier_when_the_edge_at_the_origin_is_full()
+    {
+        var topology = new Topology(
+            [new TopologySite("ningbo-f03", Tiers.Edge, "ningbo", "zhejiang"), new TopologySite("hangzhou-r1", Tiers.Regional, "hangzhou", "zhejiang")],
+            Topology.PublicFigures, []);
+        var placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(topology: topology), topology));
+        var decisions = CreateTestProbe();
+        Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(Sys).Mediator.Tell(
+            new Akka.Cluster.Tools.PublishSubscribe.Subscribe(Topics.PlacementDecisions, decisions), decisions);
+        decisions.ExpectMsg<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(Wait);
+
+        var edge = Node("edge-1", cpu: 2) with { Site = "ningbo-f03" };
+        var regional = Node("regional-1", cpu: 32) with { Site = "hangzhou-r1", Tier = Tiers.Regional };
+        var edgeWorker = Join(edge, placement: placement);
+        Join(regional, placement: placement);
+        RequestPlacement Near(string task) => Request(task, cpu: 2, lane: Lanes.Interactive, slaMs: 200) with
+        {
+            Hints = new PlacementHints(OriginSite: "ningbo-f03", SlaMs: 200),
+        };
+
+        placement.Tell(Near("t-near"));
+        Assert.Equal(edge.Id, Assigned("t-near").Node); // the edge next to the line first
+        placement.Tell(Near("t-offload"));
+        var offloaded = Assigned("t-offload");
+        Assert.Equal(regional.Id, offloaded.Node); // edge full: up one tier, still within the SLA
+        Assert.Equal(1, offloaded.Explanation!.Terms["tierSteps"]);
+        Assert.True(offloaded.Explanation.Terms["responseMs"] <= 200);
+        decisions.FishForMessage<PlacementDecided>(d => d.TaskId.Value == "t-offload" && d.Node == regional.Id && d.Offloaded, Wait);
+        _ = edgeWorker;
     }
 
     [Fact]
