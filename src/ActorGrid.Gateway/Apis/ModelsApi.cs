@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
@@ -19,7 +20,9 @@ namespace ActorGrid.Gateway.Apis;
 // hold it now (state loading, ready or failed) as this gateway last heard from them.
 public sealed record ModelVersionResponse(
     string Name, int Version, string Sha256, long SizeBytes, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs,
-    bool Batchable, DateTimeOffset RegisteredAt, DeploymentResponse? Deployment = null, IReadOnlyList<LoadedOnResponse>? LoadedOn = null)
+    bool Batchable, DateTimeOffset RegisteredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeploymentResponse? Deployment = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LoadedOnResponse>? LoadedOn = null)
 {
     public static ModelVersionResponse From(ModelVersionView m) =>
         new(m.Name, m.Version, m.Sha256, m.SizeBytes, m.Signature.Inputs, m.Signature.Outputs, m.Signature.Batchable, m.RegisteredAt);

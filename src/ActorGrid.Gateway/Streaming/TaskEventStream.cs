@@ -25,10 +25,16 @@ public static class TaskEventStream
         if (denied is not null) return denied;
         var view = await TasksApi.FindAsync(actors, tenant!, id, cancel);
         if (view is null) return TasksApi.TaskNotFound(id);
+        return await WriteAsync(view, Topics.TaskEvents(tenant!.Id), http, actors, cancel);
+    }
 
+    // Writes one task's events to the response until a terminal state or the client leaves. The
+    // topic is where wake-ups come from: the tenant's own for tenants, all tasks for operators.
+    public static async Task<IResult> WriteAsync(TaskView view, string topic, HttpContext http, GridActors actors, CancellationToken cancel)
+    {
         var signal = Channel.CreateBounded<object>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         var subscriber = actors.System.ActorOf(TopicSignal.Props(
-            Topics.TaskEvents(tenant!.Id),
+            topic,
             m => m is TaskEventPublished p && p.TaskId == view.Id,
             signal.Writer));
         using var subscribed = Observability.GridMetrics.TrackSseSubscriber("task-events");
