@@ -29,9 +29,29 @@ try
 {
     var inputs = SimRunner.Load(options);
     if (options.EmitTrace is { } emit) File.WriteAllText(emit, TraceCsv.Write(inputs.Trace));
-    var results = SimRunner.RunAll(inputs, options.Seed);
+    IReadOnlyList<PolicySummary> results;
+    long placementRows = 0;
+    if (options.Placements is { } placementsPath)
+    {
+        using var placements = PlacementsCsv.Create(placementsPath, inputs.Nodes);
+        results = SimRunner.RunAll(inputs, options.Seed, placements);
+        placementRows = placements.Rows;
+    }
+    else
+    {
+        results = SimRunner.RunAll(inputs, options.Seed);
+    }
     var title = options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}, {options.Hours:0.##} h" : $"trace {options.Trace}";
-    Console.WriteLine(options.Json ? SummaryJson.Write(inputs.Trace.Count, results) : SummaryTable.Write(title, inputs.Trace.Count, results));
+    if (options.Json)
+    {
+        Console.WriteLine(SummaryJson.Write(inputs.Trace.Count, results));
+    }
+    else
+    {
+        Console.WriteLine(SummaryTable.Write(title, inputs.Trace.Count, results));
+        if (options.Placements is not null)
+            Console.WriteLine($"per-task placements written to {Path.GetFullPath(options.Placements)} ({placementRows} rows: {inputs.Trace.Count} tasks x {results.Count} policies)");
+    }
     return 0;
 }
 catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or IOException or UnauthorizedAccessException)

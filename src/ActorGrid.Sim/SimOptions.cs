@@ -14,6 +14,7 @@ public sealed record SimOptions
     public string? Nodes { get; init; }
     public string? Topology { get; init; }
     public string? EmitTrace { get; init; }
+    public string? Placements { get; init; }
     public bool BenchPolicy { get; init; }
     public IReadOnlyList<int> BenchNodes { get; init; } = [1_000, 10_000, 100_000];
     public bool Help { get; init; }
@@ -23,9 +24,9 @@ public sealed record SimOptions
         (fifo-nearest, random feasible, cheapest feasible), on the built-in inspection scenario or a trace.
 
         Usage:
-          actorgrid-sim --scenario inspection [--seed N] [--hours H] [--json] [--emit-trace FILE.csv]
-          actorgrid-sim --trace FILE.csv --nodes INVENTORY.hocon|json --topology TOPOLOGY.hocon|json [--seed N] [--json]
-          actorgrid-sim --scenario inspection --trace FILE.csv [--json]   (a trace on the scenario's nodes and topology)
+          actorgrid-sim --scenario inspection [--seed N] [--hours H] [--json] [--emit-trace FILE.csv] [--placements FILE.csv]
+          actorgrid-sim --trace FILE.csv --nodes INVENTORY.hocon|json --topology TOPOLOGY.hocon|json [--seed N] [--json] [--placements FILE.csv]
+          actorgrid-sim --scenario inspection --trace FILE.csv [--json] [--placements FILE.csv]   (a trace on the scenario's nodes and topology)
           actorgrid-sim --bench-policy [--bench-nodes 1000,10000,100000]
 
         Options:
@@ -48,6 +49,17 @@ public sealed record SimOptions
           --topology FILE     sites, distance-class defaults and links (see hocon/topology/inspection.hocon)
           --json              print one JSON object instead of the table
           --emit-trace FILE   also write the scenario's generated trace as CSV
+          --placements FILE   also write per-task placements as CSV, one row per task per policy, streamed as
+                              tasks settle (rows in settling order; policies one after another). Header:
+                                policy,task_index,submit_s,tenant,kind,lane,origin_site,node,tier,site,zone,start_s,
+                                end_s,queue_s,jct_s,sla_ms,sla_met,cost,green_share,preempted_count,deferred_until_s,
+                                outcome,reason
+                              task_index: the trace's data row from 0; node/tier/site/zone: where it last ran;
+                              start_s: first start; end_s: result back at the origin; queue_s = start_s - submit_s;
+                              jct_s = end_s - submit_s; sla_met: the summary's SLA hit; cost, green_share: over all
+                              its runs; deferred_until_s: end of its green-window wait; outcome: placed | unplaced |
+                              failed-fast, with the reason for the last two. Empty = does not apply.
+                              The --json output is unchanged; the table names the file written.
           --bench-policy      time placement decisions with 1k, 10k and 100k nodes in view, against the
                               foundation's ConstraintPlacementPolicy in the same run
           --bench-nodes LIST  node counts for --bench-policy, comma-separated
@@ -76,11 +88,17 @@ public sealed record SimOptions
                 "--nodes" => options with { Nodes = Value(args, ref i) },
                 "--topology" => options with { Topology = Value(args, ref i) },
                 "--emit-trace" => options with { EmitTrace = Value(args, ref i) },
+                "--placements" => options with { Placements = Value(args, ref i) },
                 "--bench-nodes" => options with { BenchNodes = Value(args, ref i).Split(',').Select(n => Int(arg, n)).ToArray() },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };
         }
-        if (options.Help || options.BenchPolicy) return options;
+        if (options.Help) return options;
+        if (options.BenchPolicy)
+        {
+            if (options.Placements is not null) throw new ArgumentException("--placements writes a simulation's tasks; it does not go with --bench-policy");
+            return options;
+        }
         if (options.Scenario is { } s && s != Scenario_.Inspection)
             throw new ArgumentException($"unknown scenario '{s}'; the built-in one is '{Scenario_.Inspection}'");
         if (options.Scenario is null)

@@ -28,8 +28,9 @@ public static class SimRunner
         return new SimInputs(topology, nodes, TraceCsv.Load(options.Trace!));
     }
 
-    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed) =>
-        Policies().Select(p => Simulation.Run(inputs, p, seed)).ToList();
+    // With `placements`, each policy's per-task rows stream into it as tasks settle.
+    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null) =>
+        Policies().Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
 
     private static Topology LoadTopology(string path)
     {

@@ -25,7 +25,12 @@ public sealed record MemberRow(string Address, string Status, IReadOnlyList<stri
 
 // One point of the charts, taken every observer tick. Rates are over the tick; the latency
 // percentiles are over the submit→running latencies seen in the trailing window (null when none).
-public sealed record ChartPoint(DateTimeOffset At, double SubmittedPerSecond, double FinishedPerSecond, double? WaitP50Ms, double? WaitP99Ms);
+// GreenShare (0..1) is the CPU-weighted renewable share of the work placed in the trailing green
+// window, over the nodes that report one (null when none did); InferenceP99Ms the highest recent
+// p99 that a live worker reports for any of its models (null when no model served a request).
+public sealed record ChartPoint(
+    DateTimeOffset At, double SubmittedPerSecond, double FinishedPerSecond, double? WaitP50Ms, double? WaitP99Ms,
+    double? GreenShare = null, double? InferenceP99Ms = null);
 
 // Tasks per state and lane. Active states count the tasks in them now; terminal states count
 // the tasks that reached them since this gateway started observing.
@@ -38,9 +43,12 @@ public sealed record GridSummary(
     long Offloads,
     IReadOnlyList<MemberRow> Members,
     ChartPoint? Latest,
-    // Placement does not report the energy mix of nodes yet, and no inference executor exists
-    // yet: null says "not available", which the page shows as such instead of a made-up number.
+    // The latest chart point's figures; null says "not available", which the page shows as such
+    // instead of a made-up number. GreenShareStatus says why: no-placements (nothing placed since
+    // this gateway started), no-profile (work was placed, but on nodes without a green profile)
+    // or reported.
     double? GreenShare,
+    string GreenShareStatus,
     double? InferenceP99Ms);
 
 public sealed record DashboardSnapshot(

@@ -58,6 +58,13 @@ public static class GridMetrics
         "actorgrid_node_utilisation_ratio", "Share of capacity taken by running attempts over the nodes of a tier that are not lost; resource is cpu, memory or chips.",
         new GaugeConfiguration { LabelNames = ["tier", "resource"] });
 
+    // Workers keep the latencies of their last requests per model and publish percentiles, not
+    // samples, so this is a gauge of the worker's own figure, not a histogram built here.
+    public static readonly Gauge InferenceP99 = Metrics.CreateGauge(
+        "actorgrid_inference_p99_seconds",
+        "p99 of queue+compute time over the recent requests of a model (by SHA-256) on a worker node, as the worker last reported it; absent for models that served no request yet.",
+        new GaugeConfiguration { LabelNames = ["node", "model"] });
+
     public static readonly Gauge ClusterMembers = Metrics.CreateGauge(
         "actorgrid_cluster_members", "Cluster members by status, as this host sees them at scrape time.", new GaugeConfiguration { LabelNames = ["status"] });
 

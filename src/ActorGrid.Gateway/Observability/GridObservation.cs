@@ -1,3 +1,4 @@
+using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
@@ -14,7 +15,17 @@ public sealed record ObservationLimits(
     int SnapshotTasks = 200)
 {
     public TimeSpan LatencyWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    // Placements whose green share make up one chart point (trailing, like LatencyWindow).
+    public TimeSpan GreenWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    // A worker that published no inference status for this long is gone: its figures no longer count.
+    public TimeSpan InferenceStatusTtl { get; init; } = TimeSpan.FromSeconds(10);
 }
+
+// One model on one worker as its inference host last reported it: the p99 of the queue+compute
+// time of its recent requests.
+public sealed record InferenceLatency(string Node, string Model, double P99Ms);
 
 // What one task event changed: the row as it now reads, the state it left (null when this is
 // the first event seen for it) and the submit→running latency when it started for the first time.
@@ -59,6 +70,8 @@ public sealed class GridObservation(ObservationLimits limits)
     private readonly Dictionary<string, NodeRow> _nodes = new();
     private readonly Queue<ChartPoint> _chart = new();
     private readonly Queue<(DateTimeOffset At, double Ms)> _waits = new();
+    private readonly Queue<(DateTimeOffset At, double Share, double Weight)> _green = new();
+    private readonly Dictionary<string, (DateTimeOffset SeenAt, InferenceHostStatus Status)> _inference = new();
     private int _submittedSinceTick;
     private int _finishedSinceTick;
     private DateTimeOffset? _lastTick;
@@ -68,6 +81,15 @@ public sealed class GridObservation(ObservationLimits limits)
     public long Offloads { get; private set; }
 
     public int TrackedTasks => _tasks.Count;
+
+    // Placements seen since this gateway started whose node reported a green share, and those
+    // whose node did not: together they tell "no green profile" apart from "nothing placed yet".
+    public long PlacedWithGreenShare { get; private set; }
+
+    public long PlacedWithoutGreenShare { get; private set; }
+
+    public string GreenShareStatus =>
+        PlacedWithGreenShare > 0 ? "reported" : PlacedWithoutGreenShare > 0 ? "no-profile" : "no-placements";
 
     public long Count(string state, string lane) => _counts.GetValueOrDefault((state, lane));
 
@@ -157,7 +179,43 @@ public sealed class GridObservation(ObservationLimits limits)
         while (_decisions.Count > limits.RecentDecisions) _decisions.RemoveLast();
         Decisions++;
         if (d.Offloaded) Offloads++;
+        if (d.Node is not null)
+        {
+            if (d.GreenShare is { } share && double.IsFinite(share))
+            {
+                PlacedWithGreenShare++;
+                _green.Enqueue((d.At, Math.Clamp(share, 0, 1), double.IsFinite(d.Cpu) ? Math.Max(0, d.Cpu) : 0));
+            }
+            else PlacedWithoutGreenShare++;
+        }
         return row;
+    }
+
+    // The latest status of each worker's inference host; seenAt is when this gateway got it, so
+    // a worker's clock does not decide when its figures go stale.
+    public void Apply(InferenceHostStatus status, DateTimeOffset seenAt) => _inference[status.Node.Value] = (seenAt, status);
+
+    // The p99 of each model on each worker that reported within the TTL and has served requests.
+    public IReadOnlyList<InferenceLatency> InferenceLatencies(DateTimeOffset now)
+    {
+        foreach (var stale in _inference.Where(i => now - i.Value.SeenAt > limits.InferenceStatusTtl).Select(i => i.Key).ToList())
+            _inference.Remove(stale);
+        return [.. _inference.Values
+            .SelectMany(i => i.Status.Models.Select(m => (Node: i.Status.Node.Value, Model: m)))
+            .Where(x => x.Model.P99LatencyMs > 0 && double.IsFinite(x.Model.P99LatencyMs))
+            .Select(x => new InferenceLatency(x.Node, x.Model.Sha256, x.Model.P99LatencyMs))
+            .OrderBy(x => x.Node, StringComparer.Ordinal).ThenBy(x => x.Model, StringComparer.Ordinal)];
+    }
+
+    // CPU-weighted renewable share of the work placed in the trailing window, over the placements
+    // whose node reported a share; null when there were none. Placements of no cores (weight 0)
+    // count only when every placement in the window took none, then each counts the same.
+    public double? GreenShare(DateTimeOffset now)
+    {
+        while (_green.Count > 0 && _green.Peek().At < now - limits.GreenWindow) _green.Dequeue();
+        if (_green.Count == 0) return null;
+        var weight = _green.Sum(g => g.Weight);
+        return weight > 0 ? _green.Sum(g => g.Share * g.Weight) / weight : _green.Average(g => g.Share);
     }
 
     public NodeRow Apply(NodeView view)
@@ -184,7 +242,11 @@ public sealed class GridObservation(ObservationLimits limits)
         var seconds = Math.Max(0.001, (_lastTick is { } last ? now - last : interval).TotalSeconds);
         while (_waits.Count > 0 && _waits.Peek().At < now - limits.LatencyWindow) _waits.Dequeue();
         var sorted = _waits.Select(w => w.Ms).Order().ToArray();
-        var point = new ChartPoint(now, _submittedSinceTick / seconds, _finishedSinceTick / seconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+        // Percentiles of different workers do not combine: the grid's figure is the worst of them.
+        var inference = InferenceLatencies(now);
+        var point = new ChartPoint(
+            now, _submittedSinceTick / seconds, _finishedSinceTick / seconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99),
+            GreenShare(now), inference.Count > 0 ? inference.Max(i => i.P99Ms) : null);
         _submittedSinceTick = 0;
         _finishedSinceTick = 0;
         _lastTick = now;
@@ -198,7 +260,8 @@ public sealed class GridObservation(ObservationLimits limits)
         [.. _counts.Where(c => c.Value != 0)
             .OrderBy(c => StateRank(c.Key.State)).ThenBy(c => Lanes.Rank(c.Key.Lane))
             .Select(c => new TaskCount(c.Key.State, c.Key.Lane, c.Value))],
-        Decisions, Offloads, members, _chart.Count > 0 ? _chart.Last() : null, GreenShare: null, InferenceP99Ms: null);
+        Decisions, Offloads, members, _chart.Count > 0 ? _chart.Last() : null,
+        _chart.Count > 0 ? _chart.Last().GreenShare : null, GreenShareStatus, _chart.Count > 0 ? _chart.Last().InferenceP99Ms : null);
 
     public DashboardSnapshot Snapshot(DateTimeOffset now, IReadOnlyList<MemberRow> members) => new(
         Summary(now, members),

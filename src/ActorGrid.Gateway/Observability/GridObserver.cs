@@ -1,5 +1,6 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Cluster;
+using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
@@ -10,8 +11,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorGrid.Gateway.Observability;
 
-// One per gateway host. Subscribes to the task-events, placement-decisions, node-status and
-// cluster-events topics; keeps the bounded recent picture of the grid (GridObservation) that the
+// One per gateway host. Subscribes to the task-events, placement-decisions, node-status,
+// inference-status and cluster-events topics; keeps the bounded recent picture of the grid (GridObservation) that the
 // dashboard shows; updates the Prometheus metrics; and relays each change to the open dashboard
 // streams (WatchDashboard). Asks placement once for the nodes it knows, so a gateway that starts
 // after the workers does not wait for their next heartbeat to show them.
@@ -19,7 +20,7 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
 {
     private const string TickTimer = "tick";
     private const string SeedTimer = "seed";
-    private static readonly string[] WatchedTopics = [Topics.AllTaskEvents, Topics.PlacementDecisions, Topics.NodeStatus, Topics.ClusterEvents];
+    private static readonly string[] WatchedTopics = [Topics.AllTaskEvents, Topics.PlacementDecisions, Topics.NodeStatus, Topics.ClusterEvents, InferenceTopics.Status];
     private static readonly string[] NodeStateNames = [NodeStates.Ready, NodeStates.Cordoned, NodeStates.Draining, NodeStates.Lost];
 
     private readonly IActorRef _placement;
@@ -29,6 +30,7 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
     private readonly HashSet<DashboardWatcher> _watchers = [];
     private readonly HashSet<(string Tier, string State)> _nodeGauges = [];
     private readonly HashSet<(string Tier, string Resource)> _utilisationGauges = [];
+    private readonly HashSet<(string Node, string Model)> _inferenceGauges = [];
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -43,6 +45,7 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
         Receive<TaskEventPublished>(OnTask);
         Receive<PlacementDecided>(OnDecision);
         Receive<NodeStatusPublished>(s => OnNode(s.View, seeded: false));
+        Receive<InferenceHostStatus>(s => _grid.Apply(s, DateTimeOffset.UtcNow));
         Receive<NodeList>(OnNodeList);
         Receive<MembershipChanged>(OnMembership);
         Receive<Tick>(_ => OnTick());
@@ -135,6 +138,7 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
         var point = _grid.Tick(now, _tick);
         foreach (var count in _grid.AllCounts) GridMetrics.Tasks.WithLabels(count.State, count.Lane).Set(count.Count);
         UpdateNodeGauges();
+        UpdateInferenceGauges(now);
         if (_watchers.Count == 0) return;
         Relay("summary", _grid.Summary(now, Members()) with { Latest = point });
     }
@@ -151,6 +155,22 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
         var utilisation = _grid.UtilisationByTier().ToDictionary(u => (u.Tier, u.Resource), u => u.Ratio);
         foreach (var key in utilisation.Keys) _utilisationGauges.Add(key);
         foreach (var key in _utilisationGauges) GridMetrics.NodeUtilisation.WithLabels(key.Tier, key.Resource).Set(utilisation.GetValueOrDefault(key));
+    }
+
+    // One gauge per model per live worker; a worker that went quiet or a model it unloaded loses its series.
+    private void UpdateInferenceGauges(DateTimeOffset now)
+    {
+        var live = _grid.InferenceLatencies(now).ToDictionary(i => (i.Node, i.Model), i => i.P99Ms);
+        foreach (var gone in _inferenceGauges.Where(k => !live.ContainsKey(k)).ToList())
+        {
+            GridMetrics.InferenceP99.RemoveLabelled(gone.Node, gone.Model);
+            _inferenceGauges.Remove(gone);
+        }
+        foreach (var (key, p99Ms) in live)
+        {
+            GridMetrics.InferenceP99.WithLabels(key.Node, key.Model).Set(p99Ms / 1000);
+            _inferenceGauges.Add(key);
+        }
     }
 
     private void Relay(string name, object data)

@@ -10,8 +10,10 @@ public sealed record InferenceHostStatus(
     IReadOnlyList<ModelRunnerStatus> Models, int MaxQueuePerModel, DateTimeOffset At) : IActorGridMessage;
 
 // State is loading, ready or failed. BatchMs is the recent average time of one batch run;
-// P95LatencyMs the recent queue+compute time seen by requests on this worker.
-public sealed record ModelRunnerStatus(string Sha256, string State, int Queued, int Running, double BatchMs, double P95LatencyMs, int MaxBatch);
+// P95LatencyMs and P99LatencyMs the recent queue+compute time seen by requests on this worker
+// (over its last requests; 0 before the first).
+public sealed record ModelRunnerStatus(
+    string Sha256, string State, int Queued, int Running, double BatchMs, double P95LatencyMs, int MaxBatch, double P99LatencyMs = 0);
 
 public static class InferenceTopics
 {

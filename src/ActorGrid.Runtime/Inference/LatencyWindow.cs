@@ -1,6 +1,6 @@
 namespace ActorGrid.Runtime.Inference;
 
-// The last N latencies, for the p95 a worker publishes. Owned by one actor: not thread-safe.
+// The last N latencies, for the p95 and p99 a worker publishes. Owned by one actor: not thread-safe.
 public sealed class LatencyWindow(int size)
 {
     private readonly double[] _values = new double[size];
@@ -14,11 +14,16 @@ public sealed class LatencyWindow(int size)
         _count = Math.Min(_count + 1, _values.Length);
     }
 
-    public double P95()
+    public double P95() => Percentile(0.95);
+
+    public double P99() => Percentile(0.99);
+
+    // Nearest rank; 0 when nothing was seen yet.
+    public double Percentile(double p)
     {
         if (_count == 0) return 0;
         var sorted = _values.AsSpan(0, _count).ToArray();
         Array.Sort(sorted);
-        return sorted[Math.Min(_count - 1, (int)Math.Ceiling(_count * 0.95) - 1)];
+        return sorted[Math.Clamp((int)Math.Ceiling(_count * p) - 1, 0, _count - 1)];
     }
 }

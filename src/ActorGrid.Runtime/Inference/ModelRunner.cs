@@ -221,7 +221,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         $"Node {_node.Id} could not load model {_model.Name}@{_model.Version}: {_failure}";
 
     private void ReportStatus() =>
-        Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows));
+        Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99()));
 
     private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart);
 

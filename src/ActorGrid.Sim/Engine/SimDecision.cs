@@ -16,6 +16,7 @@ public sealed record WaitOnNode(NodeId Node) : SimDecision;
 
 public sealed record DeferUntil(double AtS, string Reason) : SimDecision;
 
-public sealed record Drop(string Reason) : SimDecision;
+// FailFast: a realtime task that nothing can serve within its SLA, refused at once (not queued).
+public sealed record Drop(string Reason, bool FailFast = false) : SimDecision;
 
 public sealed record Evict(PreemptionPlan Plan) : SimDecision;

@@ -29,6 +29,16 @@ public sealed class SimTask
     public double? FinishS { get; set; }
     public string? Unplaced { get; set; }
     public int Preemptions { get; set; }
+    public bool FailedFast { get; set; }
+
+    // When the latest green-window deferral let it go again, if it was ever deferred.
+    public double? DeferredUntilS { get; set; }
+
+    // Booked over all of its runs, evicted ones included: the price of the claim while it ran,
+    // and the energy it drew (joules), of which GreenEnergyJ from green supply.
+    public double Cost { get; set; }
+    public double EnergyJ { get; set; }
+    public double GreenEnergyJ { get; set; }
 
     // The node of the latest run, kept after it ends.
     public NodeId? LastNode { get; set; }

@@ -32,10 +32,15 @@ public sealed class Simulation
     private int _residencyViolations, _deferrals;
     private readonly Dictionary<string, double> _tierBusy = new();
 
-    private Simulation(SimInputs inputs, ISimPolicy policy, int seed)
+    // Told of each task once, as soon as nothing more can happen to it: finished, dropped, or
+    // left over when the events ran out.
+    private readonly Action<SimTask>? _settled;
+
+    private Simulation(SimInputs inputs, ISimPolicy policy, int seed, Action<SimTask>? settled)
     {
         _inputs = inputs;
         _policy = policy;
+        _settled = settled;
         var inventory = new NodeInventory(inputs.Topology);
         var empty = new NodeInventory(inputs.Topology);
         foreach (var node in inputs.Nodes)
@@ -53,9 +58,16 @@ public sealed class Simulation
 
     public static PolicySummary Run(SimInputs inputs, ISimPolicy policy, int seed = 1) => Run(inputs, policy, seed, out _);
 
-    public static PolicySummary Run(SimInputs inputs, ISimPolicy policy, int seed, out IReadOnlyList<SimTask> tasks)
+    // `settled` hears of each task as soon as its outcome is final (for streaming per-task rows).
+    public static PolicySummary Run(SimInputs inputs, ISimPolicy policy, int seed, Action<SimTask>? settled) =>
+        Run(inputs, policy, seed, settled, out _);
+
+    public static PolicySummary Run(SimInputs inputs, ISimPolicy policy, int seed, out IReadOnlyList<SimTask> tasks) =>
+        Run(inputs, policy, seed, null, out tasks);
+
+    public static PolicySummary Run(SimInputs inputs, ISimPolicy policy, int seed, Action<SimTask>? settled, out IReadOnlyList<SimTask> tasks)
     {
-        var sim = new Simulation(inputs, policy, seed);
+        var sim = new Simulation(inputs, policy, seed, settled);
         sim.Execute();
         tasks = sim._tasks;
         return sim.Summarise();
@@ -86,7 +98,10 @@ public sealed class Simulation
         }
         foreach (var task in _tasks)
             if (task.FinishS is null && task.Unplaced is null)
+            {
                 task.Unplaced = task.Queued ? "still queued when the trace ended" : "never placed";
+                _settled?.Invoke(task);
+            }
     }
 
     private void Push(double at, Kind kind, SimTask task, int attempt = 0) => _events.Enqueue(new Event(kind, task, attempt), (at, _seq++));
@@ -116,12 +131,15 @@ public sealed class Simulation
             case DeferUntil defer:
                 Dequeue(task);
                 task.Deferred = true;
+                task.DeferredUntilS = Math.Max(defer.AtS, _world.NowS);
                 _deferrals++;
                 Push(Math.Max(defer.AtS, _world.NowS), Kind.Wake, task);
                 break;
             case Drop drop:
                 Dequeue(task);
                 task.Unplaced = drop.Reason;
+                task.FailedFast = drop.FailFast;
+                _settled?.Invoke(task);
                 break;
             case Evict evict:
                 Dequeue(task);
@@ -171,6 +189,7 @@ public sealed class Simulation
         Stop(task, node);
         task.FinishS = _world.NowS + task.OneWayS;
         task.Node = null;
+        _settled?.Invoke(task);
         Pump(node);
     }
 
@@ -180,7 +199,7 @@ public sealed class Simulation
         var claim = task.Claim!;
         _world.Inventory.Release(node, claim);
         _world.Running[node].RemoveAll(r => r.TaskId == task.Demand.TaskId);
-        Account(_nodes[node], claim, task.RunStartS, _world.NowS);
+        Account(task, _nodes[node], claim, task.RunStartS, _world.NowS);
     }
 
     // Capacity freed on `node`: first its own FIFO queue, strictly in order, then the scheduler's
@@ -231,15 +250,22 @@ public sealed class Simulation
     internal static ResourceClaim Claim(TaskDemand demand, NodeCapacity node) =>
         new(demand.Cpu, demand.MemoryMiB, ChipFor(demand, node), demand.Chips?.Count ?? 0);
 
-    private void Account(NodeDescriptor node, ResourceClaim claim, double fromS, double toS)
+    private void Account(SimTask task, NodeDescriptor node, ResourceClaim claim, double fromS, double toS)
     {
         var seconds = toS - fromS;
         if (seconds <= 0) return;
-        _cost += (double)claim.PricePerHour(node.PricePerCoreHour, node.PricePerChipHour) * seconds / 3600;
+        var cost = (double)claim.PricePerHour(node.PricePerCoreHour, node.PricePerChipHour) * seconds / 3600;
+        _cost += cost;
+        task.Cost += cost;
         var watts = claim.Cpu * 10 + claim.ChipCount * ChipWatts(claim.ChipModel);
         _energy += watts * seconds;
+        task.EnergyJ += watts * seconds;
         if (node.GreenShareByHour is { Count: 24 } green)
-            _greenEnergy += watts * seconds * GreenWindowPlanner.AverageShare(green, Epoch.AddSeconds(fromS), TimeSpan.FromSeconds(seconds));
+        {
+            var greenJ = watts * seconds * GreenWindowPlanner.AverageShare(green, Epoch.AddSeconds(fromS), TimeSpan.FromSeconds(seconds));
+            _greenEnergy += greenJ;
+            task.GreenEnergyJ += greenJ;
+        }
         var totalChips = node.Chips.Sum(c => c.Count);
         var share = Math.Max(claim.Cpu / node.Cpu, (double)claim.MemoryMiB / node.MemoryMiB);
         if (totalChips > 0) share = Math.Max(share, (double)claim.ChipCount / totalChips);

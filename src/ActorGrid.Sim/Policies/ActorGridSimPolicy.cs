@@ -33,7 +33,7 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy) : ISimPolicy
                 return new WaitInQueue(result.Reason, retry);
             case PlacementOutcome.FailFast:
                 var plan = policy.PlanPreemption(task.Demand, world.Inventory, world.RunningOn, world.Now);
-                return plan is not null ? new Evict(plan) : new Drop("fail-fast: " + result.Reason);
+                return plan is not null ? new Evict(plan) : new Drop("fail-fast: " + result.Reason, FailFast: true);
             default:
                 return new Drop(result.Reason);
         }

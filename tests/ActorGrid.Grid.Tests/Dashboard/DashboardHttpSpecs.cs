@@ -8,7 +8,7 @@ namespace ActorGrid.Grid.Tests.Dashboard;
 // The dashboard's HTTP contract: the page and its assets, the sign-in that trades the operator
 // token for a stream cookie, and the stream that only that cookie (or the token) opens.
 [Collection(DashboardGridCollection.Name)]
-public sealed class DashboardHttpSpecs(EmbeddedGridFixture grid) : IDisposable
+public sealed class DashboardHttpSpecs(DashboardGridFixture grid) : IDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
 
@@ -54,14 +54,14 @@ public sealed class DashboardHttpSpecs(EmbeddedGridFixture grid) : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.False(wrong.Headers.Contains("Set-Cookie"));
 
-        using var ok = await SignInAsync(EmbeddedGridFixture.AdminToken);
+        using var ok = await SignInAsync(DashboardGridFixture.AdminToken);
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
         var cookie = ok.Headers.GetValues("Set-Cookie").Single().ToLowerInvariant();
         Assert.StartsWith("actorgrid_dashboard=", cookie);
         Assert.Contains("httponly", cookie);
         Assert.Contains("samesite=strict", cookie);
         Assert.Contains("path=/v1/dashboard", cookie);
-        Assert.DoesNotContain(EmbeddedGridFixture.AdminToken, cookie);
+        Assert.DoesNotContain(DashboardGridFixture.AdminToken, cookie);
     }
 
     [Fact]
@@ -93,7 +93,10 @@ public sealed class DashboardHttpSpecs(EmbeddedGridFixture grid) : IDisposable
         var snapshot = JsonNode.Parse(data)!;
         Assert.Contains(snapshot["summary"]!["members"]!.AsArray(), m => m!["status"]!.GetValue<string>() == "up");
         Assert.NotNull(snapshot["tasks"]!.AsArray());
-        Assert.Null(snapshot["summary"]!["greenShare"]?.GetValue<double?>());
+        // The node has a green profile: the share is either its 62% or, when nothing was placed in
+        // the last minute, absent; never "no profile".
+        Assert.Contains(snapshot["summary"]!["greenShareStatus"]!.GetValue<string>(), new[] { "no-placements", "reported" });
+        if (snapshot["summary"]!["greenShare"]?.GetValue<double?>() is { } green) Assert.Equal(DashboardGridFixture.GreenShare, green, 6);
         // The local node is there, or arrives with its next heartbeat.
         if (!snapshot["nodes"]!.AsArray().Any(n => n!["id"]!.GetValue<string>() == nodeId))
         {
@@ -109,7 +112,7 @@ public sealed class DashboardHttpSpecs(EmbeddedGridFixture grid) : IDisposable
 
     private async Task<string> CookieAsync()
     {
-        using var ok = await SignInAsync(EmbeddedGridFixture.AdminToken);
+        using var ok = await SignInAsync(DashboardGridFixture.AdminToken);
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
         return ok.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
     }

@@ -1,8 +1,10 @@
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
+using Akka.Actor;
 
 namespace ActorGrid.Grid.Tests.Dashboard;
 
@@ -153,6 +155,93 @@ public class GridObservationSpecs
         Assert.Equal(0, later.SubmittedPerSecond);
     }
 
+    [Fact]
+    public void Should_chart_the_green_share_of_placed_work_weighted_by_cpu_over_the_window()
+    {
+        var grid = new GridObservation(new ObservationLimits { GreenWindow = TimeSpan.FromSeconds(60) });
+        // Outside the window by the time of the tick: ten idle-green cores must not drag the share down.
+        grid.Apply(Decision("t-old", "edge-1", "edge", offloaded: false, greenShare: 0.0, cpu: 10, atSeconds: -120));
+        grid.Apply(Decision("t-1", "edge-1", "edge", offloaded: false, greenShare: 0.9, cpu: 4));
+        grid.Apply(Decision("t-2", "hub-1", "hub", offloaded: true, greenShare: 0.4, cpu: 1));
+        // A node without a profile is left out, not counted as 0% green.
+        grid.Apply(Decision("t-3", "edge-2", "edge", offloaded: false, greenShare: null, cpu: 2));
+        // A task still waiting used no energy anywhere.
+        grid.Apply(Decision("t-4", null, null, offloaded: false, greenShare: 0.0, cpu: 8));
+
+        var point = grid.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(1));
+
+        // (4 × 0.9 + 1 × 0.4) / 5: the unweighted mean would be 0.65, counting the unknown as 0 gives 4/7.
+        Assert.Equal(0.8, point.GreenShare!.Value, 9);
+        var summary = grid.Summary(T0.AddSeconds(1), []);
+        Assert.Equal(0.8, summary.GreenShare!.Value, 9);
+        Assert.Equal("reported", summary.GreenShareStatus);
+        Assert.Equal(3, grid.PlacedWithGreenShare);
+        Assert.Equal(1, grid.PlacedWithoutGreenShare);
+
+        // Nothing placed in the last minute: no figure, but the nodes still have a profile.
+        var later = grid.Tick(T0.AddMinutes(5), TimeSpan.FromSeconds(1));
+        Assert.Null(later.GreenShare);
+        Assert.Equal("reported", grid.Summary(T0.AddMinutes(5), []).GreenShareStatus);
+    }
+
+    [Fact]
+    public void Should_say_no_green_profile_only_once_work_was_placed_on_nodes_without_one()
+    {
+        var grid = new GridObservation(new ObservationLimits());
+        grid.Apply(Decision("t-0", null, null, offloaded: false, greenShare: 0.5, cpu: 1));
+        Assert.Equal("no-placements", grid.Summary(T0, []).GreenShareStatus);
+
+        grid.Apply(Decision("t-1", "edge-1", "edge", offloaded: false, greenShare: null, cpu: 2));
+        grid.Apply(Decision("t-2", "edge-2", "edge", offloaded: false, greenShare: null, cpu: 1));
+
+        Assert.Null(grid.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(1)).GreenShare);
+        var summary = grid.Summary(T0.AddSeconds(1), []);
+        Assert.Equal("no-profile", summary.GreenShareStatus);
+        Assert.Null(summary.GreenShare);
+    }
+
+    [Fact]
+    public void Should_weigh_placements_of_no_cores_equally_when_all_in_the_window_took_none()
+    {
+        var grid = new GridObservation(new ObservationLimits());
+        grid.Apply(Decision("t-1", "edge-1", "edge", offloaded: false, greenShare: 0.2, cpu: 0));
+        grid.Apply(Decision("t-2", "edge-1", "edge", offloaded: false, greenShare: 0.6, cpu: 0));
+
+        Assert.Equal(0.4, grid.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(1)).GreenShare!.Value, 9);
+    }
+
+    [Fact]
+    public void Should_chart_the_worst_inference_p99_of_live_workers_and_forget_quiet_ones()
+    {
+        var grid = new GridObservation(new ObservationLimits { InferenceStatusTtl = TimeSpan.FromSeconds(10) });
+        grid.Apply(Host("edge-1", Model("aaa", p99: 12), Model("bbb", p99: 0)), T0);
+        grid.Apply(Host("hub-1", Model("aaa", p99: 40)), T0.AddSeconds(-8));
+        // A newer status of a host replaces its older one.
+        grid.Apply(Host("edge-1", Model("aaa", p99: 15), Model("bbb", p99: 0)), T0.AddSeconds(1));
+
+        var point = grid.Tick(T0.AddSeconds(1), TimeSpan.FromSeconds(1));
+
+        // The worst, not the mean (27.5) of the two: percentiles of different workers do not average.
+        Assert.Equal(40, point.InferenceP99Ms!.Value, 9);
+        Assert.Equal(40, grid.Summary(T0.AddSeconds(1), []).InferenceP99Ms!.Value, 9);
+        // bbb served nothing yet: no series for it.
+        Assert.Equal(
+            [new InferenceLatency("edge-1", "aaa", 15), new InferenceLatency("hub-1", "aaa", 40)],
+            grid.InferenceLatencies(T0.AddSeconds(1)));
+
+        // hub-1 last reported 11 s before this tick: gone, and its 40 ms with it.
+        var later = grid.Tick(T0.AddSeconds(3), TimeSpan.FromSeconds(1));
+        Assert.Equal(15, later.InferenceP99Ms!.Value, 9);
+        Assert.Equal([new InferenceLatency("edge-1", "aaa", 15)], grid.InferenceLatencies(T0.AddSeconds(3)));
+
+        Assert.Null(grid.Tick(T0.AddMinutes(1), TimeSpan.FromSeconds(1)).InferenceP99Ms);
+    }
+
+    private static InferenceHostStatus Host(string node, params ModelRunnerStatus[] models) =>
+        new(new NodeId(node), "akka.tcp://actorgrid@127.0.0.1:4054", ActorRefs.Nobody, "edge", "ningbo-f03", "CN-ZJ", models, 64, T0);
+
+    private static ModelRunnerStatus Model(string sha, double p99) => new(sha, "ready", 0, 0, 1, p99 * 0.8, 8, p99);
+
     private static NodeView Node(string id, string tier, double cpu, long memory, double freeCpu, long freeMemory, int chips = 0, int runningChips = 0, string state = NodeStates.Ready)
     {
         var descriptor = new NodeDescriptor(new NodeId(id), tier, "ningbo-f03", "CN-ZJ", cpu, memory,
@@ -164,7 +253,7 @@ public class GridObservationSpecs
             new NodeTelemetry(T0, freeCpu, freeMemory, running), T0);
     }
 
-    private static PlacementDecided Decision(string task, string? node, string? tier, bool offloaded) =>
+    private static PlacementDecided Decision(string task, string? node, string? tier, bool offloaded, double? greenShare = null, double cpu = 1, double atSeconds = 0) =>
         new(new TaskId(task), 1, new TenantId("acme"), "batch", node is null ? null : new NodeId(node), tier, offloaded,
-            node is null ? "no node has 4 free cpu" : "least loaded", 42.5, T0);
+            node is null ? "no node has 4 free cpu" : "least loaded", 42.5, T0.AddSeconds(atSeconds), greenShare, cpu);
 }

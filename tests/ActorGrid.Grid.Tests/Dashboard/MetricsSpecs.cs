@@ -6,7 +6,7 @@ namespace ActorGrid.Grid.Tests.Dashboard;
 
 // /metrics after real work on a live embedded grid, read the way Prometheus reads it.
 [Collection(DashboardGridCollection.Name)]
-public sealed class MetricsSpecs(EmbeddedGridFixture grid) : IDisposable
+public sealed class MetricsSpecs(DashboardGridFixture grid) : IDisposable
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = grid.Grid.HttpBase, Timeout = TimeSpan.FromSeconds(30) };
@@ -81,7 +81,7 @@ public sealed class MetricsSpecs(EmbeddedGridFixture grid) : IDisposable
     public async Task Should_count_open_dashboard_streams_as_sse_subscribers()
     {
         var before = (await OperatorViews.ScrapeAsync(_http)).Sum("actorgrid_sse_subscribers", ("stream", "dashboard"));
-        var request = ApiClient.Request(HttpMethod.Get, "/v1/dashboard/stream", EmbeddedGridFixture.AdminToken);
+        var request = ApiClient.Request(HttpMethod.Get, "/v1/dashboard/stream", DashboardGridFixture.AdminToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using (var events = new DashboardEventReader(response))

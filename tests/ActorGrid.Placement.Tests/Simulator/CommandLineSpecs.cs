@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using ActorGrid.Sim;
+using ActorGrid.Sim.Report;
+using ActorGrid.Sim.Trace;
 
 namespace ActorGrid.Placement.Tests.Simulator;
 
@@ -48,6 +51,44 @@ public sealed class CommandLineSpecs
         Assert.Contains("actorgrid  fifo-nearest        random      cheapest", output);
         Assert.Contains("vs fifo-nearest  mean JCT x", output);
         Assert.Contains("SLA hit rate x", output);
+    }
+
+    [Fact]
+    public void Should_stream_per_task_placements_to_a_file_and_keep_the_json_as_it_was()
+    {
+        var dir = Directory.CreateTempSubdirectory("actorgrid-sim-");
+        try
+        {
+            var csv = Path.Combine(dir.FullName, "placements.csv");
+            var trace = Path.Combine(dir.FullName, "trace.csv");
+            string[] scenario = ["--scenario", "inspection", "--seed", "1", "--hours", "0.5"];
+
+            var (code, output, _) = Run([.. scenario, "--emit-trace", trace, "--placements", csv]);
+
+            Assert.Equal(0, code);
+            Assert.Contains($"per-task placements written to {csv}", output);
+            var tasks = TraceCsv.Load(trace);
+            var lines = File.ReadAllLines(csv);
+            Assert.Equal(PlacementsCsv.Header, lines[0]);
+            Assert.Equal(tasks.Count * 4, lines.Length - 1);
+            var actorgrid = lines.Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "actorgrid").ToList();
+            Assert.Equal(tasks.Count, actorgrid.Count);
+            Assert.Contains(actorgrid, f => tasks[int.Parse(f[1], CultureInfo.InvariantCulture)].Zones.Count > 0 && f[10].Length > 0);
+            Assert.All(actorgrid, f =>
+            {
+                var allowed = tasks[int.Parse(f[1], CultureInfo.InvariantCulture)].Zones;
+                if (allowed.Count > 0 && f[10].Length > 0) Assert.Contains(f[10], allowed);
+            });
+
+            var (jsonCode, withCsv, _) = Run([.. scenario, "--json", "--placements", csv]);
+            var (_, without, _) = Run([.. scenario, "--json"]);
+            Assert.Equal(0, jsonCode);
+            Assert.Equal(without, withCsv);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Theory]
@@ -100,6 +141,8 @@ public sealed class CommandLineSpecs
         Assert.Equal(0, code);
         Assert.Contains("submit_s,tenant,kind,lane,cpu,memory_mib,chip_model,chip_count,duration_s,origin_site,sla_ms,deadline_s,zones", output);
         Assert.Contains("--bench-policy", output);
+        Assert.Contains("--placements FILE", output);
+        Assert.Contains(PlacementsCsv.Header[..40], output);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ActorGrid.Placement;
 using ActorGrid.Sim;
@@ -100,6 +101,75 @@ public sealed class SimulatorSpecs
     }
 
     private static double Jct(SimTask task) => task.FinishS!.Value - task.SubmitS;
+
+    // The same hand-computed placements as above, now as --placements rows: one per task per
+    // policy, each task's node, tier and times, and actorgrid never outside a tenant's zones.
+    [Fact]
+    public void Should_write_one_placement_row_per_task_per_policy_matching_the_hand_computed_tiny_trace()
+    {
+        var inputs = Tiny();
+        using var text = new StringWriter();
+        IReadOnlyList<PolicySummary> summaries;
+        using (var csv = new PlacementsCsv(text, inputs.Nodes))
+        {
+            summaries = SimRunner.RunAll(inputs, 1, csv);
+            Assert.Equal(inputs.Trace.Count * summaries.Count, csv.Rows);
+        }
+
+        var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(PlacementsCsv.Header, lines[0]);
+        var columns = PlacementsCsv.Header.Split(',');
+        var rows = lines.Skip(1).Select(l => columns.Zip(l.Split(',', columns.Length)).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(inputs.Trace.Count * SimRunner.Policies().Count, rows.Count);
+        Assert.Equal(12, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(r => (r["policy"], r["task_index"])).Distinct().Count());
+        var row = rows.ToDictionary(r => (r["policy"], int.Parse(r["task_index"], CultureInfo.InvariantCulture)));
+
+        AssertRow(row[("actorgrid", 0)], "edge-ningbo-f01", "edge", "CN-ZJ", startS: 0, jctS: 0.0406, slaMet: true);
+        AssertRow(row[("actorgrid", 1)], "regional-hangzhou-r1", "regional", "CN-ZJ", startS: 0, jctS: 0.054, slaMet: true);
+        AssertRow(row[("actorgrid", 2)], "hub-guizhou-h1", "hub", "CN-GZ", startS: 10, jctS: 3600, slaMet: true);
+        Assert.Equal(4.48, Num(row[("actorgrid", 2)]["cost"]), 6);
+        AssertRow(row[("fifo-nearest", 0)], "edge-ningbo-f01", "edge", "CN-ZJ", startS: 0, jctS: 0.0406, slaMet: true);
+        AssertRow(row[("fifo-nearest", 1)], "edge-ningbo-f01", "edge", "CN-ZJ", startS: 0.0405, jctS: 0.0811, slaMet: false);
+        Assert.Equal(0.0405, Num(row[("fifo-nearest", 1)]["queue_s"]), 9);
+
+        foreach (var r in row.Values)
+        {
+            var trace = inputs.Trace[int.Parse(r["task_index"], CultureInfo.InvariantCulture)];
+            Assert.Equal(trace.Lane, r["lane"]);
+            Assert.Equal(trace.Tenant, r["tenant"]);
+            Assert.Equal(trace.OriginSite ?? "", r["origin_site"]);
+        }
+        var actorgrid = rows.Where(r => r["policy"] == "actorgrid").ToList();
+        Assert.All(actorgrid, r =>
+        {
+            var allowed = inputs.Trace[int.Parse(r["task_index"], CultureInfo.InvariantCulture)].Zones;
+            if (allowed.Count > 0) Assert.Contains(r["zone"], allowed);
+        });
+        // The rows add up to the summary.
+        foreach (var summary in summaries)
+        {
+            var mine = rows.Where(r => r["policy"] == summary.Policy).ToList();
+            Assert.Equal(summary.Cost, mine.Sum(r => Num(r["cost"])), 4);
+            Assert.Equal(summary.Unplaced, mine.Count(r => r["outcome"] != PlacementsCsv.Outcomes.Placed));
+        }
+    }
+
+    private static void AssertRow(Dictionary<string, string> row, string node, string tier, string zone, double startS, double jctS, bool slaMet)
+    {
+        Assert.Equal(node, row["node"]);
+        Assert.Equal(tier, row["tier"]);
+        Assert.Equal(zone, row["zone"]);
+        Assert.Equal(startS, Num(row["start_s"]), 9);
+        Assert.Equal(jctS, Num(row["jct_s"]), 9);
+        Assert.Equal(Num(row["submit_s"]) + jctS, Num(row["end_s"]), 9);
+        Assert.Equal(slaMet ? "true" : "false", row["sla_met"]);
+        Assert.Equal(PlacementsCsv.Outcomes.Placed, row["outcome"]);
+        Assert.Equal("0", row["preempted_count"]);
+        Assert.Equal("", row["reason"]);
+    }
+
+    private static double Num(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     [Theory]
     [InlineData("submit_s,tenant\n1,a\n", "the header must be exactly")]

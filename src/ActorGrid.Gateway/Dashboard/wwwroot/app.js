@@ -411,7 +411,7 @@
     const t1 = times.length ? times[times.length - 1] : Date.now();
     const t0 = t1 - 5 * 60 * 1000;
     let max = values.length ? Math.max(...values) : 0;
-    max = max <= 0 ? 1 : niceCeil(max * 1.1);
+    max = opts.max || (max <= 0 ? 1 : niceCeil(max * 1.1));
     const x = (t) => pad.l + ((t - t0) / (t1 - t0)) * iw;
     const y = (v) => pad.t + ih - (v / max) * ih;
     for (const f of [0, 0.5, 1]) {
@@ -435,13 +435,14 @@
     });
     if (!values.length) children.push(s("text", { class: "note", x: pad.l + iw / 2, y: pad.t + ih / 2, "text-anchor": "middle" }, opts.empty));
     svg.replaceChildren(...children);
+    fig.dataset.available = "true";
     fig.querySelector(".legend").replaceChildren(...series.map((sr) => {
       const last = [...sr.points].reverse().find((p) => p.v !== null && p.v !== undefined);
       return h("span", { class: `key ${sr.cls}` }, h("span", { class: "swatch" }), h("span", { class: "muted" }, sr.name), h("b", null, last ? opts.format(last.v) : "–"));
     }));
   }
 
-  function notAvailable(id, title, detail) {
+  function notAvailable(id, title, detail, legend) {
     const fig = $(id);
     const svg = fig.querySelector("svg");
     const width = Math.max(120, svg.clientWidth || 300);
@@ -453,7 +454,7 @@
       s("text", { class: "note-strong", x: width / 2, y: height / 2 - 8 - (lines.length - 1) * 7, "text-anchor": "middle" }, title),
       ...lines.map((line, i) => s("text", { class: "note", x: width / 2, y: height / 2 + 10 + i * 14 - (lines.length - 1) * 7, "text-anchor": "middle" }, line)));
     fig.dataset.available = "false";
-    fig.querySelector(".legend").replaceChildren(h("span", { class: "muted" }, "no data source yet"));
+    fig.querySelector(".legend").replaceChildren(h("span", { class: "muted" }, legend || "no data yet"));
   }
 
   function niceCeil(v) {
@@ -472,16 +473,23 @@
       { name: "p50", cls: "c3", points: pts.map(({ t, p }) => ({ t, v: p.waitP50Ms })) },
       { name: "p99", cls: "c4", points: pts.map(({ t, p }) => ({ t, v: p.waitP99Ms })) },
     ], { format: ms, axis: axisMs, empty: "no task started in the last minute" });
-    const green = view.summary ? view.summary.greenShare : null;
-    if (green === null || green === undefined)
-      notAvailable("chart-green", "Not reported yet", "placement does not publish\nthe energy mix of nodes yet");
+    // Green share: CPU-weighted over the work placed in the last minute, on nodes that publish a profile.
+    const greenStatus = view.summary ? view.summary.greenShareStatus : "no-placements";
+    if (greenStatus === "no-profile")
+      notAvailable("chart-green", "No green profile on these nodes", "work was placed, but no node\npublishes its renewable share", "no green profile");
+    else if (greenStatus !== "reported")
+      notAvailable("chart-green", "Nothing placed yet", "the share shows once work\nis placed on a node", "waiting for placements");
     else
-      lineChart("chart-green", [{ name: "green share", cls: "c2", points: [{ t: Date.now(), v: green * 100 }] }], { format: (v) => `${v.toFixed(0)}%`, empty: "" });
-    const inference = view.summary ? view.summary.inferenceP99Ms : null;
-    if (inference === null || inference === undefined)
-      notAvailable("chart-inference", "Not available yet", "no inference latency is\npublished to the dashboard yet");
+      lineChart("chart-green", [
+        { name: "green, last 60 s", cls: "c2", points: pts.map(({ t, p }) => ({ t, v: p.greenShare === null || p.greenShare === undefined ? null : p.greenShare * 100 })) },
+      ], { format: (v) => `${v.toFixed(0)}%`, axis: (v) => `${v.toFixed(0)}%`, max: 100, empty: "nothing placed in the last minute" });
+    // Inference: the worst recent p99 that a live worker reports for any of its models.
+    if (!pts.some(({ p }) => p.inferenceP99Ms !== null && p.inferenceP99Ms !== undefined))
+      notAvailable("chart-inference", "No inference yet", "no worker has served an\ninference request recently", "waiting for requests");
     else
-      lineChart("chart-inference", [{ name: "p99", cls: "c4", points: [{ t: Date.now(), v: inference }] }], { format: ms, axis: axisMs, empty: "" });
+      lineChart("chart-inference", [
+        { name: "p99, worst model", cls: "c4", points: pts.map(({ t, p }) => ({ t, v: p.inferenceP99Ms })) },
+      ], { format: ms, axis: axisMs, empty: "no inference in the last 5 minutes" });
   }
 
   // ---- wiring ----
