@@ -43,6 +43,16 @@ public static class AuditApi
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
+        return await ExportAsync(request, tenant!.Id.Value, store, model, from, to, format, limit, afterSeq, cancel);
+    }
+
+    // One page of a tenant's trail in the asked format; the operator API (any tenant, admin
+    // token) serves the same. X-Audit-Records and X-Audit-Last-Seq let a client page through a
+    // long trail with afterSeq without parsing the body.
+    internal static async Task<IResult> ExportAsync(
+        HttpRequest request, string tenant, AuditStore store, string? model, string? from, string? to, string? format, int? limit, long? afterSeq,
+        CancellationToken cancel)
+    {
         if (!TryTime(from, out var fromMs)) return Problems.BadRequest($"from '{from}' is not a time; use ISO 8601, e.g. 2026-11-23T09:00:00Z.");
         if (!TryTime(to, out var toMs)) return Problems.BadRequest($"to '{to}' is not a time; use ISO 8601, e.g. 2026-11-23T10:00:00Z.");
         if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
@@ -54,8 +64,10 @@ public static class AuditApi
         };
         if (format is not ("json" or "csv" or "jsonl")) return Problems.BadRequest($"format '{format}' is not one of json, csv, jsonl.");
 
-        var records = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, model, fromMs, toMs, afterSeq ?? 0, limit ?? 10_000), cancel);
+        var records = await store.ReadAsync(new AuditStore.Query(tenant, model, fromMs, toMs, afterSeq ?? 0, limit ?? 10_000), cancel);
         var rows = records.Select(AuditRecordResponse.From).ToList();
+        request.HttpContext.Response.Headers["X-Audit-Records"] = rows.Count.ToString(CultureInfo.InvariantCulture);
+        if (rows.Count > 0) request.HttpContext.Response.Headers["X-Audit-Last-Seq"] = rows[^1].Seq.ToString(CultureInfo.InvariantCulture);
         return format switch
         {
             "csv" => TypedResults.Text(Csv(rows), "text/csv", Encoding.UTF8),

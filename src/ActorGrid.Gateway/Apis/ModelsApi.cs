@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
@@ -117,16 +118,25 @@ public static class ModelsApi
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
+        return await DescribeAsync(tenant!.Id, spec, models, actors, registry, routes, settings, cancel);
+    }
+
+    // A model with every version (or one version, "name@3"), where each is pinned and loaded.
+    // The operator API describes any tenant's models through this too.
+    internal static async Task<IResult> DescribeAsync(
+        TenantId tenant, string spec, ModelResolver models, GridActors actors,
+        ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel)
+    {
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
         var (name, version) = parsed;
-        if (await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new GetModelDeployments(tenant!.Id), cancel) is not ModelDeployments deployments)
+        if (await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new GetModelDeployments(tenant), cancel) is not ModelDeployments deployments)
             return Problems.Unavailable("The model deployments did not answer; try again.");
         var hosts = routes.Live(settings.StatusStaleAfter);
         if (spec.Contains('@'))
-            return await actors.AskAsync(models.Catalog, new GetModelVersion(tenant.Id, name, version), cancel) is ModelVersionView one
+            return await actors.AskAsync(models.Catalog, new GetModelVersion(tenant, name, version), cancel) is ModelVersionView one
                 ? TypedResults.Ok(Placed(one, deployments, hosts))
                 : NotFound(spec);
-        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant.Id), cancel) is not ModelCatalogView catalog)
+        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant), cancel) is not ModelCatalogView catalog)
             return Problems.Unavailable("The model catalog did not answer; try again.");
         var versions = catalog.Versions.Where(v => v.Name == name).ToList();
         return versions.Count == 0
@@ -197,7 +207,7 @@ public static class ModelsApi
         return TypedResults.NoContent();
     }
 
-    private static ModelResponse Group(IGrouping<string, ModelVersionView> versions) =>
+    internal static ModelResponse Group(IGrouping<string, ModelVersionView> versions) =>
         new(versions.Key, versions.Max(v => v.Version), [.. versions.OrderBy(v => v.Version).Select(ModelVersionResponse.From)]);
 
     internal static IResult NotFound(string spec) => Problems.NotFound($"Model '{spec}' does not exist for this tenant; GET /v1/models lists yours.");

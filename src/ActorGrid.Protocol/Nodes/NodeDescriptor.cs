@@ -33,6 +33,7 @@ public static class NodeStates
     public const string Cordoned = "cordoned";
     public const string Draining = "draining";
     public const string Lost = "lost";
+    public static readonly IReadOnlyList<string> All = [Ready, Cordoned, Draining, Lost];
 
     public static bool TakesNewWork(string state) => state == Ready;
 }
