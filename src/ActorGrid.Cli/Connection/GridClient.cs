@@ -11,6 +11,12 @@ public sealed record GridReply(int Status, JsonNode? Body);
 
 public sealed record ServerSentEvent(string Event, string Data);
 
+// A reply that is not JSON (a CSV or JSON-lines export), with the headers that describe it.
+public sealed record GridText(string Body, IReadOnlyDictionary<string, string> Headers)
+{
+    public string? Header(string name) => Headers.GetValueOrDefault(name);
+}
+
 // The gateway's operator API over HTTP. Every failure becomes a CommandFailedException with an
 // exit code and a sentence that says what to do, so palettes only handle the happy path.
 public sealed class GridClient : IDisposable
@@ -42,7 +48,12 @@ public sealed class GridClient : IDisposable
 
     public Task<JsonNode?> DeleteAsync(string path, CancellationToken cancel) => SendAsync(HttpMethod.Delete, path, null, cancel);
 
-    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancel)
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancel) =>
+        Parse((await ExchangeAsync(method, path, body, cancel)).Body);
+
+    public Task<GridText> GetTextAsync(string path, CancellationToken cancel) => ExchangeAsync(HttpMethod.Get, path, null, cancel);
+
+    private async Task<GridText> ExchangeAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(RequestTimeout);
@@ -52,9 +63,10 @@ public sealed class GridClient : IDisposable
         {
             using var response = await _http.SendAsync(request, timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            var json = Parse(text);
-            if (!response.IsSuccessStatusCode) throw Refusal((int)response.StatusCode, json);
-            return json;
+            if (!response.IsSuccessStatusCode) throw Refusal((int)response.StatusCode, Parse(text));
+            var headers = response.Headers.Concat(response.Content.Headers)
+                .ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+            return new GridText(text, headers);
         }
         catch (HttpRequestException ex)
         {

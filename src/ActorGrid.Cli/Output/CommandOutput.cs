@@ -26,6 +26,16 @@ public sealed class CommandOutput(bool json, TextWriter writer)
         writer.Flush();
     }
 
+    // Text exactly as given (a CSV export): no markup, no wrapping at the console width.
+    public void Raw(string text)
+    {
+        writer.Write(text);
+        writer.Flush();
+    }
+
+    // Progress of a long command goes to stderr, so stdout stays the result a script captures.
+    public static void Progress(string line) => Console.Error.WriteLine("actorgrid: " + line);
+
     public void Write(IRenderable renderable) => _console.Write(renderable);
 
     public void Line(string markup) => _console.MarkupLine(markup);

@@ -71,5 +71,7 @@ public static class PaletteRegistry
         NodesPalette.Create(),
         TasksPalette.Create(),
         TenantsPalette.Create(),
+        ModelsPalette.Create(),
+        AuditPalette.Create(),
     ];
 }

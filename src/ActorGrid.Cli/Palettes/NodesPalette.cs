@@ -5,7 +5,8 @@ using static ActorGrid.Cli.Palettes.OperatorParameter;
 
 namespace ActorGrid.Cli.Palettes;
 
-// `nodes`: the physical compute nodes, as placement sees them; cordon and drain are persisted on node/<id>.
+// `nodes`: the physical compute nodes, as placement sees them; cordon and drain are persisted on
+// node/<id>. List filters are applied and checked by the gateway, the one place that knows them.
 public static class NodesPalette
 {
     private static readonly OperatorParameter Id = Arg("id", "The node's id, as 'nodes list' prints it.");
@@ -15,9 +16,10 @@ public static class NodesPalette
     [
         new OperatorCommand("list", "Every node placement knows, with state and free capacity.",
         [
-            Opt("tier", "Only nodes of this tier.", allowed: ["device", "edge", "regional", "hub"]),
+            Opt("tier", "Only nodes of this tier: device, edge, regional or hub."),
             Opt("site", "Only nodes at this site."),
             Opt("zone", "Only nodes in this zone."),
+            Opt("state", "Only nodes in this state: ready, cordoned, draining or lost."),
         ], ListAsync),
         new OperatorCommand("show", "One node: descriptor, state, member, telemetry.", [Id], ShowAsync),
         new OperatorCommand("cordon", "Stop placing new work on the node; running tasks stay.", [Id, Reason], (run, cancel) => ActAsync(run, "cordon", cancel)),
@@ -27,10 +29,11 @@ public static class NodesPalette
 
     private static async Task ListAsync(OperatorInvocation run, CancellationToken cancel)
     {
-        var nodes = await run.Client.GetAsync("/v1/nodes", cancel);
-        // The filters are applied here: GET /v1/nodes returns the whole grid and is small.
-        var matching = nodes.Items().Where(n =>
-            Matches(n, "tier", run.Value("tier")) && Matches(n, "site", run.Value("site")) && Matches(n, "zone", run.Value("zone"))).ToList();
+        var filters = new[] { "tier", "site", "zone", "state" }
+            .Where(f => run.Value(f) is not null)
+            .Select(f => $"{f}={Uri.EscapeDataString(run.Value(f)!)}");
+        var query = string.Join("&", filters);
+        var matching = (await run.Client.GetAsync(query.Length == 0 ? "/v1/nodes" : "/v1/nodes?" + query, cancel)).Items().ToList();
         if (run.Output.Json)
         {
             run.Output.WriteJson(new JsonArray([.. matching.Select(n => n.DeepClone())]));
@@ -91,9 +94,6 @@ public static class NodesPalette
             ("last heartbeat", node.Time("lastHeartbeat")),
         ]));
     }
-
-    private static bool Matches(JsonNode node, string field, string? wanted) =>
-        wanted is null || string.Equals(node["descriptor"].Str(field), wanted, StringComparison.OrdinalIgnoreCase);
 
     private static string Chips(JsonNode? descriptor)
     {

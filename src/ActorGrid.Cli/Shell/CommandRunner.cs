@@ -6,7 +6,7 @@ namespace ActorGrid.Cli.Shell;
 
 // Runs one command line against the command tree. Parse errors are usage errors (exit 2) with
 // one line that points at the right --help, instead of System.CommandLine's default exit 1.
-public sealed partial class CommandRunner(RootCommand root)
+public sealed partial class CommandRunner(Command root)
 {
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancel = default)
     {
@@ -25,10 +25,10 @@ public sealed partial class CommandRunner(RootCommand root)
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    private static IEnumerable<string> CommandPath(Command command)
+    private IEnumerable<string> CommandPath(Command command)
     {
         var names = new List<string>();
-        for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault())
+        for (var c = command; c is not null && c != root; c = c.Parents.OfType<Command>().FirstOrDefault())
             names.Insert(0, c.Name);
         return names;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using ActorGrid.Cli.Connection;
 using ActorGrid.Cli.Output;
 using ActorGrid.Cli.Palettes;
@@ -24,12 +25,19 @@ public static class CommandTree
         Recursive = true,
     };
 
-    public static RootCommand Build(GridTarget target, IReadOnlyList<IOperatorPalette> palettes)
+    public const string Name = "actorgrid";
+
+    // The root is a plain Command named `actorgrid` rather than a RootCommand, whose name is the
+    // executable's: `dotnet ActorGrid.Cli.dll --help` would otherwise print "Usage: ActorGrid.Cli …".
+    // RootCommand's only other gifts are --help and --version, added here by hand.
+    public static Command Build(GridTarget target, IReadOnlyList<IOperatorPalette> palettes)
     {
-        var root = new RootCommand(
+        var root = new Command(Name,
             "actorgrid: operate an ActorGrid cluster through its gateway, like Petabridge.Cmd's pbm.\n" +
             "Usage: actorgrid [host:port] <palette> <command> [options]   (default 127.0.0.1:8080; no command opens an interactive prompt)\n" +
             ExitCodes.Help);
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(Token);
         root.Options.Add(JsonOutput);
         foreach (var palette in palettes)

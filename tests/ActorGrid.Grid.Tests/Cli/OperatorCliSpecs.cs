@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using ActorGrid.Grid.Tests.Inference;
 using ActorGrid.Grid.Tests.Infrastructure;
+using ActorGrid.Runtime.Tests.Inference.Onnx;
 using Npgsql;
+using static ActorGrid.Grid.Tests.Inference.InferenceClient;
 
 namespace ActorGrid.Grid.Tests.Cli;
 
@@ -216,6 +219,110 @@ public sealed class OperatorCliSpecs(ThreeHostGridFixture grid) : IClassFixture<
         Assert.Contains("Node 'nope' is not registered", session.Stderr);
         Assert.Contains("   1  cluster show", session.Stdout);
         Assert.Contains("   2  nodes show nope", session.Stdout);
+    }
+
+    [Fact]
+    public async Task Should_list_models_and_export_a_tenants_audit_trail_as_csv_and_json_lines()
+    {
+        const string model = "cli-gauge";
+        var onnx = TestModels.Elementwise();
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O");
+        await grid.Api.UploadOkAsync(grid.AcmeKey, model, onnx);
+        const int inferences = 5;
+        for (var i = 0; i < inferences; i++)
+        {
+            var (status, body) = await grid.Api.InferAsync(grid.AcmeKey, model, Request("x", [1, 4], [i, i + 1, i + 2, i + 3], slaMs: 30_000));
+            Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+        }
+        await AuditPolling.WaitForRecordsAsync(grid.Api, grid.AcmeKey, model, inferences, Long);
+        var to = DateTimeOffset.UtcNow.AddMinutes(1).ToString("O");
+
+        var models = (await grid.RunJsonAsync("models", "list")).AsArray();
+        var listed = models.Single(m => m!["tenant"]!.GetValue<string>() == "acme" && m["name"]!.GetValue<string>() == model)!;
+        Assert.Equal(1, listed["latest"]!.GetValue<int>());
+        Assert.Equal(Sha256(onnx), listed["versions"]!.AsArray().Single()!["sha256"]!.GetValue<string>());
+        Assert.Contains(model, (await grid.RunAsync("models", "list", "--tenant", "acme")).Stdout);
+        var shown = await grid.RunJsonAsync("models", "show", model);
+        Assert.Equal(("acme", model), (shown["tenant"]!.GetValue<string>(), shown["name"]!.GetValue<string>()));
+        Assert.Equal("x", shown["versions"]![0]!["inputs"]![0]!["name"]!.GetValue<string>());
+        var showTable = await grid.RunAsync("models", "show", model, "--tenant", "acme");
+        Assert.True(showTable.ExitCode == 0, showTable.ToString());
+        Assert.Contains(Sha256(onnx)[..12], showTable.Stdout);
+
+        var csv = await grid.RunAsync("audit", "export", "--tenant", "acme", "--model", model, "--from", from, "--to", to, "--format", "csv");
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        var lines = csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        var rows = lines[1..].Select(l => header.Zip(l.Split(',')).ToDictionary(c => c.Item1, c => c.Item2)).ToList();
+        Assert.Equal(inferences, rows.Count);
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(model, r["model"]);
+            Assert.Equal(64, r["hash"].Length);
+            Assert.Equal(64, r["prevHash"].Length);
+        });
+        // Only this spec infers for acme here, so the export is one unbroken stretch of the chain.
+        for (var i = 1; i < rows.Count; i++)
+        {
+            Assert.Equal(long.Parse(rows[i - 1]["seq"]) + 1, long.Parse(rows[i]["seq"]));
+            Assert.Equal(rows[i - 1]["hash"], rows[i]["prevHash"]);
+        }
+
+        // Small pages: progress on stderr, the same records in the file, stdout says where they went.
+        var file = Path.Combine(grid.Directory.Path, "acme-audit.jsonl");
+        var paged = await grid.RunAsync("audit", "export", "--tenant", "acme", "--model", model, "--from", from, "--to", to,
+            "--format", "jsonl", "--page-size", "2", "--out", file);
+        Assert.True(paged.ExitCode == 0, paged.ToString());
+        Assert.Contains($"Exported {inferences} audit record(s) of tenant acme to {file}.", paged.Stdout);
+        Assert.Contains("record(s) so far", paged.Stderr);
+        var records = (await File.ReadAllLinesAsync(file)).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(rows.Select(r => r["hash"]), records.Select(r => r["hash"]!.GetValue<string>()));
+        Assert.False(File.Exists(file + ".partial"));
+
+        var nobody = await grid.RunAsync("audit", "export", "--tenant", "nobody", "--from", from, "--to", to);
+        Assert.Equal(1, nobody.ExitCode);
+        Assert.Contains("Tenant 'nobody' does not exist", nobody.Stderr);
+        var badTime = await grid.RunAsync("audit", "export", "--tenant", "acme", "--from", "yesterday", "--to", to);
+        Assert.Equal(2, badTime.ExitCode);
+        Assert.Contains("--from 'yesterday' is not a time", badTime.Stderr);
+        var noModel = await grid.RunAsync("models", "show", "no-such-model");
+        Assert.Equal(1, noModel.ExitCode);
+        Assert.Contains("No tenant has a model 'no-such-model'", noModel.Stderr);
+    }
+
+    [Fact]
+    public async Task Should_filter_nodes_on_the_gateway_and_refuse_an_unknown_tier_in_one_line()
+    {
+        var edge = (await grid.RunJsonAsync("nodes", "list", "--tier", "edge")).AsArray();
+        Assert.Contains(edge, n => n!["id"]!.GetValue<string>() == ThreeHostGridFixture.EdgeNode);
+        Assert.All(edge, n => Assert.Equal("edge", n!["descriptor"]!["tier"]!.GetValue<string>()));
+
+        var site = edge.First(n => n!["id"]!.GetValue<string>() == ThreeHostGridFixture.EdgeNode)!["descriptor"]!["site"]!.GetValue<string>();
+        var atSite = (await grid.RunJsonAsync("nodes", "list", "--site", site, "--tier", "edge")).AsArray();
+        Assert.Contains(atSite, n => n!["id"]!.GetValue<string>() == ThreeHostGridFixture.EdgeNode);
+        Assert.Empty((await grid.RunJsonAsync("nodes", "list", "--zone", "no-such-zone")).AsArray());
+        var (status, hubs) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/nodes?tier=hub", ThreeHostGridFixture.Token, null);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([ThreeHostGridFixture.HubNode], hubs!.AsArray().Select(n => n!["id"]!.GetValue<string>()));
+
+        var badTier = await grid.RunAsync("nodes", "list", "--tier", "orbit");
+        Assert.Equal(1, badTier.ExitCode);
+        Assert.Contains("Unknown tier 'orbit'; use one of: device, edge, regional, hub.", badTier.Stderr);
+        Assert.Single(badTier.Stderr.Trim().Split('\n'));
+        Assert.Empty(badTier.Stdout.Trim());
+        var badState = await grid.RunAsync("nodes", "list", "--state", "asleep");
+        Assert.Equal(1, badState.ExitCode);
+        Assert.Contains("Unknown state 'asleep'", badState.Stderr);
+    }
+
+    [Fact]
+    public async Task Should_name_itself_actorgrid_in_the_help_usage_line()
+    {
+        var help = await grid.RunAsync("--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("  actorgrid [command] [options]", help.Stdout);
+        Assert.DoesNotContain("ActorGrid.Cli", help.Stdout);
+        Assert.Contains("actorgrid audit export [options]", (await grid.RunAsync("audit", "export", "--help")).Stdout);
     }
 
     private async Task WaitForNodeStateAsync(string node, string state)

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Routing;
 namespace ActorGrid.Gateway.Apis.Operator;
 
 // The operator surface the `actorgrid` CLI drives: cluster membership and split-brain state,
-// sharding, node cordon/drain, tasks across tenants, tenant keys and quotas. Every route here
-// needs the operator token.
+// sharding, node cordon/drain, tasks across tenants, tenant keys and quotas, every tenant's
+// models and inference audit trail (read-only). Every route here needs the operator token.
 public static class OperatorEndpoints
 {
     public static IEndpointRouteBuilder MapOperatorApis(this IEndpointRouteBuilder app)
@@ -17,6 +17,8 @@ public static class OperatorEndpoints
         NodeOperationsApi.Map(app.MapGroup("/v1/nodes").WithTags("Operator: nodes").RequireOperatorToken());
         OperatorTasksApi.Map(app.MapGroup("/v1/operator/tasks").WithTags("Operator: tasks").RequireOperatorToken());
         TenantOperationsApi.Map(app.MapGroup("/v1/tenants").WithTags("Operator: tenants").RequireOperatorToken());
+        ModelOperationsApi.Map(app.MapGroup("/v1/operator/models").WithTags("Operator: models").RequireOperatorToken());
+        AuditOperationsApi.Map(app.MapGroup("/v1/operator/audit").WithTags("Operator: audit").RequireOperatorToken());
         return app;
     }
 
