@@ -81,7 +81,7 @@ public sealed class CapacityView
         return (cpu, chips);
     }
 
-    public NodeCapacity CapacityOf(NodeSlot slot, IReadOnlyCollection<TaskId>? ignoring = null)
+    public NodeCapacity CapacityOf(NodeSlot slot)
     {
         var d = slot.View.Descriptor!;
         var cpu = d.Cpu;
@@ -89,7 +89,6 @@ public sealed class CapacityView
         var chips = d.Chips.GroupBy(c => c.Model).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
         foreach (var r in slot.Reservations.Values)
         {
-            if (ignoring?.Contains(r.TaskId) == true) continue;
             cpu -= r.Requirements.Cpu;
             memory -= r.Requirements.MemoryMiB;
             if (r.Requirements.Chips is { } c && chips.ContainsKey(c.Model)) chips[c.Model] -= c.Count;
