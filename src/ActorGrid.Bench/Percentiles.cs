@@ -10,6 +10,6 @@ public static class Percentiles
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
 
-    public static string Describe(IReadOnlyList<double> ms) =>
+    public static string Describe(IReadOnlyList<double> ms) => ms.Count == 0 ? "no answers" :
         $"p50 {Of(ms, 50),7:0.0} ms   p99 {Of(ms, 99),7:0.0} ms   mean {ms.Average(),7:0.0} ms   (n={ms.Count})";
 }

@@ -2,8 +2,23 @@ using ActorGrid.Bench;
 
 // Starts a real embedded grid and prints what it measures. Figures, never assertions: the
 // machines are shared and noisy, so speed is reported here rather than tested.
-if (args.Length > 0 && args[0] == "inference") return await InferenceBenchmark.RunAsync(args[1..]);
-// make-model <path> [elementwise|classifier]: writes one of the test suite's generated ONNX models,
+if (args.Length > 0 && args[0] == "inference")
+{
+    if (InferenceBenchOptions.Parse(args[1..]) is not { } inference)
+    {
+        Console.WriteLine(InferenceBenchOptions.Usage);
+        return 2;
+    }
+    return await InferenceBenchmark.RunAsync(inference);
+}
+// placement-actor: the live placement decision path at 1k/10k/100k nodes, the incrementally kept
+// inventory against rebuilding it per decision (the old path), then through a real PlacementActor.
+if (args.Length == 1 && args[0] == "placement-actor")
+{
+    var direct = await PlacementActorBenchmark.RunAsync([1_000, 10_000, 100_000], 5_000, Console.Out);
+    return direct != 0 ? direct : await PlacementActorBenchmark.RunThroughActorAsync([1_000, 10_000], 3_000, 16, Console.Out);
+}
+// make-model <path> [elementwise|classifier|frame]: writes one of the test suite's generated ONNX models,
 // so trying inference needs no download.
 if (args.Length is 2 or 3 && args[0] == "make-model")
 {
@@ -12,11 +27,12 @@ if (args.Length is 2 or 3 && args[0] == "make-model")
     {
         "elementwise" => ActorGrid.Runtime.Tests.Inference.Onnx.TestModels.Elementwise(),
         "classifier" => ActorGrid.Runtime.Tests.Inference.Onnx.TestModels.ConvClassifier(32),
+        "frame" => BenchModels.FrameClassifier(),
         _ => null,
     };
     if (model is null)
     {
-        Console.Error.WriteLine($"Unknown model '{kind}'; use elementwise (y = 2x + 1 over [N,4]) or classifier (image [N,3,32,32] -> probs [N,3]).");
+        Console.Error.WriteLine($"Unknown model '{kind}'; use elementwise (y = 2x + 1 over [N,4]), classifier (image [N,3,32,32] -> probs [N,3]) or frame (image [N,3,64,64] -> probs [N,3], 32 MiB dense layer).");
         return 2;
     }
     await File.WriteAllBytesAsync(args[1], model);

@@ -29,6 +29,13 @@ internal sealed class DemandContext
     public readonly bool BackgroundLane;
     public readonly double GreenWeight;
 
+    // The share of the expected run in each hour of the day, when green matters to this demand:
+    // a node's green share for it is then its average over the run, not its share at the start.
+    public readonly double[]? RunHourWeights;
+
+    // Deferrable work ranks feasible nodes by green share before score.
+    public readonly bool GreenFirst;
+
     public DemandContext(TaskDemand demand, NodeInventory inventory, PlacementOptions options, DateTimeOffset now)
     {
         Demand = demand;
@@ -67,7 +74,19 @@ internal sealed class DemandContext
             Lanes.Batch => options.Weights.GreenBatch,
             _ => 0,
         };
+        if (GreenWeight > 0 || demand.Lane == Lanes.Deferrable)
+        {
+            RunHourWeights = new double[24];
+            GreenWindowPlanner.HourWeights(now, demand.ExpectedDuration ?? TimeSpan.Zero, RunHourWeights);
+        }
+        GreenFirst = demand.Lane == Lanes.Deferrable && options.DeferrableOnGreenestNode;
     }
+
+    // The node's green share for this demand run from now: averaged over the run when it matters.
+    public double GreenShare(in NodeRow row) =>
+        row.Green is not { } profile ? 0
+        : RunHourWeights is { } weights ? GreenWindowPlanner.Dot(profile, weights)
+        : profile[Hour];
 
     public bool ZoneAllowed(int zone)
     {
@@ -192,7 +211,7 @@ internal sealed class DemandContext
             ref readonly var chip = ref row.Chips[slot];
             util = Math.Max(util, (double)(chip.Total - chip.Free - extraFreeChips + ChipCount) / chip.Total);
         }
-        var green = row.Green is { } profile ? profile[Hour] : 0;
+        var green = GreenShare(row);
         var price = PricePerHour(row);
 
         var latencyCost = SlaBudgetMs is { } slaBudget

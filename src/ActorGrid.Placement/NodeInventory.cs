@@ -97,6 +97,26 @@ public sealed class NodeInventory
         Upsert(new NodeCapacity(descriptor, state, descriptor.Cpu, descriptor.MemoryMiB,
             descriptor.Chips.GroupBy(c => c.Model).ToDictionary(g => g.Key, g => g.Sum(c => c.Count))));
 
+    // Takes a node out of view (it has no worker to bid any more). The last row moves into its
+    // place so the rows stay dense for the scan; the index lists make it O(nodes), which is fine
+    // for something as rare as a node leaving.
+    public bool Remove(NodeId id)
+    {
+        if (!_byId.Remove(id, out var i)) return false;
+        Unindex(i);
+        var last = Count - 1;
+        if (i != last)
+        {
+            Unindex(last);
+            _rows[i] = _rows[last];
+            _byId[_rows[i].Descriptor.Id] = i;
+            Index(i);
+        }
+        _rows[last] = default;
+        Count--;
+        return true;
+    }
+
     public bool SetState(NodeId id, string state)
     {
         if (!_byId.TryGetValue(id, out var i)) return false;
@@ -203,8 +223,15 @@ public sealed class NodeInventory
         ref readonly var row = ref _rows[i];
         _byZone[row.Zone].Add(i);
         if (row.Chips.Length > 0) _withChips.Add(i);
-        foreach (var chip in row.Chips)
-            if (!_byChip[chip.Model].Contains(i)) _byChip[chip.Model].Add(i);
+        // A node listing one chip model twice is indexed once under it; checking the row's own
+        // earlier chips keeps an insert O(chips) instead of O(nodes with that model).
+        for (var c = 0; c < row.Chips.Length; c++)
+        {
+            var model = row.Chips[c].Model;
+            var seen = false;
+            for (var e = 0; e < c && !seen; e++) seen = row.Chips[e].Model == model;
+            if (!seen) _byChip[model].Add(i);
+        }
     }
 
     private void Unindex(int i)

@@ -18,9 +18,13 @@ public sealed record PlacementWeights
     // Times price per hour over the task's max price (or PlacementOptions.ReferencePricePerHour).
     public double Price { get; init; } = 1.0;
 
-    // Times the non-green share of supply at the node now.
+    // Times the non-green share of the node's supply over the task's expected run (its start
+    // hour's when the run time is unknown). Deferrable work also ranks nodes by green share first
+    // (PlacementOptions.DeferrableOnGreenestNode). For batch work it tips near-equal nodes: at 1.0 a
+    // node 10 points greener over the run is worth 1.0/h of price for a task with no max price
+    // (ReferencePricePerHour 10), less than the gap between two hubs for a multi-chip job.
     public double GreenDeferrable { get; init; } = 2.0;
-    public double GreenBatch { get; init; } = 0.25;
+    public double GreenBatch { get; init; } = 1.0;
 
     // Times the node's busiest resource share once the task is on it: spreads load.
     public double Load { get; init; } = 0.5;
@@ -50,6 +54,19 @@ public sealed record PlacementOptions
     public double MinGreenGain { get; init; } = 0.05;
 
     public bool PlanGreenWindows { get; init; } = true;
+
+    // A deferred run is planned to end at least this long before its deadline: room for queueing
+    // behind other work when it wakes, so deferring never costs the deadline.
+    public TimeSpan GreenDeadlineMargin { get; init; } = TimeSpan.FromHours(1);
+
+    // Windows within this share of the greenest count as equally green: a task runs now when now
+    // is one of them, and otherwise spreads (by a hash of its id) over them rather than every
+    // deferred task waking at the same hour.
+    public double GreenWindowTolerance { get; init; } = 0.02;
+
+    // Deferrable work runs on the greenest node that has room (green share over its run, in whole
+    // percent), the score deciding only between equally green nodes. Off: green is one score term.
+    public bool DeferrableOnGreenestNode { get; init; } = true;
 
     // Price scale for tasks without a max price: a price per hour at this level costs 1.0.
     public double ReferencePricePerHour { get; init; } = 10.0;

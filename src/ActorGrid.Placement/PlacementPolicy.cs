@@ -101,7 +101,9 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
         private readonly int _maxRejections;
         private int _feasible;
         private int _couldFitLater;
-        private readonly double[]? _greenMax;
+        // The distinct green profiles among the nodes that could ever take a deferrable task
+        // (busy ones included: they may be free by the window).
+        private readonly HashSet<double[]>? _greenProfiles;
         private double[]? _lastGreen;
 
         public Scan(DemandContext ctx)
@@ -112,7 +114,7 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             _topSlot = new int[_k];
             _topTerms = new ScoreTerms[_k];
             _maxRejections = Math.Max(0, ctx.Options.ExplainedRejections);
-            if (WantsGreenWindow(ctx)) _greenMax = new double[24];
+            if (WantsGreenWindow(ctx)) _greenProfiles = new HashSet<double[]>(ProfileComparer.Instance);
         }
 
         private static bool WantsGreenWindow(DemandContext ctx) =>
@@ -167,10 +169,10 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
                 Reject(row, staticReason, needed, available);
                 return;
             }
-            if (_greenMax is not null && row.Green is { } green && !ReferenceEquals(green, _lastGreen))
+            if (_greenProfiles is not null && row.Green is { } green && !ReferenceEquals(green, _lastGreen))
             {
                 _lastGreen = green;
-                for (var h = 0; h < 24; h++) _greenMax[h] = Math.Max(_greenMax[h], green[h]);
+                _greenProfiles.Add(green);
             }
             if (_ctx.CheckDynamic(row, slot, out needed, out available) is { } dynamicReason)
             {
@@ -189,7 +191,9 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             // Keep the nodes that came closest: busy before unfit, then by tier distance from the
             // origin (cheap to compute for every node, unlike a topology lookup).
             var key = (reason < RejectReason.NotReady ? 100 : 0) + _ctx.TierSteps(row);
-            if (_rejections.Count >= _maxRejections && key >= _rejections[^1].Key) return;
+            // Ties go by node id, not scan order, so the explanation does not depend on the order
+            // nodes entered the inventory.
+            if (_rejections.Count >= _maxRejections && !Before(key, row.Descriptor.Id, _rejections[^1])) return;
             var rejection = MakeRejection(_ctx, row, reason, needed, available);
             var at = _rejections.Count;
             while (at > 0 && Before(key, rejection.Node, _rejections[at - 1])) at--;
@@ -230,10 +234,18 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             if (_topCount < _k) _topCount++;
         }
 
-        // Meeting the SLA beats any score; then the lower total; then the node id, for determinism.
+        // Meeting the SLA beats any score; for deferrable work, then the greener run (in whole
+        // percent, so near-equal nodes still go by score); then the lower total; then the node id,
+        // for determinism.
         private bool Better(in ScoreTerms a, int rowA, in ScoreTerms b, int rowB)
         {
             if (a.MeetsSla != b.MeetsSla) return a.MeetsSla;
+            if (_ctx.GreenFirst)
+            {
+                var ga = Math.Round(a.GreenShare * 100);
+                var gb = Math.Round(b.GreenShare * 100);
+                if (ga != gb) return ga > gb;
+            }
             var ta = a.Total;
             var tb = b.Total;
             if (ta != tb) return ta < tb;
@@ -273,13 +285,18 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             }
 
             var chosen = shortlist[0];
-            if (_greenMax is not null)
+            if (_greenProfiles is { Count: > 0 })
             {
-                var window = GreenWindowPlanner.Plan(_greenMax, _ctx.Now, demand.ExpectedDuration!.Value, demand.Deadline!.Value);
-                if (window.Start > _ctx.Now && window.GreenShare - window.GreenShareNow >= _ctx.Options.MinGreenGain)
+                // Measured against what the task would get now on the node it would run on, which
+                // may be browner than the greenest node when that one is busy.
+                var options = _ctx.Options;
+                var window = GreenWindowPlanner.Plan(_greenProfiles.ToArray(), _ctx.Now, demand.ExpectedDuration!.Value, demand.Deadline!.Value,
+                    options.GreenDeadlineMargin, options.GreenWindowTolerance, GreenWindowPlanner.SpreadKey(demand.TaskId.Value));
+                var greenNow = chosen.Terms.GreenShare;
+                if (window.Start > _ctx.Now && window.GreenShare - greenNow >= options.MinGreenGain)
                     return Make(PlacementOutcome.Deferred, shortlist,
                         string.Create(CultureInfo.InvariantCulture,
-                            $"waiting for greener supply: {window.GreenShare:P0} green from {window.Start:yyyy-MM-dd HH:mm} against {window.GreenShareNow:P0} now, still done by the deadline {demand.Deadline:yyyy-MM-dd HH:mm}"),
+                            $"waiting for greener supply: {window.GreenShare:P0} green over its run from {window.Start:yyyy-MM-dd HH:mm} against {greenNow:P0} now on {chosen.Node}, still done {options.GreenDeadlineMargin.TotalMinutes:0} min before the deadline {demand.Deadline:yyyy-MM-dd HH:mm}"),
                         notBefore: window.Start);
             }
             return Make(PlacementOutcome.Placed, shortlist, PlacedReason(chosen), chosen);
@@ -296,6 +313,22 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
                 : $"{chosen.Tier} tier";
             var sla = t.SlaBudgetMs is { } b ? string.Create(CultureInfo.InvariantCulture, $", answers in {t.ResponseMs:0.#} ms of {b:0.#} ms") : "";
             return $"best of {_feasible} feasible node(s): {what}{sla}, {t.PricePerHour.ToString("0.###", CultureInfo.InvariantCulture)}/h";
+        }
+
+        // Green profiles compared by content: every node row holds its own copy.
+        private sealed class ProfileComparer : IEqualityComparer<double[]>
+        {
+            public static readonly ProfileComparer Instance = new();
+
+            public bool Equals(double[]? x, double[]? y) =>
+                ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+            public int GetHashCode(double[] profile)
+            {
+                var hash = new HashCode();
+                foreach (var share in profile) hash.Add(share);
+                return hash.ToHashCode();
+            }
         }
 
         private ScoredCandidate[] Shortlist(bool meetingOnly)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Runtime.Audit;
+using ActorGrid.Runtime.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,18 +14,28 @@ namespace ActorGrid.Gateway.Apis;
 public sealed record AuditRecordResponse(
     long Seq, string AuditId, string RequestId, string Model, int ModelVersion, string ModelSha256, string Node, string Tier,
     string Outcome, int Status, double QueueMs, double ComputeMs, double LatencyMs, string InputSha256, string OutputSha256,
-    DateTimeOffset At, string PrevHash, string Hash)
+    DateTimeOffset At, string PrevHash, string Hash, string Route, bool Offloaded)
 {
     public static AuditRecordResponse From(AuditRecord r) => new(r.Seq, r.AuditId, r.RequestId, r.Model, r.ModelVersion, r.ModelSha256,
-        r.Node, r.Tier, r.Outcome, r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.At, r.PrevHash, r.Hash);
+        r.Node, r.Tier, r.Outcome, r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.At, r.PrevHash, r.Hash,
+        r.Route, r.Offloaded);
 }
+
+// PUT /v1/audit/retention: how many days the tenant's audit records are kept (1 to 3650).
+public sealed record AuditRetentionRequest(int Days);
+
+// Source: "tenant" (set with PUT /v1/audit/retention), "config" (the operator's per-tenant value
+// in actorgrid.inference.audit.tenant-retention) or "default" (audit.retention).
+public sealed record AuditRetentionResponse(double Days, string Source);
 
 // AnchorSeq/AnchorHash: the last record removed by retention (0 and the genesis hash when none
 // was); the stored chain must continue from it.
 public sealed record AuditVerification(bool Valid, long Records, long? FirstBrokenSeq, string? Problem, string? LastHash, long AnchorSeq, string AnchorHash);
 
 // Tenant endpoints for the inference audit trail: read-only (records are never updated or
-// deleted through the API), as JSON, CSV or JSON lines, plus a check of the tenant's hash chain.
+// deleted through the API), as JSON, CSV or JSON lines, plus a check of the tenant's hash chain
+// and the tenant's own retention setting (which the retention job applies; nothing is deleted
+// by the request itself).
 public static class AuditApi
 {
     private const int MaxLimit = 100_000;
@@ -34,8 +45,58 @@ public static class AuditApi
         var group = app.MapGroup("/v1/audit").WithTags("Audit");
         group.MapGet("/", QueryAsync).Produces<List<AuditRecordResponse>>().Produces(200, contentType: "text/csv").ProducesProblem(400);
         group.MapGet("/verify", VerifyAsync).Produces<AuditVerification>();
+        group.MapGet("/retention", GetRetentionAsync).Produces<AuditRetentionResponse>().ProducesProblem(401)
+            .WithSummary("How long this tenant's audit records are kept");
+        group.MapPut("/retention", SetRetentionAsync).Accepts<AuditRetentionRequest>("application/json")
+            .Produces<AuditRetentionResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(415)
+            .WithSummary("Set how long this tenant's audit records are kept")
+            .WithDescription($"Body {{\"days\": N}}, a whole number from {MinRetentionDays} to {MaxRetentionDays}. Stored with the trail and used by the "
+                + "retention job from its next run on, in preference to the operator's per-tenant setting; records are removed oldest first and the rest "
+                + "still verify from the anchor (GET /v1/audit/verify).");
         return group;
     }
+
+    public const int MinRetentionDays = 1;
+    public const int MaxRetentionDays = 3650;
+
+    private static async Task<IResult> GetRetentionAsync(
+        HttpRequest request, CallerAuthentication auth, AuditStore store, InferenceSettings settings, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        return TypedResults.Ok(await RetentionOfAsync(tenant!.Id.Value, store, settings, cancel));
+    }
+
+    // A tenant sets only its own retention: the tenant comes from the key, never from the body.
+    private static async Task<IResult> SetRetentionAsync(
+        HttpRequest request, CallerAuthentication auth, AuditStore store, InferenceSettings settings, CancellationToken cancel)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        var body = await JsonBody.ReadAsync<RetentionBody>(request, 4 * 1024, cancel);
+        if (body.Error is not null) return body.Error;
+        var days = body.Value!.Days;
+        if (days.ValueKind != JsonValueKind.Number || !days.TryGetInt32(out var value) || value is < MinRetentionDays or > MaxRetentionDays)
+            return Problems.Invalid(new Dictionary<string, string[]>
+            {
+                ["days"] = [days.ValueKind == JsonValueKind.Undefined
+                    ? $"is missing; send {{\"days\": N}} with N a whole number of days from {MinRetentionDays} to {MaxRetentionDays}"
+                    : $"must be a whole number of days from {MinRetentionDays} to {MaxRetentionDays}, not {days.GetRawText()}"],
+            });
+        await store.SetRetentionAsync(tenant!.Id.Value, value, cancel);
+        return TypedResults.Ok(await RetentionOfAsync(tenant.Id.Value, store, settings, cancel));
+    }
+
+    private static async Task<AuditRetentionResponse> RetentionOfAsync(string tenant, AuditStore store, InferenceSettings settings, CancellationToken cancel)
+    {
+        if (await store.RetentionDaysAsync(tenant, cancel) is { } own) return new AuditRetentionResponse(own, "tenant");
+        return settings.AuditRetentionByTenant.TryGetValue(tenant, out var configured)
+            ? new AuditRetentionResponse(configured.TotalDays, "config")
+            : new AuditRetentionResponse(settings.AuditRetention.TotalDays, "default");
+    }
+
+    // Read loosely so that 1.5, "30" or a missing field get the same clear answer as 0 or 9999.
+    private sealed record RetentionBody(JsonElement Days);
 
     private static async Task<IResult> QueryAsync(
         HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel,
@@ -113,13 +174,14 @@ public static class AuditApi
 
     private static string Csv(IEnumerable<AuditRecordResponse> rows)
     {
-        var csv = new StringBuilder("seq,auditId,requestId,model,modelVersion,modelSha256,node,tier,outcome,status,queueMs,computeMs,latencyMs,inputSha256,outputSha256,at,prevHash,hash\n");
+        var csv = new StringBuilder("seq,auditId,requestId,model,modelVersion,modelSha256,node,tier,outcome,status,queueMs,computeMs,latencyMs,inputSha256,outputSha256,at,prevHash,hash,route,offloaded\n");
         foreach (var r in rows)
         {
             csv.AppendJoin(',', r.Seq.ToString(CultureInfo.InvariantCulture), Cell(r.AuditId), Cell(r.RequestId), Cell(r.Model),
                 r.ModelVersion.ToString(CultureInfo.InvariantCulture), r.ModelSha256, Cell(r.Node), Cell(r.Tier), r.Outcome,
                 r.Status.ToString(CultureInfo.InvariantCulture), Num(r.QueueMs), Num(r.ComputeMs), Num(r.LatencyMs),
-                r.InputSha256, r.OutputSha256, r.At.ToString("O", CultureInfo.InvariantCulture), r.PrevHash, r.Hash);
+                r.InputSha256, r.OutputSha256, r.At.ToString("O", CultureInfo.InvariantCulture), r.PrevHash, r.Hash,
+                Cell(r.Route), r.Offloaded ? "true" : "false");
             csv.Append('\n');
         }
         return csv.ToString();

@@ -30,7 +30,7 @@ public static class InferenceApi
         group.MapPost("/{spec}/infer", InferAsync)
             .Accepts<InferRequestJson>("application/json", "application/octet-stream", "multipart/form-data")
             .Produces(200, contentType: "application/json")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(410).ProducesProblem(413)
             .ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
         app.MapGet("/v1/inference/hosts", Hosts).WithTags("Inference").Produces<List<InferenceHostView>>().ProducesProblem(401);
         return group;
@@ -69,10 +69,10 @@ public static class InferenceApi
         var inputDigest = TensorDigest.Of(input.Inputs);
         var audit = registry.Get<AuditWriterKey>();
 
-        var decision = InferenceRoutePolicy.Choose(routes.Live(settings.StatusStaleAfter), model.Sha256, input.OriginSite, input.SlaMs, routes.InFlight);
+        var decision = InferenceRoutePolicy.Choose(routes.Live(settings.StatusStaleAfter), model.Sha256, input.OriginSite, input.SlaMs, routes.InFlight, routes.NetworkMs);
         if (decision.Chosen is not { } chosen)
         {
-            Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, ""));
+            Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
             return Problems.Of(decision.RefusalStatus, decision.RefusalStatus == 429 ? "The SLA cannot be met now" : "No inference worker available", decision.Reason);
         }
 
@@ -81,7 +81,7 @@ public static class InferenceApi
         var budget = input.SlaMs - Elapsed(started) - 2 * chosen.NetworkMs;
         if (budget <= 0)
         {
-            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "refused", 429, 0, 0, Elapsed(started), inputDigest, ""));
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "refused", 429, 0, 0, Elapsed(started), inputDigest, "", decision));
             return Problems.Of(429, "The SLA cannot be met now",
                 $"The {input.SlaMs:0.#} ms SLA was spent before the request could leave the gateway ({Elapsed(started):0.#} ms so far); send a larger slaMs.");
         }
@@ -93,7 +93,7 @@ public static class InferenceApi
         }
         catch (AskTimeoutException)
         {
-            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "timeout", 504, 0, 0, Elapsed(started), inputDigest, ""));
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "timeout", 504, 0, 0, Elapsed(started), inputDigest, "", decision));
             return Problems.Of(504, "The worker did not answer", $"Node {host.Node} did not answer in time; retry, the gateway will route around it once it reports again.");
         }
         finally
@@ -105,14 +105,14 @@ public static class InferenceApi
         switch (reply)
         {
             case InferenceSucceeded ok:
-                Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs)));
+                Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs), decision));
                 var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded);
                 return input.Binary && !AcceptsJson(request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
             case InferenceRejected rejected:
                 if (rejected.Status >= 429)
-                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Status == 500 ? "failed" : "refused", rejected.Status, 0, 0, latency, inputDigest, ""));
+                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Status == 500 ? "failed" : "refused", rejected.Status, 0, 0, latency, inputDigest, "", decision));
                 return Problems.Of(rejected.Status, Title(rejected.Status), rejected.Reason);
             default:
                 return Problems.Unavailable("The worker answered with something unexpected; try again.");
@@ -122,6 +122,7 @@ public static class InferenceApi
     private static string Title(int status) => status switch
     {
         400 => "The inputs do not fit the model",
+        410 => "The model is gone from the worker",
         429 => "The SLA cannot be met now",
         500 => "The model failed",
         _ => "The worker cannot take the request",
@@ -134,10 +135,12 @@ public static class InferenceApi
 
     private static string Hex(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
 
+    // The routing decision goes into the record (and its hash): why this node was chosen, or
+    // why none could be, and whether the request left the nearest tier.
     private static AuditRecord Record(string auditId, string requestId, ModelVersionView model, string node, string tier, string outcome, int status,
-        double queueMs, double computeMs, double latencyMs, string inputSha, string outputSha) =>
+        double queueMs, double computeMs, double latencyMs, string inputSha, string outputSha, RouteDecision route) =>
         new(auditId, requestId, model.TenantId.Value, model.Name, model.Version, model.Sha256, node, tier, outcome, status,
-            queueMs, computeMs, latencyMs, inputSha, outputSha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            queueMs, computeMs, latencyMs, inputSha, outputSha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), route.Reason, route.Offloaded);
 
     private static void Audit(IActorRef writer, AuditRecord record) => writer.Tell(new AuditWriter.Append(record));
 

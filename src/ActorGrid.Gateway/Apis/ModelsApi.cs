@@ -202,7 +202,8 @@ public static class ModelsApi
         var reply = await actors.AskAsync(models.Catalog, new DeleteModelVersion(tenant!.Id, name, version.Value), cancel);
         models.Forget(tenant.Id, name);
         if (reply is not ModelVersionRemoved) return NotFound(spec);
-        // A deleted version is no longer pinned anywhere (workers keep what they loaded until restart).
+        // A deleted version is no longer pinned anywhere; workers unload it when the catalog's
+        // deletion reaches them (InferenceHost), after answering what they had queued for it.
         await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new UndeployModel(tenant.Id, name, version), cancel);
         return TypedResults.NoContent();
     }

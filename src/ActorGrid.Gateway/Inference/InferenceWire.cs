@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using ActorGrid.Gateway.Http;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ActorGrid.Gateway.Inference;
 
+// The request as the API description shows it; the body itself is read by InferRequestReader.
 public sealed record TensorJson(long[]? Shape, double[]? Data, string? Type);
 
 public sealed record InferRequestJson(Dictionary<string, TensorJson>? Inputs, string? OriginSite, double? SlaMs, string? Lane);
@@ -28,59 +30,119 @@ public static class InferenceWire
         if (request.HasFormContentType)
             return await ReadMultipartAsync(request, signature, settings, cancel);
 
-        var body = await JsonBody.ReadAsync<InferRequestJson>(request, settings.MaxRequestBytes, cancel);
-        if (body.Error is not null) return (null, body.Error);
-        var json = body.Value!;
-        if (json.Inputs is null || json.Inputs.Count == 0)
-            return (null, Problems.BadRequest($"Send 'inputs', e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…],\"data\":[…]}}}}}}."));
-        if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
-            return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
-        var (sla, slaError) = SlaOf(json.SlaMs, settings);
-        if (slaError is not null) return (null, slaError);
-
-        var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
-        foreach (var (name, tensor) in json.Inputs)
+        var (body, length, bodyError) = await ReadBodyAsync(request, settings.MaxRequestBytes, cancel);
+        if (bodyError is not null) return (null, bodyError);
+        try
         {
-            var (payload, error) = TensorOf(name, tensor, signature, null);
-            if (error is not null) return (null, error);
-            inputs[name] = payload!;
+            if (length == 0) return (null, Problems.BadRequest("The request body is empty; send a JSON object."));
+            JsonInferRequest? json;
+            try
+            {
+                json = InferRequestReader.Read(body.AsSpan(0, length));
+            }
+            catch (InferRequestJsonException ex)
+            {
+                return (null, Problems.BadRequest($"The body is not valid JSON for this request at {ex.Path}: {ex.Message}"));
+            }
+            if (json is null) return (null, Problems.BadRequest("The request body is JSON null; send a JSON object."));
+            using (json)
+            {
+                if (json.Inputs is null || json.Inputs.Count == 0)
+                    return (null, Problems.BadRequest($"Send 'inputs', e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…],\"data\":[…]}}}}}}."));
+                if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
+                    return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
+                var (sla, slaError) = SlaOf(json.SlaMs, settings);
+                if (slaError is not null) return (null, slaError);
+
+                var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
+                foreach (var (name, tensor) in json.Inputs)
+                {
+                    var (payload, error) = TensorOf(name, tensor, signature, null);
+                    if (error is not null) return (null, error);
+                    inputs[name] = payload!;
+                }
+                return (new InferInput(inputs, json.OriginSite, sla, false, null), null);
+            }
         }
-        return (new InferInput(inputs, json.OriginSite, sla, false, null), null);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    // The whole JSON body in one pooled buffer, sized from Content-Length when the client sent it,
+    // so it is read once and parsed in place. Same rules as every JSON endpoint: application/json
+    // only (415), at most maxBytes (413).
+    private static async Task<(byte[] Body, int Length, IResult? Error)> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancel)
+    {
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return ([], 0, Problems.Of(415, "Unsupported media type", $"Send the body as application/json, not {type}."));
+        if (request.ContentLength > maxBytes) return ([], 0, Problems.TooLarge(maxBytes));
+        // One byte more than announced, so the final zero-length read needs no second buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength + 1 ?? 16 * 1024, int.MaxValue));
+        var length = 0;
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancel)) > 0)
+            {
+                length += read;
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return ([], 0, Problems.TooLarge(maxBytes));
+                }
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+            }
+            return (buffer, length, null);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     // One input from its JSON description: the values from "data", or, for a multipart upload,
     // the raw little-endian bytes of the file part named after the input.
-    private static (TensorPayload?, IResult?) TensorOf(string name, TensorJson tensor, ModelSignature signature, byte[]? raw)
+    private static (TensorPayload?, IResult?) TensorOf(string name, JsonTensor? tensor, ModelSignature signature, byte[]? raw)
     {
         var spec = signature.Inputs.FirstOrDefault(i => i.Name == name);
         if (spec is null)
             return (null, Problems.BadRequest($"The model has no input '{name}'; its inputs are: {string.Join(", ", signature.Inputs.Select(i => i.Name))}."));
-        if (tensor.Shape is null || (tensor.Data is null && raw is null))
-            return (null, Problems.BadRequest(raw is null && tensor.Shape is not null
+        if (tensor?.Shape is null || (!tensor.HasData && raw is null))
+            return (null, Problems.BadRequest(raw is null && tensor?.Shape is not null
                 ? $"Input '{name}' needs 'data', or a file part named '{name}' with its raw bytes in a multipart/form-data request."
                 : $"Input '{name}' needs both 'shape' and 'data'."));
+        var shape = tensor.Shape;
         var elementType = tensor.Type ?? spec.Type;
         if (TensorTypes.ElementOf(elementType) is null)
             return (null, Problems.BadRequest($"Input '{name}' type '{elementType}' is not supported; use one of {string.Join(", ", TensorTypes.Supported)}."));
-        if (tensor.Shape.Any(d => d <= 0))
-            return (null, Problems.BadRequest($"Input '{name}' shape {InputValidation.Shape(tensor.Shape)} has a dimension that is not positive."));
+        if (shape.Any(d => d <= 0))
+            return (null, Problems.BadRequest($"Input '{name}' shape {InputValidation.Shape(shape)} has a dimension that is not positive."));
         long count;
-        try { count = TensorTypes.ElementCount(tensor.Shape); }
+        try { count = TensorTypes.ElementCount(shape); }
         catch (OverflowException) { return (null, Problems.BadRequest($"Input '{name}' shape is too large.")); }
         if (raw is not null)
         {
-            if (tensor.Data is not null)
+            if (tensor.HasData)
                 return (null, Problems.BadRequest($"Input '{name}' has both 'data' and a file part; send one of them."));
             var expected = count * TensorTypes.SizeOf(elementType);
             return raw.LongLength == expected
-                ? (new TensorPayload(elementType, [.. tensor.Shape], raw), null)
-                : (null, Problems.BadRequest($"File part '{name}' has {raw.LongLength} bytes but shape {InputValidation.Shape(tensor.Shape)} of {elementType} needs {expected}."));
+                ? (new TensorPayload(elementType, [.. shape], raw), null)
+                : (null, Problems.BadRequest($"File part '{name}' has {raw.LongLength} bytes but shape {InputValidation.Shape(shape)} of {elementType} needs {expected}."));
         }
-        if (count != tensor.Data!.Length)
-            return (null, Problems.BadRequest($"Input '{name}' has {tensor.Data.Length} values but shape {InputValidation.Shape(tensor.Shape)} needs {count}."));
+        if (count != tensor.Count)
+            return (null, Problems.BadRequest($"Input '{name}' has {tensor.Count} values but shape {InputValidation.Shape(shape)} needs {count}."));
         try
         {
-            return (TensorPayloads.FromNumbers(elementType, tensor.Shape, tensor.Data), null);
+            return (TensorPayloads.FromNumbers(elementType, shape, tensor.Data), null);
         }
         catch (OverflowException)
         {
@@ -119,15 +181,16 @@ public static class InferenceWire
         }
         if (string.IsNullOrWhiteSpace(text))
             return (null, Problems.BadRequest($"Send a part named '{RequestPart}' with the JSON request, e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…]}}}},\"slaMs\":80}}, and a file part per input."));
-        InferRequestJson? json;
+        JsonInferRequest? json;
         try
         {
-            json = JsonSerializer.Deserialize<InferRequestJson>(text, JsonBody.Options);
+            json = InferRequestReader.Read(System.Text.Encoding.UTF8.GetBytes(text));
         }
-        catch (JsonException ex)
+        catch (InferRequestJsonException ex)
         {
-            return (null, Problems.BadRequest($"Part '{RequestPart}' is not valid JSON for an inference request: {ex.Message.Split(" Path:")[0]}"));
+            return (null, Problems.BadRequest($"Part '{RequestPart}' is not valid JSON for an inference request: {ex.Message} (at {ex.Path})"));
         }
+        using var owned = json;
         if (json?.Inputs is null || json.Inputs.Count == 0)
             return (null, Problems.BadRequest($"Part '{RequestPart}' must name the inputs with their shapes under 'inputs'."));
         if (form.Files.FirstOrDefault(f => f.Name != RequestPart && !json.Inputs.ContainsKey(f.Name)) is { } stray)
@@ -211,7 +274,8 @@ public static class InferenceWire
     {
         response.StatusCode = 200;
         response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        // Straight into the response pipe; the structure is fixed here, so the writer skips its checks.
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
         writer.WriteStartObject();
         writer.WriteStartObject("outputs");
         foreach (var (name, tensor) in a.Reply.Outputs)

@@ -24,12 +24,19 @@ public sealed record ReportNodeLost(TaskId TaskId, int Attempt, NodeId Node, str
 
 // From the worker running an attempt. Each is acknowledged with TaskRunReportAcked so the
 // worker can stop re-sending: reports are at-least-once and the entity ignores duplicates.
-public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid) : IWithTaskId;
+// CheckpointNote: what became of the checkpoint the attempt was started with (restored, or why
+// it could not be and the attempt started fresh); null when it had none.
+public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, string? CheckpointNote = null) : IWithTaskId;
 
 public sealed record ReportTaskProgress(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics) : IWithTaskId;
 
+// Checkpoint: the attempt's checkpoint directory, packed when it ended without finishing.
 public sealed record ReportTaskExited(
     TaskId TaskId, int Attempt, NodeId Node, string Outcome, int? ExitCode, string? Reason,
-    string StdoutTail, string StderrTail) : IWithTaskId;
+    string StdoutTail, string StderrTail, CheckpointRef? Checkpoint = null) : IWithTaskId;
+
+// From the worker while an attempt runs: its checkpoint directory changed and was packed and
+// copied to a durable host, so the task can resume from it even if the worker host dies.
+public sealed record ReportTaskCheckpoint(TaskId TaskId, int Attempt, CheckpointRef Checkpoint) : IWithTaskId;
 
 public sealed record TaskRunReportAcked(TaskId TaskId, int Attempt) : IActorGridMessage;

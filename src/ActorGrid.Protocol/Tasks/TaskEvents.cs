@@ -14,14 +14,22 @@ public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateT
 
 public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At, Placement.PlacementExplanation? Explanation = null) : ITaskEvent;
 
-public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At) : ITaskEvent;
+public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At, string? Checkpoint = null) : ITaskEvent;
 
 public sealed record TaskProgressed(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics, DateTimeOffset At) : ITaskEvent;
 
 // One attempt is over. Outcome is succeeded | failed | timed-out | node-lost | cancelled.
+// Checkpoint: where the attempt's packed checkpoint can be fetched, when it left one.
 public sealed record TaskAttemptEnded(
     TaskId TaskId, int Attempt, NodeId? Node, string Outcome, int? ExitCode, string? Reason,
-    string StdoutTail, string StderrTail, DateTimeOffset At) : ITaskEvent;
+    string StdoutTail, string StderrTail, DateTimeOffset At, CheckpointRef? Checkpoint = null) : ITaskEvent;
+
+// A running attempt's checkpoint was copied to a durable host (periodically, while it runs).
+public sealed record TaskCheckpointSaved(TaskId TaskId, int Attempt, CheckpointRef Checkpoint, DateTimeOffset At) : ITaskEvent;
+
+// The tenant acknowledged the spend of one attempt (Refused: it declined it for good, and why),
+// so the task stops re-sending it. Bookkeeping, not a lifecycle step: it stays out of the history.
+public sealed record TaskSpendSettled(TaskId TaskId, int Attempt, decimal Amount, string? Refused, DateTimeOffset At) : ITaskEvent;
 
 public sealed record TaskSucceeded(TaskId TaskId, DateTimeOffset At) : ITaskEvent;
 

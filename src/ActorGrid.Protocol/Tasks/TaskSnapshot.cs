@@ -23,4 +23,5 @@ public sealed record TaskSnapshot(
     DateTimeOffset SubmittedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<TaskHistoryEntry> History,
-    Placement.PlacementExplanation? Placement = null) : IActorGridMessage;
+    Placement.PlacementExplanation? Placement = null,
+    IReadOnlyList<int>? SpendSettled = null) : IActorGridMessage;

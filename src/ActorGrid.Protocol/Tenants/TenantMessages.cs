@@ -22,7 +22,9 @@ public sealed record GetTenant(TenantId TenantId) : IWithTenantId;
 
 public sealed record ListTenantTasks(TenantId TenantId, int Limit) : IWithTenantId;
 
-// task/<id> → tenant: an attempt finished and cost this much.
+// task/<id> → tenant: an attempt finished and cost this much. At-least-once: the task re-sends
+// it until TenantSpendAcked comes back, one attempt at a time in attempt order, which is what lets
+// the tenant dedupe with one number per task (the highest attempt billed).
 public sealed record RecordTenantSpend(TenantId TenantId, TaskId TaskId, int Attempt, decimal Amount) : IWithTenantId;
 
 // Events.
@@ -57,3 +59,8 @@ public sealed record TenantAuthenticationFailed(TenantId TenantId) : IActorGridM
 public sealed record TenantTaskRecordedAck(TenantId TenantId, TaskId TaskId) : IActorGridMessage;
 
 public sealed record TenantTaskList(TenantId TenantId, IReadOnlyList<TaskId> TaskIds) : IActorGridMessage;
+
+// tenant → the task entity that sent RecordTenantSpend: this (task, attempt) is settled, so the
+// task stops re-sending it. Settled means billed (now or by an earlier copy), or refused for good,
+// with the reason in Refused (the tenant does not exist, the amount is not positive).
+public sealed record TenantSpendAcked(TenantId TenantId, TaskId TaskId, int Attempt, string? Refused = null) : IActorGridMessage;

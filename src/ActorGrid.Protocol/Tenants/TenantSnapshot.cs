@@ -3,4 +3,8 @@ namespace ActorGrid.Protocol.Tenants;
 public sealed record TenantSnapshot(
     TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota,
     IReadOnlyList<string> ApiKeyHashes, IReadOnlyList<TaskId> TaskIds, DateTimeOffset CreatedAt,
-    decimal Spent = 0, IReadOnlyList<string>? SpendRecorded = null) : IActorGridMessage;
+    decimal Spent = 0, IReadOnlyList<string>? SpendRecorded = null,
+    IReadOnlyDictionary<string, int>? SpendWatermarks = null) : IActorGridMessage;
+
+// SpendRecorded ("task#attempt") is the older dedupe format, still read from old snapshots;
+// SpendWatermarks (task → highest attempt billed) replaced it and is what gets written.

@@ -5,7 +5,8 @@ using Akka.Event;
 namespace ActorGrid.Runtime.Audit;
 
 // On gateway hosts: the retention job. Every prune-interval (and once shortly after start) it
-// removes, tenant by tenant, the audit records older than that tenant's retention, piping the
+// removes, tenant by tenant, the audit records older than that tenant's retention (its own
+// setting stored by the API, else the HOCON per-tenant value, else the default), piping the
 // store's work back so the actor never blocks; one run at a time. Every gateway runs it; the
 // store's per-tenant lock makes concurrent runs harmless. Nothing else deletes audit records.
 public sealed class AuditPruner : ReceiveActor, IWithTimers
@@ -43,17 +44,25 @@ public sealed class AuditPruner : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("prune", Tick.Instance, _settings.AuditPruneInterval);
     }
 
-    private async Task<Done> PruneAllAsync()
+    private async Task<Done> PruneAllAsync() => new(await PruneOnceAsync(_store, _settings, DateTimeOffset.UtcNow), null);
+
+    // One run of the job as of `now`; returns how many records it removed.
+    public static async Task<int> PruneOnceAsync(AuditStore store, InferenceSettings settings, DateTimeOffset now, CancellationToken cancel = default)
     {
-        var now = DateTimeOffset.UtcNow;
         var removed = 0;
-        foreach (var tenant in await _store.TenantsAsync())
+        var own = await store.RetentionDaysAsync(cancel);
+        foreach (var tenant in await store.TenantsAsync(cancel))
         {
-            var cutoff = now - _settings.RetentionFor(tenant);
-            removed += (await _store.PruneAsync(tenant, cutoff.ToUnixTimeMilliseconds())).Records;
+            var cutoff = now - RetentionFor(tenant, own, settings);
+            removed += (await store.PruneAsync(tenant, cutoff.ToUnixTimeMilliseconds(), cancel)).Records;
         }
-        return new Done(removed, null);
+        return removed;
     }
+
+    // The tenant's own setting (PUT /v1/audit/retention) first, then HOCON's per-tenant value,
+    // then HOCON's default.
+    public static TimeSpan RetentionFor(string tenant, IReadOnlyDictionary<string, int> own, InferenceSettings settings) =>
+        own.TryGetValue(tenant, out var days) ? TimeSpan.FromDays(days) : settings.RetentionFor(tenant);
 
     private sealed record Done(int Removed, Exception? Error);
 

@@ -4,8 +4,10 @@ using System.Text;
 
 namespace ActorGrid.Runtime.Audit;
 
-// One inference as the audit trail keeps it. Seq, PrevHash and Hash are assigned when the
-// record is appended to its tenant's chain; until then they are 0 and empty.
+// One inference as the audit trail keeps it. Route is the gateway's routing decision in words
+// (why this node, or why none) and Offloaded whether it left the nearest tier for a higher one.
+// Seq, PrevHash and Hash are assigned when the record is appended to its tenant's chain; until
+// then they are 0 and empty.
 public sealed record AuditRecord(
     string AuditId,
     string RequestId,
@@ -23,6 +25,8 @@ public sealed record AuditRecord(
     string InputSha256,
     string OutputSha256,
     long AtUnixMs,
+    string Route = "",
+    bool Offloaded = false,
     long Seq = 0,
     string PrevHash = "",
     string Hash = "")
@@ -49,6 +53,11 @@ public static class AuditChain
             r.ModelVersion.ToString(CultureInfo.InvariantCulture), r.ModelSha256, r.Node, r.Tier, r.Outcome,
             r.Status.ToString(CultureInfo.InvariantCulture), Num(r.QueueMs), Num(r.ComputeMs), Num(r.LatencyMs),
             r.InputSha256, r.OutputSha256, r.AtUnixMs.ToString(CultureInfo.InvariantCulture));
+        // The route was added to the trail later: records without one (all those stored before)
+        // hash exactly as they always did, so existing chains keep verifying; a record with a
+        // route or an offload covers both, so changing or blanking either breaks the chain.
+        if (r.Route.Length > 0 || r.Offloaded)
+            text += "\n" + r.Route + "\n" + (r.Offloaded ? "offloaded" : "direct");
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
     }
 

@@ -15,7 +15,7 @@ namespace ActorGrid.Runtime.Audit;
 public sealed class AuditStore(DatabaseTarget database)
 {
     private const string Columns =
-        "tenant, seq, audit_id, request_id, model, model_version, model_sha256, node, tier, outcome, status, queue_ms, compute_ms, latency_ms, input_sha256, output_sha256, at_ms, prev_hash, hash";
+        "tenant, seq, audit_id, request_id, model, model_version, model_sha256, node, tier, outcome, status, queue_ms, compute_ms, latency_ms, input_sha256, output_sha256, at_ms, prev_hash, hash, route, offloaded";
 
     private volatile bool _created;
 
@@ -32,6 +32,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         var real = database.IsSqlite ? "REAL" : "DOUBLE PRECISION";
+        var (boolean, no) = database.IsSqlite ? ("INTEGER", "0") : ("BOOLEAN", "FALSE");
         // PostgreSQL's CREATE ... IF NOT EXISTS races with itself (two gateways starting on a
         // fresh database get a duplicate-key error), so the schema is created under a lock.
         var lockSchema = database.IsSqlite ? "" : "SELECT pg_advisory_xact_lock(hashtext('inference_audit:schema'));";
@@ -43,15 +44,39 @@ public sealed class AuditStore(DatabaseTarget database)
               tier TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER NOT NULL, queue_ms {real} NOT NULL,
               compute_ms {real} NOT NULL, latency_ms {real} NOT NULL, input_sha256 TEXT NOT NULL,
               output_sha256 TEXT NOT NULL, at_ms BIGINT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+              route TEXT NOT NULL DEFAULT '', offloaded {boolean} NOT NULL DEFAULT {no},
               PRIMARY KEY (tenant, seq));
             CREATE UNIQUE INDEX IF NOT EXISTS inference_audit_id ON inference_audit (audit_id);
             CREATE INDEX IF NOT EXISTS inference_audit_tenant_time ON inference_audit (tenant, at_ms);
             CREATE TABLE IF NOT EXISTS inference_audit_anchor (
               tenant TEXT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, pruned_at_ms BIGINT NOT NULL);
+            CREATE TABLE IF NOT EXISTS inference_audit_retention (
+              tenant TEXT NOT NULL PRIMARY KEY, days INTEGER NOT NULL, set_at_ms BIGINT NOT NULL);
             """;
         await command.ExecuteNonQueryAsync(cancel);
+        await MigrateAsync(connection, tx, boolean, no, cancel);
         await tx.CommitAsync(cancel);
         _created = true;
+    }
+
+    // Databases created before the route was recorded lack its columns: add them, empty, to the
+    // existing rows (whose hashes never covered a route, see AuditChain.HashOf). The catalog is
+    // asked first: SQLite has no ADD COLUMN IF NOT EXISTS, and on PostgreSQL even a no-op ALTER
+    // TABLE would lock the table against every other gateway. Runs in the schema transaction.
+    private async Task MigrateAsync(DbConnection connection, DbTransaction tx, string boolean, string no, CancellationToken cancel)
+    {
+        (string Name, string Type)[] added = [("route", "TEXT NOT NULL DEFAULT ''"), ("offloaded", $"{boolean} NOT NULL DEFAULT {no}")];
+        foreach (var (name, type) in added)
+        {
+            await using var exists = connection.CreateCommand();
+            exists.Transaction = tx;
+            exists.CommandText = database.IsSqlite
+                ? "SELECT COUNT(*) FROM pragma_table_info('inference_audit') WHERE name = @p0"
+                : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'inference_audit' AND column_name = @p0";
+            Bind(exists, [name]);
+            if (await exists.ExecuteScalarAsync(cancel) is not (long and > 0))
+                await ExecAsync(connection, tx, $"ALTER TABLE inference_audit ADD COLUMN {name} {type}", cancel);
+        }
     }
 
     // Appends a batch in one transaction; returns the records as stored (with seq and hashes).
@@ -72,10 +97,10 @@ public sealed class AuditStore(DatabaseTarget database)
             {
                 var linked = AuditChain.Link(record, ++seq, prev);
                 prev = linked.Hash;
-                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18)", cancel,
+                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18,@p19,@p20)", cancel,
                     linked.Tenant, linked.Seq, linked.AuditId, linked.RequestId, linked.Model, linked.ModelVersion, linked.ModelSha256,
                     linked.Node, linked.Tier, linked.Outcome, linked.Status, linked.QueueMs, linked.ComputeMs, linked.LatencyMs,
-                    linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash);
+                    linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash, linked.Route, linked.Offloaded);
                 stored.Add(linked);
             }
         }
@@ -107,7 +132,8 @@ public sealed class AuditStore(DatabaseTarget database)
                 ModelVersion: reader.GetInt32(5), ModelSha256: reader.GetString(6), Node: reader.GetString(7), Tier: reader.GetString(8),
                 Outcome: reader.GetString(9), Status: reader.GetInt32(10), QueueMs: reader.GetDouble(11), ComputeMs: reader.GetDouble(12),
                 LatencyMs: reader.GetDouble(13), InputSha256: reader.GetString(14), OutputSha256: reader.GetString(15),
-                AtUnixMs: reader.GetInt64(16), Seq: reader.GetInt64(1), PrevHash: reader.GetString(17), Hash: reader.GetString(18)));
+                AtUnixMs: reader.GetInt64(16), Seq: reader.GetInt64(1), PrevHash: reader.GetString(17), Hash: reader.GetString(18),
+                Route: reader.GetString(19), Offloaded: reader.GetBoolean(20)));
         }
         return result;
     }
@@ -182,6 +208,42 @@ public sealed class AuditStore(DatabaseTarget database)
             """, cancel, tenant, through.Seq, through.Hash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await tx.CommitAsync(cancel);
         return new Pruned(tenant, removed, through);
+    }
+
+    // A tenant's own retention, in days, set through the API (inference_audit_retention); it
+    // wins over actorgrid.inference.audit.tenant-retention and the default in HOCON.
+    public async Task SetRetentionAsync(string tenant, int days, CancellationToken cancel = default)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var tx = await connection.BeginTransactionAsync(cancel);
+        await ExecAsync(connection, tx, """
+            INSERT INTO inference_audit_retention (tenant, days, set_at_ms) VALUES (@p0, @p1, @p2)
+            ON CONFLICT (tenant) DO UPDATE SET days = excluded.days, set_at_ms = excluded.set_at_ms
+            """, cancel, tenant, days, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await tx.CommitAsync(cancel);
+    }
+
+    // Null when the tenant never set one.
+    public async Task<int?> RetentionDaysAsync(string tenant, CancellationToken cancel = default) =>
+        (await RetentionDaysAsync(tenant, all: false, cancel)).TryGetValue(tenant, out var days) ? days : null;
+
+    // Every tenant's own retention: what one run of the retention job reads.
+    public Task<Dictionary<string, int>> RetentionDaysAsync(CancellationToken cancel = default) => RetentionDaysAsync("", all: true, cancel);
+
+    private async Task<Dictionary<string, int>> RetentionDaysAsync(string tenant, bool all, CancellationToken cancel)
+    {
+        await EnsureCreatedAsync(cancel);
+        await using var connection = Connect();
+        await connection.OpenAsync(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT tenant, days FROM inference_audit_retention" + (all ? "" : " WHERE tenant = @p0");
+        if (!all) Bind(command, [tenant]);
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel)) result[reader.GetString(0)] = reader.GetInt32(1);
+        return result;
     }
 
     private async Task LockAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)

@@ -1,3 +1,4 @@
+using ActorGrid.Placement;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 
@@ -19,6 +20,7 @@ public static class InferenceRoutePolicy
 
     // One-way latency between sites by the public figures: same site, else by the tier of the
     // destination (edge gateways sit in the city, regional clouds in the province, hubs beyond).
+    // Only the fallback for a grid without a topology file: see NetworkMs(Topology, ...).
     public static double NetworkMs(string? originSite, InferenceHostStatus host) =>
         originSite is null || originSite == host.Site ? 0.1
         : host.Tier switch
@@ -27,6 +29,14 @@ public static class InferenceRoutePolicy
             Tiers.Regional => 5,
             _ => 10,
         };
+
+    // One-way latency from the origin site to the host's site as the placement policy sees it:
+    // an explicit link, else the topology's default for the two sites' distance class (same
+    // city, province, region, hub). A site the topology does not declare gets its `unknown`
+    // default (or same-site, when both names are equal), as it does in placement, so every
+    // host is then equally far and the queue decides. No origin: the network costs nothing.
+    public static double NetworkMs(Topology topology, string? originSite, InferenceHostStatus host) =>
+        originSite is null ? 0.1 : topology.Link(originSite, host.Site).LatencyMs;
 
     public static RouteDecision Choose(
         IReadOnlyList<InferenceHostStatus> hosts, string sha256, string? originSite, double slaMs,

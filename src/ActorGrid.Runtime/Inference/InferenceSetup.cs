@@ -1,6 +1,7 @@
 using ActorGrid.Runtime.Audit;
 using ActorGrid.Runtime.Hosting;
 using ActorGrid.Runtime.Models;
+using ActorGrid.Runtime.Placement;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -29,7 +30,10 @@ public static class InferenceSetup
         services.AddSingleton(inference);
         services.AddSingleton(new OnnxSessionFactory(inference));
         services.AddSingleton(new ModelBlobStore(settings.DataDirectory));
-        services.AddSingleton(new InferenceRoutingTable());
+        // Gateways route on the same topology that placement reads (actorgrid.placement.topology),
+        // loaded by the same code; other hosts do not route.
+        var topology = settings.Has(Roles.Gateway) ? PlacementPolicySetup.Load(settings).Topology : null;
+        services.AddSingleton(new InferenceRoutingTable(topology));
         services.AddSingleton(new AuditStore(settings.Database));
         return services;
     }

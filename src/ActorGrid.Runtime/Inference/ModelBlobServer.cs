@@ -1,18 +1,22 @@
 using ActorGrid.Protocol.Models;
+using ActorGrid.Runtime.Blobs;
+using ActorGrid.Runtime.Checkpoints;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Inference;
 
 // /user/model-blobs on hosts that store uploads (gateways): hands out chunks of a stored model
-// to workers that fetch it. Reads are asynchronous and piped straight back to the asker.
+// to workers that fetch it. Reads are asynchronous and piped straight back to the asker. Its child
+// /user/model-blobs/checkpoints keeps durable copies of workers' checkpoints on the same disk, so
+// a task's checkpoint outlives the worker host that packed it.
 public sealed class ModelBlobServer : ReceiveActor
 {
     public const string Name = "model-blobs";
     public const string Path = "/user/" + Name;
-    private const int MaxChunk = 2 * 1024 * 1024;
 
     public ModelBlobServer(ModelBlobStore store)
     {
+        Context.ActorOf(DurableCheckpoints.Props(Context.System, DurableCheckpoints.DataDirectoryOf(store.Root)), DurableCheckpoints.ChildName);
         Receive<FetchModelBlob>(fetch =>
         {
             if (!store.Has(fetch.Sha256))
@@ -29,17 +33,7 @@ public sealed class ModelBlobServer : ReceiveActor
 
     private static async Task<ModelBlobChunk> ReadAsync(string path, FetchModelBlob fetch)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        var total = RandomAccess.GetLength(handle);
-        var length = (int)Math.Clamp(total - fetch.Offset, 0, Math.Clamp(fetch.MaxBytes, 1, MaxChunk));
-        var buffer = new byte[length];
-        var read = 0;
-        while (read < length)
-        {
-            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), fetch.Offset + read);
-            if (n == 0) break;
-            read += n;
-        }
-        return new ModelBlobChunk(fetch.Sha256, fetch.Offset, total, read == length ? buffer : buffer[..read]);
+        var (total, data) = await BlobChunks.ReadAsync(path, fetch.Offset, fetch.MaxBytes);
+        return new ModelBlobChunk(fetch.Sha256, fetch.Offset, total, data);
     }
 }

@@ -41,6 +41,9 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         var maxRows = model.Signature.Batchable ? settings.MaxBatchSize : 1;
         _queue = new MicroBatchQueue<Pending>(maxRows, maxRows > 1 ? settings.MaxQueueDelay : TimeSpan.Zero);
 
+        // Retiring (see Retire): nothing new is taken.
+        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 410, _retiring!)));
+        Receive<Retire>(retire => _retiring ??= retire.Reason);
         Receive<RunInference>(Enqueue);
         Receive<PreloadModel>(_ => { });
         Receive<BlobReady>(ready => OpenSession(ready.Path));
@@ -83,6 +86,21 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     }
 
     protected override void PostStop() => _loaded?.Dispose();
+
+    // InferenceHost retires a runner when its model is deleted or no longer deployed here. What
+    // was already queued or running still gets its answer; new requests get a 410 with the
+    // reason. Once the last one is answered (and any load in progress has come back, so its
+    // session is not orphaned) the runner stops, and PostStop disposes the ONNX Runtime session.
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        if (_retiring is not null && !_running && _queue.Count == 0 && _state != "loading") Context.Stop(Self);
+        return handled;
+    }
+
+    internal sealed record Retire(string Reason);
+
+    private string? _retiring;
 
     private void OpenSession(string path)
     {

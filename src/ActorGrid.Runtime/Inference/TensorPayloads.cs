@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ActorGrid.Protocol.Inference;
 
@@ -23,24 +22,32 @@ public static class TensorPayloads
             : throw new InvalidOperationException($"The tensor is {tensor.Type}, not float32.");
 
     // Numbers from JSON into the element type the model declares.
-    public static TensorPayload FromNumbers(string type, IReadOnlyList<long> shape, double[] values)
+    public static TensorPayload FromNumbers(string type, IReadOnlyList<long> shape, double[] values) =>
+        FromNumbers(type, shape, values.AsSpan());
+
+    // The same from a span, so the gateway can convert straight out of its pooled parse buffer.
+    // Doubles are narrowed with a plain cast (float32) or a checked one (integers): the values a
+    // client sent are rounded the way they always were, and an integer out of range throws
+    // OverflowException for the caller to report.
+    public static TensorPayload FromNumbers(string type, IReadOnlyList<long> shape, ReadOnlySpan<double> values)
     {
-        var size = TensorTypes.SizeOf(type);
-        var data = new byte[values.Length * size];
-        var span = data.AsSpan();
+        var data = new byte[values.Length * TensorTypes.SizeOf(type)];
         switch (type)
         {
             case TensorTypes.Float32:
-                for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(span[(i * 4)..], (float)values[i]);
+                var floats = MemoryMarshal.Cast<byte, float>(data.AsSpan());
+                for (var i = 0; i < values.Length; i++) floats[i] = (float)values[i];
                 break;
             case TensorTypes.Float64:
-                for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(span[(i * 8)..], values[i]);
+                values.CopyTo(MemoryMarshal.Cast<byte, double>(data.AsSpan()));
                 break;
             case TensorTypes.Int32:
-                for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], checked((int)values[i]));
+                var ints = MemoryMarshal.Cast<byte, int>(data.AsSpan());
+                for (var i = 0; i < values.Length; i++) ints[i] = checked((int)values[i]);
                 break;
             case TensorTypes.Int64:
-                for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], checked((long)values[i]));
+                var longs = MemoryMarshal.Cast<byte, long>(data.AsSpan());
+                for (var i = 0; i < values.Length; i++) longs[i] = checked((long)values[i]);
                 break;
             default:
                 throw new ArgumentException($"Unsupported tensor type {type}.");

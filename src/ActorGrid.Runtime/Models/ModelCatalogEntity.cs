@@ -1,14 +1,17 @@
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;
 
 namespace ActorGrid.Runtime.Models;
 
 // models/<tenant>: the tenant's model registry (names, versions, hashes, signatures, which host
 // stored the bytes). Sharded on core hosts and persisted in the shared journal, so it survives
-// restarts and every gateway sees the same catalog. The gateway is its only client.
+// restarts and every gateway sees the same catalog. The gateway is its only client; a deletion
+// is also published on InferenceTopics.Deployments so that workers unload the version.
 public sealed class ModelCatalogEntity : ReceivePersistentActor
 {
     private const int SnapshotEvery = 100;
@@ -43,7 +46,15 @@ public sealed class ModelCatalogEntity : ReceivePersistentActor
                 Sender.Tell(new ModelVersionNotFound(_state.TenantId, cmd.Name, cmd.Version));
                 return;
             }
-            Persist(events, () => new ModelVersionRemoved(_state.TenantId, cmd.Name, cmd.Version));
+            Persist(events, () =>
+            {
+                // Workers that hold the version unload it (InferenceHost). Pub-sub is at most
+                // once: a worker that misses this keeps the session until it restarts, but gets
+                // no request for the version again, since gateways no longer resolve it.
+                foreach (var deleted in events.OfType<ModelVersionDeleted>())
+                    DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(InferenceTopics.Deployments, deleted));
+                return new ModelVersionRemoved(_state.TenantId, cmd.Name, cmd.Version);
+            });
         });
         Command<GetModelCatalog>(_ => Sender.Tell(_state.ToView()));
         Command<GetModelVersion>(q => Sender.Tell(_state.Find(q.Name, q.Version) is { } found

@@ -267,7 +267,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         foreach (var slot in _view.Nodes.Where(n => n.View.Member == member && n.View.State != NodeStates.Lost).ToList())
         {
             NodeRegion.Tell(new MarkNodeLost(slot.View.Id, reason));
-            slot.View = slot.View with { State = NodeStates.Lost };
+            _view.Update(slot.View with { State = NodeStates.Lost }, null);
             ReportLost(slot, reason);
         }
     }

@@ -18,6 +18,15 @@ public static class PlacementPolicySetup
             ShortlistSize = config.GetInt("shortlist-size", PlacementOptions.Default.ShortlistSize),
             AgingStep = config.GetTimeSpan("aging-step", PlacementOptions.Default.AgingStep),
             ExplainedRejections = config.GetInt("explain-top", PlacementOptions.Default.ExplainedRejections),
+            MinGreenGain = config.GetDouble("green.min-gain", PlacementOptions.Default.MinGreenGain),
+            GreenDeadlineMargin = config.GetTimeSpan("green.deadline-margin", PlacementOptions.Default.GreenDeadlineMargin),
+            GreenWindowTolerance = config.GetDouble("green.window-tolerance", PlacementOptions.Default.GreenWindowTolerance),
+            DeferrableOnGreenestNode = config.GetBoolean("green.deferrable-on-greenest-node", PlacementOptions.Default.DeferrableOnGreenestNode),
+            Weights = PlacementOptions.Default.Weights with
+            {
+                GreenBatch = config.GetDouble("weights.green-batch", PlacementOptions.Default.Weights.GreenBatch),
+                GreenDeferrable = config.GetDouble("weights.green-deferrable", PlacementOptions.Default.Weights.GreenDeferrable),
+            },
         };
         return (new PlacementPolicy(options, topology), topology);
     }

@@ -22,8 +22,10 @@ namespace ActorGrid.Runtime.Tasks;
 public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
 {
     private const string NudgeTimer = "nudge";
+    private const string SpendTimer = "spend";
     private readonly TaskSettings _settings;
     private TaskState _state;
+    private (int Attempt, TimeSpan Backoff) _spendRetry;
 
     public TaskEntity(string id)
     {
@@ -45,10 +47,13 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<AssignTask>(Assign);
         Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
+        Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
         Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
         Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
         Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
         Command<NudgeTick>(_ => Nudge());
+        Command<TenantSpendAcked>(ack => Decide(_state.DecideSpendAcked(ack, Now), () => { }));
+        Command<SpendTick>(_ => SendOwedSpend(retry: true));
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Command<SaveSnapshotSuccess>(ok =>
         {
@@ -151,7 +156,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         PersistAll(events, evt =>
         {
             _state = _state.Apply(evt, LastSequenceNr);
-            Publish(evt);
+            if (evt is not TaskSpendSettled) Publish(evt);
         });
         DeferAsync(events[^1], _ =>
         {
@@ -176,12 +181,13 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
     {
         foreach (var ended in events.OfType<TaskAttemptEnded>())
-        {
             Placement.Tell(new ReleasePlacement(_state.Id, ended.Attempt));
-            var cost = _state.Attempts.FirstOrDefault(a => a.Attempt == ended.Attempt)?.Cost ?? 0;
-            if (cost > 0)
-                ActorRegistry.For(Context.System).Get<TenantRegionKey>().Tell(new RecordTenantSpend(_state.Tenant, _state.Id, ended.Attempt, cost));
-        }
+        if (events.Any(e => e is TaskAttemptEnded or TaskSpendSettled)) SendOwedSpend(retry: false);
+        // Nothing resumes a finished task: the hosts holding its checkpoints may drop them. Best
+        // effort; a host that misses this keeps one archive per task (stores keep only the newest).
+        if (_state.IsTerminal && !before.IsTerminal)
+            foreach (var holder in _state.CheckpointHolders)
+                Context.ActorSelection(holder).Tell(new ForgetCheckpoints(_state.Id));
         // A task that ends while still queued (cancelled, refused) leaves placement's queue.
         if (_state.IsTerminal && before.State == TaskStates.Queued)
             Placement.Tell(new ReleasePlacement(_state.Id, _state.CurrentAttempt));
@@ -194,6 +200,27 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         if (!_state.Exists) return;
         Nudge();
         ScheduleNudges();
+        SendOwedSpend(retry: false); // spend persisted as owed before a restart is still owed
+    }
+
+    // Spend is at-least-once: the cost of the earliest unacknowledged attempt goes to the tenant,
+    // again and again with growing pauses, until TenantSpendAcked is persisted as TaskSpendSettled;
+    // then the next attempt's. The tenant dedupes, so a copy that was only slow costs nothing.
+    private void SendOwedSpend(bool retry)
+    {
+        if (_state.OwedSpend is not { } owed)
+        {
+            Timers.Cancel(SpendTimer);
+            _spendRetry = default;
+            return;
+        }
+        _spendRetry = retry && _spendRetry.Attempt == owed.Attempt
+            ? (owed.Attempt, TimeSpan.FromTicks(Math.Min(_spendRetry.Backoff.Ticks * 2, _settings.SpendRetryMax.Ticks)))
+            : (owed.Attempt, _settings.SpendRetryMin);
+        // Sharding may not be up yet on a host that is still starting; the timer tries again.
+        if (ActorRegistry.For(Context.System).TryGet<TenantRegionKey>(out var tenants))
+            tenants.Tell(new RecordTenantSpend(_state.Tenant, _state.Id, owed.Attempt, owed.Cost));
+        Timers.StartSingleTimer(SpendTimer, SpendTick.Instance, _spendRetry.Backoff);
     }
 
     // Queued: ask placement. Placed: ask the worker to start. Both repeat until the state moves on.
@@ -216,7 +243,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     }
 
     private void StartOnWorker() =>
-        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!));
+        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint));
 
     // Queued and placed tasks nudge often; running ones check on their worker now and then, which
     // catches a worker host that restarted without leaving the cluster; finished ones go quiet and,
@@ -224,7 +251,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     private void ScheduleNudges()
     {
         Timers.Cancel(NudgeTimer);
-        SetReceiveTimeout(_state.IsTerminal ? _settings.PassivateAfter : null);
+        // A task that still owes its tenant spend stays in memory until the tenant has it.
+        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null ? _settings.PassivateAfter : null);
         if (_state.AwaitsPlacement)
             Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
         else if (_state.State == TaskStates.Running)
@@ -237,4 +265,9 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
 internal sealed record NudgeTick
 {
     public static readonly NudgeTick Instance = new();
+}
+
+internal sealed record SpendTick
+{
+    public static readonly SpendTick Instance = new();
 }

@@ -3,7 +3,9 @@ using Akka.Actor;
 namespace ActorGrid.Runtime.Tasks;
 
 // actorgrid.tasks in HOCON.
-public sealed record TaskSettings(int SnapshotEvery, TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter)
+public sealed record TaskSettings(
+    int SnapshotEvery, TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
+    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax)
 {
     public static TaskSettings From(ActorSystem system)
     {
@@ -12,6 +14,8 @@ public sealed record TaskSettings(int SnapshotEvery, TimeSpan NudgeInterval, Tim
             config.GetInt("snapshot-every", 50),
             config.GetTimeSpan("nudge-interval", TimeSpan.FromSeconds(2)),
             config.GetTimeSpan("running-check-interval", TimeSpan.FromSeconds(10)),
-            config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)));
+            config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)),
+            config.GetTimeSpan("spend-retry-min", TimeSpan.FromSeconds(1)),
+            config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)));
     }
 }

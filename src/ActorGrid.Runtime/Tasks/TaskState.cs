@@ -30,7 +30,8 @@ public sealed record TaskState(
     DateTimeOffset SubmittedAt,
     DateTimeOffset UpdatedAt,
     ImmutableList<TaskHistoryEntry> History,
-    PlacementExplanation? Placement = null)
+    PlacementExplanation? Placement = null,
+    ImmutableSortedSet<int>? SpendSettled = null)
 {
     private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
 
@@ -46,6 +47,12 @@ public sealed record TaskState(
     public bool AwaitsPlacement => State is TaskStates.Queued or TaskStates.Placed;
 
     public long LastSeq => History.Count == 0 ? 0 : History[^1].Seq;
+
+    private ImmutableSortedSet<int> Settled => SpendSettled ?? [];
+
+    // The earliest ended attempt whose cost the tenant has not acknowledged yet. Spend goes to the
+    // tenant one attempt at a time, in order, which is what lets the tenant dedupe with a watermark.
+    public TaskAttemptView? OwedSpend => Attempts.FirstOrDefault(a => a.Cost > 0 && !Settled.Contains(a.Attempt));
 
     // ---- decisions ----
 
@@ -64,7 +71,7 @@ public sealed record TaskState(
 
     public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
         State == TaskStates.Placed && cmd.Attempt == CurrentAttempt && cmd.Node == Node
-            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now)]
+            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now, cmd.CheckpointNote)]
             : [];
 
     public IReadOnlyList<ITaskEvent> DecideProgress(ReportTaskProgress cmd, DateTimeOffset now) =>
@@ -75,7 +82,7 @@ public sealed record TaskState(
     public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now)
     {
         if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
-        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now);
+        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint);
         if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
         if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
             return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
@@ -106,6 +113,34 @@ public sealed record TaskState(
             : [cancelled];
     }
 
+    // A durable copy of an attempt's checkpoint (during the attempt or just after it ended). Kept
+    // when it is at least as new as the latest one known, and new: another archive, or another holder.
+    public IReadOnlyList<ITaskEvent> DecideCheckpoint(ReportTaskCheckpoint cmd, DateTimeOffset now)
+    {
+        if (!Exists || IsTerminal || Attempts.All(a => a.Attempt != cmd.Attempt)) return [];
+        if (!BlobsLookValid(cmd.Checkpoint)) return [];
+        if (LatestCheckpoint is { } latest && (latest.PackedAt > cmd.Checkpoint.PackedAt
+            || (latest.Sha256 == cmd.Checkpoint.Sha256 && cmd.Checkpoint.Holders.All(latest.Holders.Contains))))
+            return [];
+        return [new TaskCheckpointSaved(Id, cmd.Attempt, cmd.Checkpoint, now)];
+    }
+
+    private static bool BlobsLookValid(CheckpointRef c) =>
+        c.Sha256 is { Length: 64 } && c.SizeBytes >= 0 && c.Holders.Count > 0;
+
+    // What the next attempt resumes from: the newest checkpoint any attempt left.
+    public CheckpointRef? LatestCheckpoint =>
+        Attempts.Select(a => a.Checkpoint).OfType<CheckpointRef>().MaxBy(c => c.PackedAt);
+
+    // Every host that may hold one of this task's checkpoints, to be told to forget them.
+    public IReadOnlyList<string> CheckpointHolders =>
+        [.. Attempts.Select(a => a.Checkpoint).OfType<CheckpointRef>().SelectMany(c => c.Holders).Distinct()];
+
+    public IReadOnlyList<ITaskEvent> DecideSpendAcked(TenantSpendAcked ack, DateTimeOffset now) =>
+        ack.TaskId == Id && Attempts.FirstOrDefault(a => a.Attempt == ack.Attempt && a.Cost > 0) is { } attempt && !Settled.Contains(ack.Attempt)
+            ? [new TaskSpendSettled(Id, ack.Attempt, attempt.Cost, ack.Refused, now)]
+            : [];
+
     private bool IsCurrentRun(int attempt, NodeId? node) =>
         State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
 
@@ -126,6 +161,8 @@ public sealed record TaskState(
 
     public TaskState Apply(ITaskEvent evt, long seq)
     {
+        // Bookkeeping between task and tenant: clients following the lifecycle never see it.
+        if (evt is TaskSpendSettled settled) return this with { SpendSettled = Settled.Add(settled.Attempt) };
         var next = evt switch
         {
             TaskSubmitted e => this with
@@ -144,8 +181,13 @@ public sealed record TaskState(
             TaskAttemptEnded e => this with
             {
                 StdoutTail = e.StdoutTail, StderrTail = e.StderrTail,
-                Attempts = UpdateAttempt(e.Attempt, a => a with { EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At) }),
+                Attempts = UpdateAttempt(e.Attempt, a => a with
+                {
+                    EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At),
+                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint),
+                }),
             },
+            TaskCheckpointSaved e => this with { Attempts = UpdateAttempt(e.Attempt, a => a with { Checkpoint = Merge(a.Checkpoint, e.Checkpoint) }) },
             TaskSucceeded => this with { State = TaskStates.Succeeded, Progress = 1.0, Reason = null },
             TaskFailed e => this with { State = TaskStates.Failed, Reason = e.Reason },
             TaskCancelled e => this with { State = TaskStates.Cancelled, Reason = e.Reason },
@@ -170,6 +212,16 @@ public sealed record TaskState(
 
     public decimal TotalCost => Attempts.Sum(a => a.Cost);
 
+    // The same archive from another holder adds that holder; a newer archive replaces the older.
+    private static CheckpointRef? Merge(CheckpointRef? known, CheckpointRef? arrived) =>
+        (known, arrived) switch
+        {
+            (_, null) => known,
+            (null, _) => arrived,
+            _ when known.Sha256 == arrived.Sha256 => arrived.Holders.Aggregate(known, (c, h) => c.WithHolder(h)),
+            _ => arrived.PackedAt >= known.PackedAt ? arrived : known,
+        };
+
     private ImmutableList<TaskAttemptView> UpdateAttempt(int attempt, Func<TaskAttemptView, TaskAttemptView> update)
     {
         var index = Attempts.FindLastIndex(a => a.Attempt == attempt);
@@ -184,9 +236,10 @@ public sealed record TaskState(
 
     public TaskSnapshot ToSnapshot() => new(
         Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled]);
 
     public static TaskState FromSnapshot(TaskSnapshot s) => new(
         s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
-        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement);
+        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement,
+        [.. s.SpendSettled ?? []]);
 }

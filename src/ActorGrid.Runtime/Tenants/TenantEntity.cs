@@ -68,7 +68,8 @@ public sealed class TenantEntity : ReceivePersistentActor
             Decide(_state.DecideQuota(cmd, DateTimeOffset.UtcNow), s => s.ToView());
         });
         Command<GetTenant>(_ => Sender.Tell(_state.Exists ? _state.ToView() : new TenantNotFound(_state.Id)));
-        Command<RecordTenantSpend>(cmd => Decide(_state.DecideSpend(cmd, DateTimeOffset.UtcNow), s => s.ToView()));
+        // Acknowledged only after the spend is persisted, so a task that got the ack can forget it.
+        Command<RecordTenantSpend>(cmd => Decide(_state.DecideSpend(cmd, DateTimeOffset.UtcNow), s => s.SpendAck(cmd)));
         Command<ListTenantTasks>(q => Sender.Tell(_state.Exists
             ? new TenantTaskList(_state.Id, [.. _state.TaskIds.Reverse().Take(q.Limit)])
             : new TenantNotFound(_state.Id)));

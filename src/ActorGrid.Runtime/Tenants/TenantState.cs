@@ -9,19 +9,29 @@ namespace ActorGrid.Runtime.Tenants;
 public sealed record TenantState(
     TenantId Id, string? Name, ImmutableList<string> Zones, TenantQuota Quota,
     ImmutableHashSet<string> ApiKeyHashes, ImmutableList<TaskId> TaskIds, ImmutableHashSet<TaskId> TaskIdSet, DateTimeOffset CreatedAt,
-    decimal Spent = 0, ImmutableHashSet<string>? SpendRecorded = null)
+    decimal Spent = 0, ImmutableDictionary<TaskId, int>? SpendWatermarks = null)
 {
     public static TenantState Empty(TenantId id) => new(id, null, [], TenantQuota.Default, [], [], [], default);
 
-    private ImmutableHashSet<string> Recorded => SpendRecorded ?? [];
+    // Per task, the highest attempt already billed. A task sends its attempts' spend one at a time
+    // in attempt order (the next only after the previous was acknowledged), so any attempt at or
+    // below the watermark is a duplicate. One number per task keeps this as small as TaskIds.
+    private ImmutableDictionary<TaskId, int> Watermarks => SpendWatermarks ?? ImmutableDictionary<TaskId, int>.Empty;
 
-    private static string SpendKey(TaskId task, int attempt) => $"{task.Value}#{attempt}";
+    public bool HasBilled(TaskId task, int attempt) => Watermarks.TryGetValue(task, out var billed) && attempt <= billed;
 
     // At-least-once reports from task entities: each (task, attempt) is billed once.
     public IReadOnlyList<ITenantEvent> DecideSpend(RecordTenantSpend cmd, DateTimeOffset now) =>
-        Exists && cmd.Amount > 0 && !Recorded.Contains(SpendKey(cmd.TaskId, cmd.Attempt))
+        Exists && cmd.Amount > 0 && !HasBilled(cmd.TaskId, cmd.Attempt)
             ? [new TenantSpendRecorded(Id, cmd.TaskId, cmd.Attempt, cmd.Amount, now)]
             : [];
+
+    // What the task is told once DecideSpend's events (if any) are persisted: settled either way,
+    // refused only when it can never be billed here, so the task does not re-send it forever.
+    public TenantSpendAcked SpendAck(RecordTenantSpend cmd) => new(Id, cmd.TaskId, cmd.Attempt,
+        !Exists ? $"tenant {Id} does not exist"
+        : cmd.Amount <= 0 ? $"spend must be positive, was {cmd.Amount}"
+        : null);
 
     public bool Exists => Name is not null;
 
@@ -50,7 +60,7 @@ public sealed record TenantState(
         TenantCreated e => this with { Name = e.Name, Zones = [.. e.Zones], Quota = e.Quota, CreatedAt = e.At },
         TenantApiKeyIssued e => this with { ApiKeyHashes = ApiKeyHashes.Add(e.ApiKeyHash) },
         TenantTaskRecorded e => this with { TaskIds = TaskIds.Add(e.TaskId), TaskIdSet = TaskIdSet.Add(e.TaskId) },
-        TenantSpendRecorded e => this with { Spent = Spent + e.Amount, SpendRecorded = Recorded.Add(SpendKey(e.TaskId, e.Attempt)) },
+        TenantSpendRecorded e => this with { Spent = Spent + e.Amount, SpendWatermarks = Watermarks.SetItem(e.TaskId, Math.Max(e.Attempt, Watermarks.GetValueOrDefault(e.TaskId))) },
         TenantApiKeysRevoked e => this with { ApiKeyHashes = ApiKeyHashes.Except(e.ApiKeyHashes) },
         TenantQuotaChanged e => this with { Quota = e.Quota },
         _ => this,
@@ -58,8 +68,24 @@ public sealed record TenantState(
 
     public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent);
 
-    public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt, Spent, [.. Recorded]);
+    public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt, Spent,
+        SpendWatermarks: Watermarks.ToDictionary(kv => kv.Key.Value, kv => kv.Value));
 
     public static TenantState FromSnapshot(TenantSnapshot s) => new(
-        s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt, s.Spent, [.. s.SpendRecorded ?? []]);
+        s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt, s.Spent, WatermarksOf(s));
+
+    // Older snapshots kept every billed "task#attempt"; the highest attempt per task says the same.
+    private static ImmutableDictionary<TaskId, int> WatermarksOf(TenantSnapshot s)
+    {
+        var marks = ImmutableDictionary.CreateBuilder<TaskId, int>();
+        foreach (var (task, attempt) in s.SpendWatermarks ?? new Dictionary<string, int>())
+            marks[new TaskId(task)] = attempt;
+        foreach (var key in s.SpendRecorded ?? [])
+        {
+            var hash = key.LastIndexOf('#');
+            if (hash > 0 && int.TryParse(key[(hash + 1)..], out var attempt))
+                marks[new TaskId(key[..hash])] = Math.Max(attempt, marks.GetValueOrDefault(new TaskId(key[..hash])));
+        }
+        return marks.ToImmutable();
+    }
 }

@@ -3,6 +3,7 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
+using ActorGrid.Runtime.Checkpoints;
 using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
@@ -26,6 +27,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
     private readonly string _checkpointRoot;
+    private readonly IActorRef _checkpoints;
 
     public WorkerAgent(NodeDescriptor descriptor, string checkpointRoot)
     {
@@ -34,6 +36,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
+        var store = new CheckpointStore(CheckpointStore.BesideCheckpointRoot(checkpointRoot));
+        var checkpointSettings = CheckpointSettings.From(Context.System);
+        var server = Context.ActorOf(CheckpointServer.Props(store, checkpointSettings, checkpointRoot), CheckpointServer.Name);
+        _checkpoints = Context.ActorOf(
+            CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
 
         Receive<HeartbeatTick>(_ => Heartbeat());
         Receive<ResendTick>(_ => ResendExitReports());
@@ -57,6 +64,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<RunStarted>(OnStarted);
         Receive<RunProgressed>(OnProgressed);
         Receive<RunEnded>(OnEnded);
+        Receive<CheckpointKeeper.Restored>(OnRestored);
+        Receive<CheckpointKeeper.Packed>(OnPacked);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -106,9 +115,29 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
         _runs[cmd.TaskId] = run;
         _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
-        _log.Info("Starting {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, string.Join(' ', cmd.Spec.Command));
         Heartbeat();
+        if (cmd.Checkpoint is { } checkpoint)
+        {
+            // The process starts once its checkpoint is in place (or could not be, and it starts fresh).
+            _log.Info("Restoring checkpoint {0} of {1} before attempt {2}", checkpoint.Sha256, cmd.TaskId, cmd.Attempt);
+            _checkpoints.Tell(new CheckpointKeeper.Restore(cmd.TaskId, cmd.Attempt, checkpoint, CheckpointDirectory(cmd.TaskId)));
+            return;
+        }
+        Launch(run, cmd);
+    }
 
+    private void OnRestored(CheckpointKeeper.Restored restored)
+    {
+        if (!IsCurrent(restored.TaskId, restored.Attempt, out var run) || run.Launched) return;
+        if (restored.Failed) _log.Warning("{0} attempt {1}: {2}", restored.TaskId, restored.Attempt, restored.Note);
+        run.CheckpointNote = restored.Note;
+        Launch(run, new StartTaskRun(run.TaskId, run.Attempt, run.Spec));
+    }
+
+    private void Launch(Run run, StartTaskRun cmd)
+    {
+        run.Launched = true;
+        _log.Info("Starting {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, string.Join(' ', cmd.Spec.Command));
         var self = Self;
         var launch = new ProcessLaunch(cmd.Spec.Command, EnvironmentFor(cmd), cmd.Spec.WorkingDirectory, TimeSpan.FromSeconds(cmd.Spec.TimeoutSeconds));
         ProcessExecution.RunAsync(
@@ -119,6 +148,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
                     AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+        _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
     }
 
     // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
@@ -139,22 +169,6 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     private string CheckpointDirectory(TaskId task) => Path.Combine(_checkpointRoot, task.Value);
 
-    // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything else
-    // (failed with retries left, preempted, drained) keeps them for the next attempt.
-    private void ForgetCheckpoints(TaskId task, string outcome)
-    {
-        if (outcome is not (AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)) return;
-        try
-        {
-            var dir = CheckpointDirectory(task);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException ex)
-        {
-            _log.Warning("Could not remove checkpoints of {0}: {1}", task, ex.Message);
-        }
-    }
-
     private void Confirm(ConfirmTaskRun cmd)
     {
         if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt)
@@ -169,14 +183,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void ReportStatus(Run run)
     {
         if (run.Exit is not null) TaskRegion.Tell(run.Exit);
-        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid));
+        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid, run.CheckpointNote));
     }
 
     private void OnStarted(RunStarted msg)
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
         run.Pid = msg.Pid;
-        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid));
+        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid, run.CheckpointNote));
     }
 
     // Progress is a stream of samples: forwarding at most one a second keeps the journal calm.
@@ -197,10 +211,32 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason) : (o.Outcome, o.Reason);
         _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
         _ledger.Release(msg.TaskId);
-        ForgetCheckpoints(msg.TaskId, outcome);
-        run.Exit = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
-        TaskRegion.Tell(run.Exit);
         Heartbeat();
+        _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
+        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
+        // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
+        // else (failed with retries left, preempted, drained) is packed for the next attempt, which
+        // may run on another host; the exit report names the archive once it exists.
+        if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
+        {
+            _checkpoints.Tell(new CheckpointKeeper.Forget(msg.TaskId, CheckpointDirectory(msg.TaskId)));
+            ReportExit(run, run.Ended);
+        }
+        else
+            _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
+    }
+
+    private void OnPacked(CheckpointKeeper.Packed packed)
+    {
+        if (!IsCurrent(packed.TaskId, packed.Attempt, out var run) || run.Ended is not { } ended || run.Exit is not null) return;
+        var reason = packed.Problem is null ? ended.Reason : $"{ended.Reason}; {packed.Problem}";
+        ReportExit(run, ended with { Checkpoint = packed.Checkpoint, Reason = reason });
+    }
+
+    private void ReportExit(Run run, ReportTaskExited exit)
+    {
+        run.Exit = exit;
+        TaskRegion.Tell(exit);
     }
 
     private void OnCallForBids(CallForBids cfp)
@@ -274,6 +310,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public ReportTaskExited? Exit { get; set; }
         public string? StopOutcome { get; set; }
         public string? StopReason { get; set; }
+        public bool Launched { get; set; }
+        public string? CheckpointNote { get; set; }
+
+        // The process is over but its exit is not reported yet: its checkpoint is being packed.
+        public ReportTaskExited? Ended { get; set; }
     }
 
     private sealed record HeartbeatTick

@@ -312,7 +312,20 @@ public sealed class Simulation
             _tasks.Sum(t => t.Preemptions), _deferrals,
             Lanes.All.ToDictionary(lane => lane, lane =>
                 done.Where(t => t.Lane == lane).Select(t => t.FinishS!.Value - t.SubmitS).DefaultIfEmpty(double.NaN).Average() is var m && !double.IsNaN(m) ? m : (double?)null),
-            done.Where(t => t.Lane != Lanes.Deferrable).Select(t => t.FinishS!.Value - t.SubmitS).DefaultIfEmpty(0).Average());
+            done.Where(t => t.Lane != Lanes.Deferrable).Select(t => t.FinishS!.Value - t.SubmitS).DefaultIfEmpty(0).Average())
+        {
+            GreenShareByLane = Lanes.All.ToDictionary(lane => lane, lane =>
+            {
+                var energy = _tasks.Where(t => t.Lane == lane).Sum(t => t.EnergyJ);
+                return energy <= 0 ? (double?)null : _tasks.Where(t => t.Lane == lane).Sum(t => t.GreenEnergyJ) / energy;
+            }),
+            EnergyShareByLane = Lanes.All.ToDictionary(lane => lane, lane =>
+                _energy <= 0 ? 0 : _tasks.Where(t => t.Lane == lane).Sum(t => t.EnergyJ) / _energy),
+            EnergyKWh = _energy / 3.6e6,
+            NonGreenEnergyKWh = (_energy - _greenEnergy) / 3.6e6,
+            MeanWaitByLane = Lanes.All.ToDictionary(lane => lane, lane =>
+                done.Where(t => t.Lane == lane).Select(t => t.FirstStartS!.Value - t.SubmitS).DefaultIfEmpty(double.NaN).Average() is var m && !double.IsNaN(m) ? m : (double?)null),
+        };
     }
 
     // SLA hit: within sla_ms end to end when it has one, else done by its deadline when it has

@@ -19,4 +19,18 @@ public sealed record PolicySummary(
     int Preemptions,
     int Deferred,
     IReadOnlyDictionary<string, double?> MeanJctByLane,
-    double MeanJctNonDeferrableS);
+    double MeanJctNonDeferrableS)
+{
+    // Green energy over all energy per lane (null for a lane that drew none), the share of all
+    // energy each lane drew, and each lane's mean wait from submission to first start: where the
+    // overall green share comes from, and what deferring cost in time. Not in the JSON contract's
+    // required fields; written after them.
+    public IReadOnlyDictionary<string, double?> GreenShareByLane { get; init; } = new Dictionary<string, double?>();
+    public IReadOnlyDictionary<string, double> EnergyShareByLane { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyDictionary<string, double?> MeanWaitByLane { get; init; } = new Dictionary<string, double?>();
+
+    // Energy drawn in all (kWh) and the part not from green supply: a share can rise because more
+    // energy was drawn on green supply, so the absolute figure stays next to it.
+    public double EnergyKWh { get; init; }
+    public double NonGreenEnergyKWh { get; init; }
+}

@@ -9,7 +9,9 @@ namespace ActorGrid.Sim.Report;
 // {"tasks":N,"policies":[{"policy","meanJctS","p50JctS","p99JctS","meanQueueS",
 //   "slaHitRate":{"realtime","interactive","batch","deferrable"},"residencyViolations","unplaced",
 //   "cost","greenShare","utilization":{"edge","regional","hub"}}]}
-// A lane with no tasks has a null hit rate.
+// A lane with no tasks has a null hit rate. Added after the contract's fields (readers of the
+// contract ignore it): "greenShareByLane":{"realtime","interactive","batch","deferrable"}, null for
+// a lane that drew no energy.
 public static class SummaryJson
 {
     public static string Write(int tasks, IReadOnlyList<PolicySummary> policies)
@@ -42,6 +44,14 @@ public static class SummaryJson
                 w.WriteStartObject("utilization");
                 foreach (var tier in new[] { Tiers.Edge, Tiers.Regional, Tiers.Hub })
                     w.WriteNumber(tier, Round(p.Utilization.GetValueOrDefault(tier), 6));
+                w.WriteEndObject();
+                // Additive, after every contract field: green share of each lane's own energy.
+                w.WriteStartObject("greenShareByLane");
+                foreach (var lane in Lanes.All)
+                {
+                    if (p.GreenShareByLane.GetValueOrDefault(lane) is { } share) w.WriteNumber(lane, Round(share, 6));
+                    else w.WriteNull(lane);
+                }
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

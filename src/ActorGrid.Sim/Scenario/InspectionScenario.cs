@@ -19,23 +19,43 @@ public static class InspectionScenario
 {
     public const string Name = "inspection";
 
-    private static readonly (string Zone, string Province, string Regional, string RegionalCity, string[] Cities, int Factories)[] Provinces =
-    [
-        ("CN-ZJ", "zhejiang", "hangzhou-r1", "hangzhou", ["ningbo", "hangzhou", "shaoxing", "jiaxing", "wenzhou"], 14),
-        ("CN-JS", "jiangsu", "nanjing-r1", "nanjing", ["suzhou", "wuxi", "changzhou", "nanjing"], 13),
-    ];
-
-    // Provincial grid mix plus solar at midday; western hubs on hydro (Guizhou) and wind (Ningxia).
-    private static readonly double[] EastGreen =
-        [0.14, 0.14, 0.14, 0.14, 0.14, 0.15, 0.20, 0.27, 0.36, 0.45, 0.52, 0.56, 0.58, 0.56, 0.50, 0.42, 0.31, 0.21, 0.16, 0.15, 0.15, 0.14, 0.14, 0.14];
+    // Green (renewable) share of supply by hour of day, China Standard Time. Illustrative shapes
+    // scaled to public figures, not measurements:
+    //   - the coastal provinces are coal-heavy grids where renewables (hydro, wind, a lot of
+    //     rooftop solar) supply roughly a fifth to a quarter of the energy: low at night, a solar
+    //     bump at midday. Zhejiang has more hydro and distributed solar than Jiangsu, so it is a
+    //     little greener at every hour; Jiangsu's offshore wind keeps its nights from zero.
+    //   - regional clouds buy green power on top of the provincial mix (+8 points all day).
+    //   - the western hubs are the "East Data West Computing" national hub nodes, sited where
+    //     renewables are plentiful and meant to run mostly on green power (the 2024 data-centre
+    //     action plan asks new hub data centres for over 80% green electricity): Guizhou on hydro,
+    //     steady with a night lift; Ningxia on desert solar at midday and wind at night, with dips
+    //     at dawn and at dusk between the two. So which hub is greener depends on the hour, and
+    //     the east is greenest at midday: choosing the hour and the node both matter.
+    private static readonly double[] ZhejiangGreen =
+        [0.16, 0.16, 0.16, 0.16, 0.16, 0.17, 0.22, 0.30, 0.40, 0.49, 0.56, 0.60, 0.62, 0.60, 0.54, 0.45, 0.34, 0.24, 0.19, 0.18, 0.17, 0.17, 0.16, 0.16];
+    private static readonly double[] JiangsuGreen =
+        [0.14, 0.14, 0.14, 0.14, 0.14, 0.14, 0.17, 0.23, 0.31, 0.38, 0.44, 0.47, 0.48, 0.47, 0.42, 0.35, 0.26, 0.18, 0.15, 0.14, 0.14, 0.14, 0.14, 0.14];
     private static readonly double[] GuizhouGreen =
         [0.80, 0.82, 0.84, 0.84, 0.82, 0.80, 0.74, 0.70, 0.68, 0.66, 0.66, 0.66, 0.66, 0.66, 0.66, 0.68, 0.70, 0.72, 0.74, 0.76, 0.76, 0.78, 0.78, 0.78];
     private static readonly double[] NingxiaGreen =
-        [0.86, 0.88, 0.90, 0.90, 0.88, 0.84, 0.70, 0.58, 0.55, 0.60, 0.66, 0.70, 0.72, 0.70, 0.64, 0.56, 0.48, 0.44, 0.50, 0.60, 0.70, 0.78, 0.82, 0.84];
+        [0.86, 0.88, 0.90, 0.90, 0.88, 0.80, 0.62, 0.52, 0.58, 0.70, 0.80, 0.85, 0.86, 0.85, 0.80, 0.68, 0.54, 0.44, 0.48, 0.60, 0.70, 0.78, 0.82, 0.84];
+
+    // Declared after the profiles: static fields initialise in text order.
+    private static readonly (string Zone, string Province, string Regional, string RegionalCity, string[] Cities, int Factories, double[] Green)[] Provinces =
+    [
+        ("CN-ZJ", "zhejiang", "hangzhou-r1", "hangzhou", ["ningbo", "hangzhou", "shaoxing", "jiaxing", "wenzhou"], 14, ZhejiangGreen),
+        ("CN-JS", "jiangsu", "nanjing-r1", "nanjing", ["suzhou", "wuxi", "changzhou", "nanjing"], 13, JiangsuGreen),
+    ];
+
+    private static double[] GreenPurchased(double[] province, double extra) => province.Select(g => Math.Min(1, g + extra)).ToArray();
 
     public static SimInputs Build(int seed, double hours = 24)
     {
-        var rng = new SplitMix64((ulong)seed * 0x9E3779B97F4A7C15UL + 0xAC70_461D);
+        // The seed goes through one SplitMix64 step first. Seeding with seed * 0x9E3779B97F4A7C15
+        // (SplitMix64's own increment), as this once did, made seed N + 1's stream seed N's shifted
+        // by one draw: every seed gave nearly the same workload.
+        var rng = new SplitMix64(new SplitMix64((ulong)seed ^ 0xAC70_461DUL).Next());
         var sites = new List<TopologySite>();
         var nodes = new List<InventoryNode>();
         var factories = new List<(string Site, string Zone)>();
@@ -44,14 +64,14 @@ public static class InspectionScenario
         {
             sites.Add(new TopologySite(p.Regional, Tiers.Regional, p.RegionalCity, p.Province));
             nodes.Add(Node($"regional-{p.Regional}", Tiers.Regional, p.Regional, p.Zone, 96, 393_216,
-                new ChipSet("nvidia-l4", 8, 24_576), 0.80m, 0.02m, EastGreen.Select(g => Math.Min(1, g + 0.08)).ToArray()));
+                new ChipSet("nvidia-l4", 8, 24_576), 0.80m, 0.02m, GreenPurchased(p.Green, 0.08)));
             for (var f = 0; f < p.Factories; f++)
             {
                 var city = p.Cities[f % p.Cities.Length];
                 var site = $"{city}-f{f + 1:00}";
                 sites.Add(new TopologySite(site, Tiers.Edge, city, p.Province));
                 nodes.Add(Node($"edge-{site}", Tiers.Edge, site, p.Zone, 8, 16_384,
-                    new ChipSet("jetson-orin", 1, 16_384), 0.05m, 0.005m, EastGreen));
+                    new ChipSet("jetson-orin", 1, 16_384), 0.05m, 0.005m, p.Green));
                 factories.Add((site, p.Zone));
             }
         }

@@ -114,10 +114,10 @@ public class PlacementSpecs
         }
     }
 
-    private static string[] Host(PostgresDatabase db, TestDirectory dir, string name, int port, string seed, string roles, params string[] extra) =>
+    internal static string[] Host(PostgresDatabase db, TestDirectory dir, string name, int port, string seed, string roles, params string[] extra) =>
         ["--hostname", "127.0.0.1", "--port", port.ToString(), "--seeds", seed, "--db", db.Url, "--data", dir.Sub(name), "--roles", roles, .. extra];
 
-    private static string Descriptor(TestDirectory dir, string id, string zone, double cpu, decimal pricePerCoreHour = 0)
+    internal static string Descriptor(TestDirectory dir, string id, string zone, double cpu, decimal pricePerCoreHour = 0)
     {
         var file = Path.Combine(dir.Path, id + ".hocon");
         File.WriteAllText(file, $$"""
@@ -134,7 +134,7 @@ public class PlacementSpecs
         return file;
     }
 
-    private static async Task WaitForProgressAsync(ApiClient api, string key, string id)
+    internal static async Task WaitForProgressAsync(ApiClient api, string key, string id)
     {
         var deadline = DateTime.UtcNow + Long;
         while ((await api.GetTaskAsync(key, id))["progress"] is null)
@@ -156,7 +156,7 @@ public class PlacementSpecs
         }
     }
 
-    private static async Task WaitForNodesAsync(ApiClient api, int count)
+    internal static async Task WaitForNodesAsync(ApiClient api, int count)
     {
         var deadline = DateTime.UtcNow + Long;
         while (true)

@@ -1,7 +1,11 @@
 using ActorGrid.Grid.Tests.Infrastructure;
 using ActorGrid.Runtime.Audit;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Inference;
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
 using Npgsql;
+using System.Data.Common;
 
 namespace ActorGrid.Grid.Tests.Inference;
 
@@ -103,5 +107,147 @@ public sealed class AuditStoreSpecs : IAsyncLifetime
         Assert.False(valid);
         Assert.Equal(6, broken);
         Assert.Contains("altered", problem);
+    }
+    private DbConnection Open(string kind)
+    {
+        DbConnection connection = kind == "postgres"
+            ? new NpgsqlConnection(_postgres.ConnectionString)
+            : new SqliteConnection(Target("sqlite").ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static int Exec(DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task Should_keep_the_route_in_the_chain_so_that_a_changed_route_or_offload_shows(string kind)
+    {
+        var store = new AuditStore(Target(kind));
+        var now = DateTimeOffset.UtcNow;
+        const string route = "offloaded to regional-1 (regional, ~12 ms): edge-1 (edge, 3 ahead) estimated ~120.2 ms";
+        await store.AppendAsync([
+            Record("acme", 1, now) with { Route = "edge-1 (edge) estimated ~1.2 ms" },
+            Record("acme", 2, now) with { Route = route, Offloaded = true },
+            Record("acme", 3, now) with { Route = "edge-1 (edge) estimated ~1.3 ms" },
+        ]);
+
+        var stored = await store.ReadAsync(new AuditStore.Query("acme"));
+        Assert.Equal((route, true), (stored[1].Route, stored[1].Offloaded));
+        Assert.Equal(("edge-1 (edge) estimated ~1.2 ms", false), (stored[0].Route, stored[0].Offloaded));
+        Assert.True(AuditChain.Verify(stored).Valid);
+
+        using (var connection = Open(kind))
+            Assert.Equal(1, Exec(connection, "UPDATE inference_audit SET route = 'edge-1 (edge) estimated ~1 ms' WHERE tenant = 'acme' AND seq = 2"));
+        var rerouted = AuditChain.Verify(await store.ReadAsync(new AuditStore.Query("acme")));
+        Assert.Equal((false, (long?)2), (rerouted.Valid, rerouted.FirstBrokenSeq));
+        Assert.Contains("altered", rerouted.Problem);
+
+        // Put the route back and deny the offload instead: still caught.
+        using (var connection = Open(kind))
+        {
+            Exec(connection, $"UPDATE inference_audit SET route = '{route}' WHERE tenant = 'acme' AND seq = 2");
+            Assert.True(AuditChain.Verify(await store.ReadAsync(new AuditStore.Query("acme"))).Valid);
+            Exec(connection, $"UPDATE inference_audit SET offloaded = {(kind == "postgres" ? "FALSE" : "0")} WHERE tenant = 'acme' AND seq = 2");
+        }
+        var denied = AuditChain.Verify(await store.ReadAsync(new AuditStore.Query("acme")));
+        Assert.Equal((false, (long?)2), (denied.Valid, denied.FirstBrokenSeq));
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task Should_add_the_route_columns_to_a_trail_written_before_them_and_keep_its_chain_verifiable(string kind)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var real = kind == "postgres" ? "DOUBLE PRECISION" : "REAL";
+        // The table as the previous release created it, holding a chain it wrote (no route).
+        var old = new List<AuditRecord>();
+        var prev = AuditChain.Genesis;
+        for (var i = 1; i <= 3; i++)
+        {
+            var linked = AuditChain.Link(Record("acme", i, now), i, prev);
+            old.Add(linked);
+            prev = linked.Hash;
+        }
+        using (var connection = Open(kind))
+        {
+            Exec(connection, $"""
+                CREATE TABLE inference_audit (
+                  tenant TEXT NOT NULL, seq BIGINT NOT NULL, audit_id TEXT NOT NULL, request_id TEXT NOT NULL,
+                  model TEXT NOT NULL, model_version INTEGER NOT NULL, model_sha256 TEXT NOT NULL, node TEXT NOT NULL,
+                  tier TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER NOT NULL, queue_ms {real} NOT NULL,
+                  compute_ms {real} NOT NULL, latency_ms {real} NOT NULL, input_sha256 TEXT NOT NULL,
+                  output_sha256 TEXT NOT NULL, at_ms BIGINT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+                  PRIMARY KEY (tenant, seq));
+                CREATE TABLE inference_audit_anchor (
+                  tenant TEXT NOT NULL PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, pruned_at_ms BIGINT NOT NULL);
+                """);
+            foreach (var r in old)
+            {
+                using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO inference_audit VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18)";
+                object[] values = [r.Tenant, r.Seq, r.AuditId, r.RequestId, r.Model, r.ModelVersion, r.ModelSha256, r.Node, r.Tier, r.Outcome,
+                    r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.AtUnixMs, r.PrevHash, r.Hash];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var p = insert.CreateParameter();
+                    p.ParameterName = "@p" + i;
+                    p.Value = values[i];
+                    insert.Parameters.Add(p);
+                }
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        var store = new AuditStore(Target(kind));
+        var appended = Assert.Single(await store.AppendAsync([Record("acme", 4, now) with { Route = "edge-1 (edge) estimated ~1 ms" }]));
+
+        var all = await store.ReadAsync(new AuditStore.Query("acme"));
+        Assert.Equal([1L, 2, 3, 4], all.Select(r => r.Seq));
+        Assert.All(all.Take(3), r => Assert.Equal(("", false), (r.Route, r.Offloaded)));
+        Assert.Equal(old[2].Hash, appended.PrevHash);
+        Assert.Equal("edge-1 (edge) estimated ~1 ms", all[3].Route);
+        Assert.Equal((true, (long?)null, (string?)null), AuditChain.Verify(all));
+        // A second store (another gateway, or a restart) finds the columns there and changes nothing.
+        Assert.Equal(4, (await new AuditStore(Target(kind)).ReadAsync(new AuditStore.Query("acme"))).Count);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task Should_prune_by_the_retention_the_tenant_set_in_preference_to_the_configured_one(string kind)
+    {
+        var store = new AuditStore(Target(kind));
+        var settings = InferenceSettings.From(ConfigurationFactory.ParseString("""
+            actorgrid.inference.audit { retention = 365d, tenant-retention { acme = 30d } }
+            """));
+        var now = DateTimeOffset.UtcNow;
+        await store.AppendAsync([Record("acme", 1, now.AddDays(-20)), Record("acme", 2, now.AddDays(-10)), Record("acme", 3, now.AddDays(-1))]);
+        await store.AppendAsync([Record("globex", 1, now.AddDays(-20))]);
+
+        Assert.Equal(0, await AuditPruner.PruneOnceAsync(store, settings, now));
+        Assert.Null(await store.RetentionDaysAsync("acme"));
+
+        await store.SetRetentionAsync("acme", 40);
+        await store.SetRetentionAsync("acme", 5); // set again: replaces
+        Assert.Equal(5, await store.RetentionDaysAsync("acme"));
+        Assert.Null(await store.RetentionDaysAsync("globex"));
+
+        Assert.Equal(2, await AuditPruner.PruneOnceAsync(store, settings, now));
+        var rest = await store.ReadAsync(new AuditStore.Query("acme"));
+        Assert.Equal([3L], rest.Select(r => r.Seq));
+        var anchor = await store.AnchorAsync("acme");
+        Assert.Equal(2, anchor.Seq);
+        Assert.True(AuditChain.Verify(rest, anchor.Seq, anchor.Hash).Valid);
+        // Another tenant's trail follows its own (configured) retention.
+        Assert.Single(await store.ReadAsync(new AuditStore.Query("globex")));
+        Assert.Equal(TimeSpan.FromDays(365), AuditPruner.RetentionFor("globex", await store.RetentionDaysAsync(), settings));
     }
 }

@@ -57,6 +57,10 @@ public class AuditTrailSpecs(InferenceGridFixture grid)
             Assert.True(record["computeMs"]!.GetValue<double>() > 0);
             Assert.True(record["queueMs"]!.GetValue<double>() >= 0);
             Assert.Equal(64, record["hash"]!.GetValue<string>().Length);
+            // The routing decision the client was told is the one the trail keeps (and hashes).
+            Assert.Equal(replies[i].Body!["route"]!.GetValue<string>(), record["route"]!.GetValue<string>());
+            Assert.StartsWith(replies[i].Body!["node"]!.GetValue<string>() + " (edge) estimated", record["route"]!.GetValue<string>());
+            Assert.False(record["offloaded"]!.GetValue<bool>());
         }
 
         var (_, verify) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/verify", grid.AcmeKey, null);
@@ -67,6 +71,8 @@ public class AuditTrailSpecs(InferenceGridFixture grid)
         var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         Assert.StartsWith("seq,auditId,requestId,model,modelVersion", lines[0]);
+        Assert.EndsWith(",prevHash,hash,route,offloaded", lines[0]);
+        Assert.EndsWith(",false", lines[1]);
         Assert.Equal(21, lines.Length);
 
         using var jsonlRequest = ApiClient.Request(HttpMethod.Get, "/v1/audit?model=audited&format=jsonl", grid.AcmeKey);
@@ -74,10 +80,44 @@ public class AuditTrailSpecs(InferenceGridFixture grid)
         var jsonLines = (await jsonl.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
         Assert.Equal(20, jsonLines.Length);
         Assert.All(jsonLines, l => Assert.Equal("audited", JsonNode.Parse(l)!["model"]!.GetValue<string>()));
+        Assert.All(jsonLines, l => Assert.Contains("estimated", JsonNode.Parse(l)!["route"]!.GetValue<string>()));
 
         // Another tenant sees none of it.
         var (_, other) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit?model=audited", grid.GlobexKey, null);
         Assert.Empty(other!.AsArray());
+    }
+
+    [Fact]
+    public async Task Should_let_a_tenant_set_its_own_retention_and_refuse_anything_but_1_to_3650_days()
+    {
+        var (_, before) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/retention", grid.GlobexKey, null);
+        Assert.Equal((365.0, "default"), (before!["days"]!.GetValue<double>(), before["source"]!.GetValue<string>()));
+
+        foreach (var bad in new[] { """{"days":0}""", """{"days":3651}""", """{"days":1.5}""", """{"days":"30"}""", "{}", """{"days":30,"tenant":"acme"}""" })
+        {
+            using var request = ApiClient.Request(HttpMethod.Put, "/v1/audit/retention", grid.GlobexKey);
+            request.Content = new StringContent(bad, System.Text.Encoding.UTF8, "application/json");
+            var (status, problem) = await grid.Api.SendAsync(request);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{bad} -> {status}");
+            Assert.Contains(bad.Contains("tenant") ? "tenant" : "days", problem!.ToJsonString(), StringComparison.Ordinal);
+        }
+        var (_, unchanged) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/retention", grid.GlobexKey, null);
+        Assert.Equal("default", unchanged!["source"]!.GetValue<string>());
+
+        var (set, body) = await grid.Api.SendJsonAsync(HttpMethod.Put, "/v1/audit/retention", grid.GlobexKey, new JsonObject { ["days"] = 30 });
+        Assert.Equal(HttpStatusCode.OK, set);
+        Assert.Equal((30.0, "tenant"), (body!["days"]!.GetValue<double>(), body["source"]!.GetValue<string>()));
+        var (_, after) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/retention", grid.GlobexKey, null);
+        Assert.Equal((30.0, "tenant"), (after!["days"]!.GetValue<double>(), after["source"]!.GetValue<string>()));
+
+        // Only globex's own setting changed.
+        var (_, acme) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/retention", grid.AcmeKey, null);
+        Assert.Equal("default", acme!["source"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await grid.Api.SendJsonAsync(HttpMethod.Put, "/v1/audit/retention", null, new JsonObject { ["days"] = 5 })).Status);
+
+        // The gateway describes the endpoint in its OpenAPI document.
+        var (_, openapi) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/openapi/v1.json", null, null);
+        Assert.NotNull(openapi!["paths"]!["/v1/audit/retention"]!["put"]);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ActorGrid.Placement;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Sim;
 using FsCheck.Xunit;
@@ -98,5 +99,28 @@ public sealed class PlacementPropertySpecs
 
         return a.Outcome == b.Outcome && a.Chosen?.Node == b.Chosen?.Node
             && a.Shortlist.Select(c => c.Node).SequenceEqual(b.Shortlist.Select(c => c.Node));
+    }
+
+    // Deferring for green supply never costs the deadline: a deferred task is told to wait until a
+    // start that still ends its run the margin before the deadline, and when it asks again then it
+    // is not sent on to yet another window.
+    [Property(MaxTest = 300)]
+    public bool Never_defers_past_what_the_deadline_allows(int seed, byte nodes)
+    {
+        var rng = new SplitMix64((ulong)seed);
+        var inventory = RandomGrids.Inventory(rng, nodes % 30);
+        var run = TimeSpan.FromHours(0.25 + rng.NextDouble() * 6);
+        var deadline = Grid.Now + run + TimeSpan.FromHours(rng.NextDouble() * 30);
+        var demand = new TaskDemand(new TaskId($"t-{seed & 0xFFFF:00000}"), 1, 1024, rng.NextDouble() < 0.5 ? null : ChipDemand.Any(1),
+            Lanes.Deferrable, Grid.Now, [], Deadline: deadline, Preemptible: true, ExpectedDuration: run);
+
+        var result = Policy.Decide(demand, inventory, Grid.Now);
+        if (result.Outcome != PlacementOutcome.Deferred) return true;
+
+        var at = result.NotBefore!.Value;
+        var woken = Policy.Decide(demand, inventory, at);
+        return at > Grid.Now
+            && at + run + Policy.Options.GreenDeadlineMargin <= deadline
+            && woken.Outcome != PlacementOutcome.Deferred;
     }
 }

@@ -91,6 +91,29 @@ public class TaskStateSpecs
     }
 
     [Fact]
+    public void Should_owe_each_costly_attempt_to_the_tenant_in_order_until_acknowledged()
+    {
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(Submit(_id), T0));
+        var explanation = new ActorGrid.Protocol.Placement.PlacementExplanation(Edge, 1, new Dictionary<string, double>(), [], 1, 1, [], PricePerHour: 3.6m);
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            s = Fold(s, s.DecideAssign(new AssignTask(_id, attempt, Edge, "m", Akka.Actor.ActorRefs.Nobody, explanation), T0));
+            s = Fold(s, s.DecideStarted(new ReportTaskStarted(_id, attempt, Edge, 1), T0));
+            s = Fold(s, s.DecideExited(new ReportTaskExited(_id, attempt, Edge, AttemptOutcomes.Preempted, null, "room", "", ""), T0.AddSeconds(10)));
+        }
+        var history = s.History.Count;
+        Assert.Equal(1, s.OwedSpend!.Attempt);
+        Assert.Empty(s.DecideSpendAcked(new ActorGrid.Protocol.Tenants.TenantSpendAcked(Acme, _id, 9), T0)); // no such attempt
+        s = Fold(s, s.DecideSpendAcked(new ActorGrid.Protocol.Tenants.TenantSpendAcked(Acme, _id, 1), T0));
+        Assert.Equal(2, s.OwedSpend!.Attempt);
+        Assert.Empty(s.DecideSpendAcked(new ActorGrid.Protocol.Tenants.TenantSpendAcked(Acme, _id, 1), T0)); // a duplicate ack
+        s = Fold(s, s.DecideSpendAcked(new ActorGrid.Protocol.Tenants.TenantSpendAcked(Acme, _id, 2), T0));
+        Assert.Null(s.OwedSpend);
+        Assert.Equal(history, s.History.Count); // bookkeeping stays out of the client-visible history
+        Assert.Null(TaskState.FromSnapshot(s.ToSnapshot()).OwedSpend);
+    }
+
+    [Fact]
     public void Should_requeue_when_its_node_is_lost()
     {
         var s = Running();
