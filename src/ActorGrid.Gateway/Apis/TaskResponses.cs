@@ -6,7 +6,15 @@ namespace ActorGrid.Gateway.Apis;
 
 public sealed record TaskAcceptedResponse(string Id, string State);
 
-public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason, decimal PricePerHour, decimal Cost);
+public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason, decimal PricePerHour, decimal Cost,
+    TaskCheckpointResponse? Checkpoint = null);
+
+// The checkpoint an attempt left for the next one. Holders are internal actor paths, so tenants
+// see only how many hosts keep a copy.
+public sealed record TaskCheckpointResponse(string Sha256, long SizeBytes, DateTimeOffset PackedAt, int Copies)
+{
+    public static TaskCheckpointResponse? Of(CheckpointRef? c) => c is null ? null : new(c.Sha256, c.SizeBytes, c.PackedAt, c.Holders.Count);
+}
 
 public sealed record TaskResponse(
     string Id, string Tenant, string Kind, string State, string Lane,
@@ -25,7 +33,7 @@ public static class TaskResponses
     public static TaskResponse From(TaskView v, IReadOnlyList<TaskHistoryEntry>? history) => new(
         v.Id.Value, v.Tenant.Value, v.Kind, v.State, v.Lane,
         v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
-        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost))],
+        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost, TaskCheckpointResponse.Of(a.Checkpoint)))],
         history?.Select(HistoryEntry).ToList(),
         v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
         new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),

@@ -63,6 +63,9 @@ public class CheckpointSpecs
         Assert.Equal(64, checkpoint["sha256"]!.GetValue<string>().Length);
         var firstPort = first == "zj-a" ? workerA : workerB;
         Assert.Contains(checkpoint["holders"]!.AsArray(), h => h!.GetValue<string>().Contains($":{firstPort}/user/worker/checkpoints"));
+        // The task's own view of that attempt shows the same archive, without the internal holder paths.
+        Assert.Equal(checkpoint["sha256"]!.GetValue<string>(), attempts[0]!["checkpoint"]!["sha256"]!.GetValue<string>());
+        Assert.True(attempts[0]!["checkpoint"]!["copies"]!.GetValue<int>() >= 1);
         Assert.Equal("succeeded", attempts[^1]!["outcome"]!.GetValue<string>());
         Assert.Equal(other, attempts[^1]!["node"]!.GetValue<string>());
 
