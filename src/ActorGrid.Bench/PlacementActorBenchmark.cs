@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ActorGrid.Placement;
+using ActorGrid.Placement.Benchmarks;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
@@ -20,7 +21,7 @@ namespace ActorGrid.Bench;
 // from decisions to node updates. Prints figures; asserts nothing (the machines are shared).
 public static class PlacementActorBenchmark
 {
-    private static readonly string[] Zones = ["CN-ZJ", "CN-JS", "CN-GD", "CN-SC", "CN-GZ", "CN-NX", "CN-BJ", "EU-DE"];
+    private static readonly string[] Zones = SyntheticGrid.Zones;
     private static readonly DateTimeOffset Now = new(2026, 3, 2, 10, 0, 0, TimeSpan.FromHours(8));
     private const string Member = "akka.tcp://actorgrid@127.0.0.1:4053";
 
@@ -303,34 +304,17 @@ public static class PlacementActorBenchmark
         return view;
     }
 
-    // Mostly edge gateways, some regional clouds, a few hubs (as the simulator's policy bench lays them out).
+    // The synthetic grid the simulator's policy bench decides over, as live node views.
     private static (Topology, List<NodeView>) Grid(int n)
     {
         var rng = new Random(n);
-        var sites = new List<TopologySite>();
-        for (var s = 0; s < 400; s++)
-        {
-            var province = $"p{s % 8}";
-            var tier = s % 40 == 0 ? Tiers.Hub : s % 10 == 0 ? Tiers.Regional : Tiers.Edge;
-            sites.Add(new TopologySite($"site-{s}", tier, $"{province}-c{s % 5}", province));
-        }
-        var topology = new Topology(sites, Topology.PublicFigures, []);
-        var green = Enumerable.Range(0, 24).Select(h => 0.2 + 0.5 * Math.Max(0, Math.Sin((h - 6) / 12.0 * Math.PI))).ToArray();
+        var topology = SyntheticGrid.BuildTopology();
         var nodes = new List<NodeView>(n);
         for (var i = 0; i < n; i++)
         {
-            var site = sites[rng.Next(sites.Count)];
-            var zone = Zones[int.Parse(site.Province!.AsSpan(1), CultureInfo.InvariantCulture)];
-            var (cpu, mem, chip, chipPrice) = site.Tier switch
-            {
-                Tiers.Hub => (192.0, 1_572_864L, new ChipSet("nvidia-h100", 16, 81_920), 2.2m),
-                Tiers.Regional => (96.0, 393_216L, new ChipSet("nvidia-l4", 8, 24_576), 0.8m),
-                _ => (8.0, 16_384L, new ChipSet("jetson-orin", 1, 16_384), 0.05m),
-            };
-            var d = new NodeDescriptor(new NodeId($"node-{i:000000}"), site.Tier, site.Name, zone, cpu, mem, [chip], chipPrice, 0.01m,
-                new Dictionary<string, string>(), green);
+            var d = SyntheticGrid.Node(i, topology.Sites[rng.Next(topology.Sites.Count)]);
             var state = rng.NextDouble() < 0.02 ? NodeStates.Cordoned : NodeStates.Ready;
-            nodes.Add(new NodeView(d.Id, d, state, Member, new NodeTelemetry(Now, cpu, mem, []), Now));
+            nodes.Add(new NodeView(d.Id, d, state, Member, new NodeTelemetry(Now, d.Cpu, d.MemoryMiB, []), Now));
         }
         return (topology, nodes);
     }

@@ -49,9 +49,7 @@ public static class InferenceWire
             {
                 if (json.Inputs is null || json.Inputs.Count == 0)
                     return (null, Problems.BadRequest($"Send 'inputs', e.g. {{\"inputs\":{{\"{signature.Inputs.FirstOrDefault()?.Name ?? "x"}\":{{\"shape\":[…],\"data\":[…]}}}}}}."));
-                if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
-                    return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
-                var (sla, slaError) = SlaOf(json.SlaMs, settings);
+                var (sla, slaError) = LaneAndSlaOf(json.Lane, json.SlaMs, settings);
                 if (slaError is not null) return (null, slaError);
 
                 var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
@@ -195,9 +193,7 @@ public static class InferenceWire
             return (null, Problems.BadRequest($"Part '{RequestPart}' must name the inputs with their shapes under 'inputs'."));
         if (form.Files.FirstOrDefault(f => f.Name != RequestPart && !json.Inputs.ContainsKey(f.Name)) is { } stray)
             return (null, Problems.BadRequest($"File part '{stray.Name}' is not one of the inputs named in '{RequestPart}' ({string.Join(", ", json.Inputs.Keys)})."));
-        if (json.Lane is not null && json.Lane != "realtime" && json.Lane != "interactive")
-            return (null, Problems.BadRequest($"Lane '{json.Lane}' is not served by inference; use realtime or interactive."));
-        var (sla, slaError) = SlaOf(json.SlaMs, settings);
+        var (sla, slaError) = LaneAndSlaOf(json.Lane, json.SlaMs, settings);
         if (slaError is not null) return (null, slaError);
 
         var inputs = new Dictionary<string, TensorPayload>(json.Inputs.Count);
@@ -259,6 +255,12 @@ public static class InferenceWire
         return (new InferInput(new Dictionary<string, TensorPayload> { [name] = new(elementType, shape, data) },
             request.Headers["X-Origin-Site"].ToString() is { Length: > 0 } origin ? origin : null, slaValue, true, output.Length > 0 ? output : null), null);
     }
+
+    // Inference answers now or not at all: only the two latency lanes make sense for it.
+    private static (double Sla, IResult? Error) LaneAndSlaOf(string? lane, double? slaMs, InferenceSettings settings) =>
+        lane is not null && lane != "realtime" && lane != "interactive"
+            ? (0, Problems.BadRequest($"Lane '{lane}' is not served by inference; use realtime or interactive."))
+            : SlaOf(slaMs, settings);
 
     private static (double Sla, IResult? Error) SlaOf(double? slaMs, InferenceSettings settings) =>
         slaMs switch

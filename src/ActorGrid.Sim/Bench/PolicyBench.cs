@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ActorGrid.Placement;
+using ActorGrid.Placement.Benchmarks;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
@@ -59,34 +60,18 @@ public static class PolicyBench
         return new Figures(decisions / total, samples[(int)(0.50 * (decisions - 1))], samples[(int)Math.Ceiling(0.99 * (decisions - 1))], samples.Average());
     }
 
-    private static readonly string[] Zones = ["CN-ZJ", "CN-JS", "CN-GD", "CN-SC", "CN-GZ", "CN-NX", "CN-BJ", "EU-DE"];
+    private static readonly string[] Zones = SyntheticGrid.Zones;
 
-    // Mostly edge gateways, some regional clouds, a few hubs; partly busy, a few cordoned.
+    // The shared synthetic grid, partly busy, a few nodes cordoned.
     private static (Topology, List<NodeDescriptor>, List<NodeCapacity>) Inventory(int n, SplitMix64 rng)
     {
-        var sites = new List<TopologySite>();
-        for (var s = 0; s < 400; s++)
-        {
-            var province = $"p{s % 8}";
-            var tier = s % 40 == 0 ? Tiers.Hub : s % 10 == 0 ? Tiers.Regional : Tiers.Edge;
-            sites.Add(new TopologySite($"site-{s}", tier, $"{province}-c{s % 5}", province));
-        }
-        var topology = new Topology(sites, Topology.PublicFigures, []);
+        var topology = SyntheticGrid.BuildTopology();
         var descriptors = new List<NodeDescriptor>(n);
         var capacities = new List<NodeCapacity>(n);
-        var green = Enumerable.Range(0, 24).Select(h => 0.2 + 0.5 * Math.Max(0, Math.Sin((h - 6) / 12.0 * Math.PI))).ToArray();
         for (var i = 0; i < n; i++)
         {
-            var site = sites[rng.Below(sites.Count)];
-            var zone = Zones[int.Parse(site.Province!.AsSpan(1))];
-            var (cpu, mem, chip, chipPrice) = site.Tier switch
-            {
-                Tiers.Hub => (192.0, 1_572_864L, new ChipSet("nvidia-h100", 16, 81_920), 2.2m),
-                Tiers.Regional => (96.0, 393_216L, new ChipSet("nvidia-l4", 8, 24_576), 0.8m),
-                _ => (8.0, 16_384L, new ChipSet("jetson-orin", 1, 16_384), 0.05m),
-            };
-            var d = new NodeDescriptor(new NodeId($"node-{i:000000}"), site.Tier, site.Name, zone, cpu, mem, [chip], chipPrice, 0.01m,
-                new Dictionary<string, string>(), green);
+            var d = SyntheticGrid.Node(i, topology.Sites[rng.Below(topology.Sites.Count)]);
+            var (cpu, mem, chip) = (d.Cpu, d.MemoryMiB, d.Chips[0]);
             var busy = rng.NextDouble();
             var state = rng.NextDouble() < 0.02 ? NodeStates.Cordoned : NodeStates.Ready;
             descriptors.Add(d);
