@@ -42,7 +42,7 @@ public static class InferenceBenchmark
         var root = Path.Combine(Path.GetTempPath(), "actorgrid-bench-inference-" + Guid.NewGuid().ToString("n")[..8]);
         Directory.CreateDirectory(root);
         Console.WriteLine($"Model: conv classifier, input [1,3,{Size},{Size}] float32 ({onnx.Length} bytes), {n} sequential requests per path; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"Batching model: frame classifier, input [1,3,{BenchModels.FrameSize},{BenchModels.FrameSize}] float32 ({frameOnnx.Length / 1024 / 1024} MiB), sent as binary");
+        Console.WriteLine($"Batching model: frame classifier, input [1,3,{BenchModels.FrameSize},{BenchModels.FrameSize}] float32 (model file {frameOnnx.Length / 1024 / 1024} MiB), sent as binary");
         var rows = new List<Row>();
 
         // (a) ONNX Runtime in-process, and what stacking rows saves per row on each model: the
