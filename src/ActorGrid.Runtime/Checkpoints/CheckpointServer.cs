@@ -12,7 +12,7 @@ namespace ActorGrid.Runtime.Checkpoints;
 // hosts' checkpoints when asked (CopyCheckpoint, from a worker that wants its checkpoint to outlive
 // it), and forgets a task's checkpoints when the task is done. Runs on every worker host as
 // /user/worker/checkpoints, and on hosts with durable storage (gateways) as
-// /user/model-blobs/checkpoints (see DurableCheckpoints).
+// /user/checkpoints (see DurableCheckpoints).
 public sealed class CheckpointServer : ReceiveActor
 {
     public const string Name = "checkpoints";

@@ -1,3 +1,4 @@
+using ActorGrid.Runtime.Checkpoints;
 using ActorGrid.Runtime.Inference;
 using ActorGrid.Runtime.Membership;
 using ActorGrid.Runtime.Nodes;
@@ -46,6 +47,10 @@ public static class GridAkkaSetup
             builder.WithActorGridInference(settings);
             if (settings.Has(Roles.Core))
                 builder.WithActors((system, registry) => system.ActorOf(MembershipPublisher.Props(), "membership-publisher"));
+            // Gateways keep data (model blobs, the audit trail), so they also keep the copies of
+            // running tasks' checkpoints that outlive the worker host that packed them.
+            if (settings.Has(Roles.Gateway))
+                builder.WithActors((system, registry) => system.ActorOf(DurableCheckpoints.Props(system, settings.DataDirectory), DurableCheckpoints.Name));
             if (settings.Has(Roles.Worker) && settings.Node is { } node)
                 builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, Path.Combine(settings.DataDirectory, "checkpoints")), WorkerPaths.AgentName)));
             if (settings.Seeds.Count == 0)

@@ -1,14 +1,11 @@
 using ActorGrid.Protocol.Models;
 using ActorGrid.Runtime.Blobs;
-using ActorGrid.Runtime.Checkpoints;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Inference;
 
 // /user/model-blobs on hosts that store uploads (gateways): hands out chunks of a stored model
-// to workers that fetch it. Reads are asynchronous and piped straight back to the asker. Its child
-// /user/model-blobs/checkpoints keeps durable copies of workers' checkpoints on the same disk, so
-// a task's checkpoint outlives the worker host that packed it.
+// to workers that fetch it. Reads are asynchronous and piped straight back to the asker.
 public sealed class ModelBlobServer : ReceiveActor
 {
     public const string Name = "model-blobs";
@@ -16,7 +13,6 @@ public sealed class ModelBlobServer : ReceiveActor
 
     public ModelBlobServer(ModelBlobStore store)
     {
-        Context.ActorOf(DurableCheckpoints.Props(Context.System, DurableCheckpoints.DataDirectoryOf(store.Root)), DurableCheckpoints.ChildName);
         Receive<FetchModelBlob>(fetch =>
         {
             if (!store.Has(fetch.Sha256))

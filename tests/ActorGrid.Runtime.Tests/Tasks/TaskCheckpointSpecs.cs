@@ -47,7 +47,7 @@ public class TaskCheckpointSpecs() : GridTestKit(new SqliteGridConfig("actorgrid
         Assert.Equal(packed, start.Checkpoint);
 
         // A durable copy made while attempt 2 runs (same archive, one more holder) is kept too.
-        var copied = packed.WithHolder("akka.tcp://actorgrid@gateway:1/user/model-blobs/checkpoints");
+        var copied = packed.WithHolder("akka.tcp://actorgrid@gateway:1/user/checkpoints");
         again.Tell(new ReportTaskCheckpoint(id, 2, copied));
         again.Tell(new GetTask(id));
         var view = ExpectMsg<TaskView>(Wait);
