@@ -15,7 +15,8 @@ namespace ActorGrid.Runtime.Inference;
 // It unloads a model when the last version that uses it here is undeployed from this node or
 // deleted (ModelVersionDeleted, published by the tenant's catalog): the runner is retired, stops
 // once what it holds is answered, and disposes its session. Requests for a deleted version get
-// a 410; a version merely undeployed still loads again on demand, in a new runner.
+// a 410; a version merely undeployed gets a 503 while its runner drains and loads again on
+// demand, in a new runner.
 public sealed class InferenceHost : ReceiveActor, IWithTimers
 {
     public const string Name = "inference";
@@ -79,7 +80,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         {
             var key = new VersionKey(deleted.TenantId, deleted.Name, deleted.Version);
             _deleted.Add(key);
-            Release(key, $"Model {deleted.Name}@{deleted.Version} was deleted; it can no longer be run.");
+            Release(key, 410, $"Model {deleted.Name}@{deleted.Version} was deleted; it can no longer be run.");
         });
         Receive<AskDeployments>(_ => _deployments?.Tell(new GetModelDeployments(null)));
         Receive<SubscribeAck>(_ => { });
@@ -113,7 +114,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         foreach (var gone in _deployedHere.Where(k => !now.Contains(k)).ToList())
         {
             _deployedHere.Remove(gone);
-            Release(gone, $"Model {gone.Name}@{gone.Version} is being unloaded from node {_node.Id} (no longer deployed here); send the request again.");
+            Release(gone, 503, $"Model {gone.Name}@{gone.Version} is being unloaded from node {_node.Id} (no longer deployed here); send the request again.");
         }
         foreach (var deployment in matching)
         {
@@ -140,7 +141,9 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
 
     // The version no longer needs its model here: when it was the last one using that model,
     // the runner is retired and stops being published at once, so gateways stop routing to it.
-    private void Release(VersionKey key, string reason)
+    // Requests that reach the retiring runner meanwhile get `status`: 410 for a deleted version,
+    // 503 for one only undeployed here (a retry loads it again in a new runner).
+    private void Release(VersionKey key, int status, string reason)
     {
         foreach (var (sha, users) in _users.Where(u => u.Value.Contains(key)).ToList())
         {
@@ -149,7 +152,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
             _users.Remove(sha);
             if (!_active.Remove(sha, out var runner)) continue;
             _statuses.Remove(sha);
-            runner.Tell(new ModelRunner.Retire(reason));
+            runner.Tell(new ModelRunner.Retire(status, reason));
         }
     }
 

@@ -42,8 +42,8 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         _queue = new MicroBatchQueue<Pending>(maxRows, maxRows > 1 ? settings.MaxQueueDelay : TimeSpan.Zero);
 
         // Retiring (see Retire): nothing new is taken.
-        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 410, _retiring!)));
-        Receive<Retire>(retire => _retiring ??= retire.Reason);
+        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Status, _retiring.Reason)));
+        Receive<Retire>(retire => _retiring ??= retire);
         Receive<RunInference>(Enqueue);
         Receive<PreloadModel>(_ => { });
         Receive<BlobReady>(ready => OpenSession(ready.Path));
@@ -88,9 +88,10 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     protected override void PostStop() => _loaded?.Dispose();
 
     // InferenceHost retires a runner when its model is deleted or no longer deployed here. What
-    // was already queued or running still gets its answer; new requests get a 410 with the
-    // reason. Once the last one is answered (and any load in progress has come back, so its
-    // session is not orphaned) the runner stops, and PostStop disposes the ONNX Runtime session.
+    // was already queued or running still gets its answer; new requests get the retirement's
+    // status (410 deleted, 503 undeployed) and reason. Once the last one is answered (and any load
+    // in progress has come back, so its session is not orphaned) the runner stops, and PostStop
+    // disposes the ONNX Runtime session.
     protected override bool AroundReceive(Receive receive, object message)
     {
         var handled = base.AroundReceive(receive, message);
@@ -98,9 +99,9 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         return handled;
     }
 
-    internal sealed record Retire(string Reason);
+    internal sealed record Retire(int Status, string Reason);
 
-    private string? _retiring;
+    private Retire? _retiring;
 
     private void OpenSession(string path)
     {
