@@ -14,6 +14,8 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
     {
         var dataDir = Path.GetFullPath(data);
         Directory.CreateDirectory(dataDir);
+        // The journal, the operator token and key hashes live here: the node's user alone may look.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var roleSet = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         var unknown = roleSet.Except(Roles.All).ToList();

@@ -40,9 +40,11 @@ public static class NodeStates
 
 public sealed record RunningTaskInfo(TaskId TaskId, int Attempt, Tasks.ResourceRequirements Requirements);
 
-// Live, unpersisted measurements from the worker agent.
+// Live, unpersisted measurements from the worker agent. Sandbox: how attempts are contained there
+// (on | namespaces | off | unavailable; see SandboxHost).
 public sealed record NodeTelemetry(
     DateTimeOffset At,
     double FreeCpu,
     long FreeMemoryMiB,
-    IReadOnlyList<RunningTaskInfo> Running);
+    IReadOnlyList<RunningTaskInfo> Running,
+    string? Sandbox = null);

@@ -45,7 +45,11 @@ public sealed record NodeView(
     string State,
     string? Member,
     NodeTelemetry? Telemetry,
-    DateTimeOffset? LastHeartbeat) : IActorGridMessage;
+    DateTimeOffset? LastHeartbeat) : IActorGridMessage
+{
+    // How attempts are contained on this node, from its worker's telemetry (see NodeTelemetry).
+    public string? Sandbox => Telemetry?.Sandbox;
+}
 
 public sealed record NodeCommandRejected(NodeId NodeId, string Reason) : IActorGridMessage;
 

@@ -108,6 +108,7 @@ public static class ProtocolManifests
         ["worker.start-run"] = typeof(StartTaskRun),
         ["worker.cancel-run"] = typeof(CancelTaskRun),
         ["worker.confirm-run"] = typeof(ConfirmTaskRun),
+        ["worker.lease-renewed"] = typeof(LeaseRenewed),
         ["worker.fetch-checkpoint"] = typeof(FetchCheckpoint),
         ["worker.checkpoint-chunk"] = typeof(CheckpointChunk),
         ["worker.checkpoint-missing"] = typeof(CheckpointMissing),

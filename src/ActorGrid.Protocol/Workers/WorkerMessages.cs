@@ -15,3 +15,8 @@ public sealed record CancelTaskRun(TaskId TaskId, int Attempt, string Reason, st
 // with the run's current status, or, if it has no such run (its host restarted), with an exit
 // report of outcome node-lost so the task re-queues instead of waiting forever.
 public sealed record ConfirmTaskRun(TaskId TaskId, int Attempt) : IActorGridMessage;
+
+// Placement → worker agent, in answer to each heartbeat it sees (HeartbeatAt is that heartbeat's
+// own time, on the worker's clock). It renews the worker's lease on its running attempts: a
+// worker that stops hearing these stops its attempts before placement may run them elsewhere.
+public sealed record LeaseRenewed(NodeId NodeId, DateTimeOffset HeartbeatAt) : IActorGridMessage;

@@ -20,11 +20,6 @@ public sealed class CheckpointStore
 
     private string Incoming { get; }
 
-    // Next to a checkpoint directory root (data/checkpoints), never inside it: a task's own files
-    // and the archives of them must not mix.
-    public static string BesideCheckpointRoot(string checkpointRoot) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpointRoot))!, "checkpoint-blobs");
-
     public string PathOf(TaskId task, string sha256) =>
         IdRules.IsValid(task.Value) && BlobChunks.IsSha256(sha256)
             ? Path.Combine(Root, task.Value, sha256 + ".tar")

@@ -8,8 +8,10 @@ using ActorGrid.Runtime.Sharding;
 using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tenants;
 using ActorGrid.Runtime.Workers;
+using ActorGrid.Runtime.Workers.Sandbox;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -52,7 +54,18 @@ public static class GridAkkaSetup
             if (settings.Has(Roles.Gateway))
                 builder.WithActors((system, registry) => system.ActorOf(DurableCheckpoints.Props(system, settings.DataDirectory), DurableCheckpoints.Name));
             if (settings.Has(Roles.Worker) && settings.Node is { } node)
-                builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, Path.Combine(settings.DataDirectory, "checkpoints")), WorkerPaths.AgentName)));
+                builder.WithActors((system, registry) =>
+                {
+                    var isolation = IsolationSettings.From(system.Settings.Config);
+                    var sandbox = SandboxHost.Detect(isolation, settings.DataDirectory);
+                    var log = Akka.Event.Logging.GetLogger(system, "sandbox");
+                    if (sandbox.Level == SandboxHost.On) log.Info("Attempts are sandboxed: {0}", sandbox.WhyNot);
+                    else if (sandbox.Level == SandboxHost.Namespaces) log.Warning("Attempts run in namespaces only: {0}", sandbox.WhyNot);
+                    else if (sandbox.Level == SandboxHost.Off)
+                        log.Warning("SANDBOX OFF (actorgrid.workers.sandbox = off): tenants' attempts run as this node's user and can read its files, environment and processes");
+                    else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
+                    registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory), WorkerPaths.AgentName));
+                });
             if (settings.Seeds.Count == 0)
                 builder.AddStartup((system, _) =>
                 {

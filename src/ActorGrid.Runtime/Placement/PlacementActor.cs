@@ -22,6 +22,9 @@ namespace ActorGrid.Runtime.Placement;
 // It also watches membership and node state: a host removed from the cluster (or silent) loses
 // its nodes, whose attempts are reported lost and re-queued; a draining node has its running
 // attempts stopped so they are re-placed elsewhere.
+// It is also the lease holder of every worker's running attempts: each heartbeat it sees is
+// answered with LeaseRenewed, and a lost node's attempts are re-placed only once the fence
+// (lease plus guard silence) since the last answer has passed, when they have surely stopped.
 // All of its state can be rebuilt: nodes re-announce every heartbeat, queued tasks re-send their
 // requests, and running attempts appear in their workers' telemetry.
 public sealed class PlacementActor : ReceiveActor, IWithTimers
@@ -39,6 +42,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     // Attempts released recently: a heartbeat taken before the release must not re-adopt them.
     private readonly Dictionary<(TaskId, int), DateTimeOffset> _recentlyReleased = new();
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
+    // When this actor last renewed each node's lease, on its own clock.
+    private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public PlacementActor(PlacementPolicy policy, Topology topology)
@@ -73,6 +78,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         });
         Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
         Receive<SweepTick>(_ => Sweep());
+        Receive<FenceExpired>(expired =>
+        {
+            foreach (var (task, attempt) in expired.Attempts)
+            {
+                _log.Warning("Node {0} lost ({1}); its lease has expired, re-queueing {2} attempt {3}", expired.Node, expired.Reason, task, attempt);
+                TaskRegion.Tell(new ReportNodeLost(task, attempt, expired.Node, expired.Reason));
+            }
+        });
         Receive<GetNodes>(_ => Sender.Tell(new NodeList([.. _view.Nodes.Select(n => n.View).OrderBy(v => v.Id.Value, StringComparer.Ordinal)])));
         Receive<GetPlacementQueue>(_ => Sender.Tell(new PlacementQueueView([.. _waiting.Keys], _view.ReservationCount)));
         Receive<SubscribeAck>(_ => { });
@@ -98,6 +111,11 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private void OnNodeStatus(NodeStatusPublished status)
     {
         if (status.View.Descriptor is null) return;
+        if (status.View.State != NodeStates.Lost && status.Worker is { } worker && status.View.Telemetry is { } telemetry)
+        {
+            worker.Tell(new LeaseRenewed(status.View.Id, telemetry.At));
+            _leaseRenewedAt[status.View.Id] = DateTimeOffset.UtcNow;
+        }
         var slot = _view.Update(status.View, status.Worker);
         switch (status.View.State)
         {
@@ -272,13 +290,20 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         }
     }
 
+    // The node's room is freed now (nothing new goes to a lost node anyway); its attempts are
+    // re-queued once their lease has surely expired, so no attempt ever runs in two places.
     private void ReportLost(CapacityView.NodeSlot slot, string reason)
     {
-        foreach (var r in _view.ReleaseAll(slot.View.Id))
+        var lost = _view.ReleaseAll(slot.View.Id).Select(r => (r.TaskId, r.Attempt)).ToList();
+        if (lost.Count == 0) return;
+        var id = slot.View.Id;
+        var wait = _leaseRenewedAt.TryGetValue(id, out var renewed) ? renewed + _settings.AttemptFence - DateTimeOffset.UtcNow : TimeSpan.Zero;
+        if (wait > TimeSpan.Zero)
         {
-            _log.Warning("Node {0} lost ({1}); re-queueing {2} attempt {3}", slot.View.Id, reason, r.TaskId, r.Attempt);
-            TaskRegion.Tell(new ReportNodeLost(r.TaskId, r.Attempt, slot.View.Id, reason));
+            _log.Info("Node {0} lost ({1}); {2} attempt(s) re-queue in {3:0.0}s, when its lease has surely expired", id, reason, lost.Count, wait.TotalSeconds);
+            Timers.StartSingleTimer($"fence-{id}-{Guid.NewGuid():N}", new FenceExpired(id, reason, lost), wait);
         }
+        else Self.Tell(new FenceExpired(id, reason, lost));
     }
 
     // Periodic housekeeping: nodes that stopped heartbeating are lost; reservations whose worker
@@ -291,7 +316,9 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         foreach (var slot in _view.Nodes.ToList())
         {
             if (slot.View.State == NodeStates.Lost) continue;
-            if (slot.View.LastHeartbeat is { } beat && now - beat > _settings.HeartbeatTimeout)
+            // Measured on this actor's clock from its last lease renewal, not the worker's timestamps.
+            var beat = _leaseRenewedAt.TryGetValue(slot.View.Id, out var renewed) ? renewed : slot.View.LastHeartbeat;
+            if (beat is { } last && now - last > _settings.HeartbeatTimeout)
             {
                 LoseNodesOf(slot.View.Member!, $"no heartbeat for {_settings.HeartbeatTimeout.TotalSeconds:0}s");
                 continue;
@@ -302,6 +329,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         }
         PlaceWaiting();
     }
+
+    private sealed record FenceExpired(NodeId Node, string Reason, IReadOnlyList<(TaskId TaskId, int Attempt)> Attempts);
 
     private sealed record SweepTick
     {

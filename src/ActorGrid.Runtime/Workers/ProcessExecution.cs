@@ -5,16 +5,24 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using ActorGrid.Protocol.Tasks;
+using ActorGrid.Runtime.Workers.Sandbox;
 
 namespace ActorGrid.Runtime.Workers;
 
 // What one attempt of a `process` task runs: Command[0] is the executable, the rest its arguments.
-// Env is added to the worker's own environment. A Timeout of zero or less means none.
+// Env is added to the worker's own environment, or is the whole environment when
+// InheritEnvironment is off. A Timeout of zero or less means none. With a Lease, the command is a
+// LeaseGuard: its stdin stays open and carries a renewal while the lease is held.
 public sealed record ProcessLaunch(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> Env,
     string? WorkingDirectory,
-    TimeSpan Timeout);
+    TimeSpan Timeout)
+{
+    public AttemptLease? Lease { get; init; }
+
+    public bool InheritEnvironment { get; init; } = true;
+}
 
 // One progress line the process printed, e.g. {"progress":0.4,"metrics":{"loss":0.31}}.
 public sealed record ProcessProgress(double? Progress, IReadOnlyDictionary<string, double>? Metrics);
@@ -100,6 +108,7 @@ public static class ProcessExecution
             CreateNoWindow = true,
         };
         foreach (var arg in launch.Command.Skip(1)) psi.ArgumentList.Add(arg);
+        if (!launch.InheritEnvironment) psi.Environment.Clear();
         foreach (var (key, value) in launch.Env) psi.Environment[key] = value;
 
         if (!Directory.Exists(workingDirectory))
@@ -125,16 +134,22 @@ public static class ProcessExecution
         var observers = new ObserverGuard();
         Task drained = Task.CompletedTask;
         var exited = false;
+        IDisposable? renewals = null;
         try
         {
-            // A task reading stdin gets end-of-file instead of waiting on the worker's own stdin.
-            try
+            if (launch.Lease is { } lease)
+                renewals = LeaseRenewals.Register(process.StandardInput.BaseStream, lease);
+            else
             {
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // It already exited and closed its end.
+                // A task reading stdin gets end-of-file instead of waiting on the worker's own stdin.
+                try
+                {
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // It already exited and closed its end.
+                }
             }
 
             // Before the readers start, so the caller hears of the start before any progress.
@@ -186,6 +201,7 @@ public static class ProcessExecution
         }
         finally
         {
+            renewals?.Dispose();
             // Reached with the process alive only when something unexpected threw: the attempt is
             // being abandoned, so it must not outlive this call.
             if (!exited && !SafeHasExited(process))

@@ -5,6 +5,7 @@ using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Checkpoints;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Workers.Sandbox;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -16,6 +17,8 @@ namespace ActorGrid.Runtime.Workers;
 // to node/<id> with each heartbeat, runs the attempts task entities start on it as real processes,
 // and reports start, progress and exit back to task/<id>. Exit reports are re-sent until the task
 // acknowledges them, so a report is never lost to a passing network fault or a shard handover.
+// Every attempt runs in the host's sandbox (SandboxHost) behind a LeaseGuard; placement's answers
+// to the heartbeats renew the lease that keeps the guards from stopping the attempts.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -26,23 +29,42 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
-    private readonly string _checkpointRoot;
+    private readonly SandboxHost _sandbox;
+    private readonly UidPool _uids;
+    private readonly AttemptLease _lease;
     private readonly IActorRef _checkpoints;
+    private bool _leaseLapsed;
 
-    public WorkerAgent(NodeDescriptor descriptor, string checkpointRoot)
+    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory)
     {
         _descriptor = descriptor;
-        _checkpointRoot = checkpointRoot;
+        _sandbox = sandbox;
+        _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize);
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
+        _lease = new AttemptLease(_settings.LeaseTimeout);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
-        var store = new CheckpointStore(CheckpointStore.BesideCheckpointRoot(checkpointRoot));
+        var checkpointRoot = sandbox.CheckpointRoot;
+        var store = new CheckpointStore(Path.Combine(dataDirectory, "checkpoint-blobs"));
         var checkpointSettings = CheckpointSettings.From(Context.System);
         var server = Context.ActorOf(CheckpointServer.Props(store, checkpointSettings, checkpointRoot), CheckpointServer.Name);
         _checkpoints = Context.ActorOf(
             CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
 
-        Receive<HeartbeatTick>(_ => Heartbeat());
+        Receive<HeartbeatTick>(_ =>
+        {
+            Heartbeat();
+            CheckLease();
+        });
+        Receive<LeaseRenewed>(renewed =>
+        {
+            _lease.RenewedBy(renewed.HeartbeatAt);
+            if (_leaseLapsed && _lease.IsHeld(DateTimeOffset.UtcNow))
+            {
+                _leaseLapsed = false;
+                _log.Info("Placement answers again: the lease on this worker's attempts is renewed");
+            }
+        });
         Receive<ResendTick>(_ => ResendExitReports());
         Receive<StartTaskRun>(Start);
         Receive<CallForBids>(OnCallForBids);
@@ -70,8 +92,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor descriptor, string checkpointRoot) =>
-        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, checkpointRoot));
+    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -95,9 +117,22 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
             DateTimeOffset.UtcNow, cpu, memory,
-            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))]);
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))], _sandbox.Level);
         ActorRegistry.For(Context.System).Get<NodeRegionKey>()
             .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
+    }
+
+    // Placement has not answered for the lease's length: it may already count this node as lost
+    // and place its attempts elsewhere, so they stop here (their guards would stop them anyway).
+    private void CheckLease()
+    {
+        if (_leaseLapsed || _lease.IsHeld(DateTimeOffset.UtcNow)) return;
+        var live = _runs.Values.Where(r => r.Exit is null && r.StopOutcome is null).ToList();
+        if (live.Count == 0) return;
+        _leaseLapsed = true;
+        _log.Warning("No answer from placement since {0:O}: the lease lapsed, stopping {1} attempt(s) before they may run elsewhere", _lease.HeldUntil - _lease.Timeout, live.Count);
+        foreach (var run in live)
+            Stop(run, AttemptOutcomes.NodeLost, $"stopped on {_descriptor.Id}: its lease lapsed (placement did not answer for {_lease.Timeout.TotalSeconds:0.#}s)");
     }
 
     private void Start(StartTaskRun cmd)
@@ -137,37 +172,63 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void Launch(Run run, StartTaskRun cmd)
     {
         run.Launched = true;
-        _log.Info("Starting {0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, string.Join(' ', cmd.Spec.Command));
         var self = Self;
-        var launch = new ProcessLaunch(cmd.Spec.Command, EnvironmentFor(cmd), cmd.Spec.WorkingDirectory, TimeSpan.FromSeconds(cmd.Spec.TimeoutSeconds));
-        ProcessExecution.RunAsync(
-                launch,
-                pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
-                progress => self.Tell(new RunProgressed(cmd.TaskId, cmd.Attempt, progress)),
-                run.Cancel.Token)
+        if (_sandbox.Level == SandboxHost.On)
+        {
+            run.Uid = _uids.Take();
+            if (run.Uid is null)
+            {
+                self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
+                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null)));
+                return;
+            }
+        }
+        _log.Info("Starting {0} attempt {1} (sandbox {2}{3}): {4}", cmd.TaskId, cmd.Attempt, _sandbox.Level,
+            run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
+        RunSandboxedAsync(run, cmd, self)
             .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
                     AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
         _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
     }
 
+    // Prepares the sandbox (directories, ownership, cgroup), runs the attempt in it, then reads what
+    // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
+    private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
+    {
+        var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
+        ProcessOutcome? outcome = null;
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token);
+            using var memory = prepared.WatchMemory(stop);
+            outcome = await ProcessExecution.RunAsync(
+                prepared.Launch,
+                pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
+                progress => self.Tell(new RunProgressed(cmd.TaskId, cmd.Attempt, progress)),
+                stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened, nothing of the attempt may be left running or lying around.
+            if (outcome is null) prepared.Conclude(new ProcessOutcome(AttemptOutcomes.Failed, null, "abandoned", "", "", null));
+        }
+        return prepared.Conclude(outcome);
+    }
+
     // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
     // to the task, not the attempt: a task preempted, drained or retried on this host finds what
     // its earlier attempt saved there and can resume instead of starting over.
-    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd)
-    {
-        var checkpoints = CheckpointDirectory(cmd.TaskId);
-        Directory.CreateDirectory(checkpoints);
-        return new Dictionary<string, string>(cmd.Spec.Env)
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd) =>
+        _sandbox.EnvironmentFor(cmd.Spec.Env, new Dictionary<string, string>
         {
             ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
             ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
-            ["ACTORGRID_CHECKPOINT_DIR"] = checkpoints,
-        };
-    }
+            ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
+        }, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
 
-    private string CheckpointDirectory(TaskId task) => Path.Combine(_checkpointRoot, task.Value);
+    private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
 
     private void Confirm(ConfirmTaskRun cmd)
     {
@@ -207,8 +268,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
         var o = msg.Outcome;
-        // A run we stopped on the grid's behalf reports why it was stopped, not just "cancelled".
-        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason) : (o.Outcome, o.Reason);
+        if (run.Uid is { } uid) _uids.Release(uid);
+        run.Uid = null;
+        // A run we stopped on the grid's behalf reports why it was stopped, not just "cancelled";
+        // one its guard stopped (this worker paused or cut off) was lost with its node.
+        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason)
+            : o.Outcome != AttemptOutcomes.Succeeded && o.StderrTail.Contains(LeaseGuard.StoppedMessage, StringComparison.Ordinal)
+                ? (AttemptOutcomes.NodeLost, $"stopped by its guard on {_descriptor.Id}: the worker did not renew its lease for {_settings.GuardSilence.TotalSeconds:0.#}s (paused, or cut off from placement)")
+                : (o.Outcome, o.Reason);
         _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
         _ledger.Release(msg.TaskId);
         Heartbeat();
@@ -241,6 +308,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     private void OnCallForBids(CallForBids cfp)
     {
+        if (_sandbox.Refuses)
+        {
+            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, SandboxRefusal));
+            return;
+        }
         var evicting = _ledger.Evictable(cfp.Preemptible, cfp.Lane);
         var whyNot = _ledger.WhyNot(cfp.Requirements, evicting);
         if (whyNot is not null)
@@ -263,7 +335,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             return;
         }
         var evicting = _ledger.Evictable(award.Preempt, award.Lane);
-        var whyNot = _ledger.WhyNot(award.Requirements, evicting);
+        var whyNot = _sandbox.Refuses ? SandboxRefusal : _ledger.WhyNot(award.Requirements, evicting);
         if (whyNot is not null)
         {
             Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, whyNot));
@@ -287,6 +359,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         run.StopReason = reason;
         run.Cancel.Cancel();
     }
+
+    private string SandboxRefusal =>
+        $"{_descriptor.Id} runs no tenant tasks: it cannot sandbox them ({_sandbox.WhyNot}); set actorgrid.workers.sandbox = off to run them unsandboxed";
 
     private decimal PriceOf(ResourceRequirements req) =>
         (decimal)req.Cpu * _descriptor.PricePerCoreHour + (req.Chips?.Count ?? 0) * _descriptor.PricePerChipHour;
@@ -312,6 +387,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public string? StopReason { get; set; }
         public bool Launched { get; set; }
         public string? CheckpointNote { get; set; }
+
+        // The host uid the attempt runs as while it runs (sandbox level "on").
+        public int? Uid { get; set; }
 
         // The process is over but its exit is not reported yet: its checkpoint is being packed.
         public ReportTaskExited? Ended { get; set; }

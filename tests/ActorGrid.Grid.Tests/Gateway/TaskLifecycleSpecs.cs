@@ -69,16 +69,20 @@ public class TaskLifecycleSpecs(EmbeddedGridFixture grid)
     [Fact]
     public async Task Should_cancel_a_running_task_and_kill_its_process_tree()
     {
-        var (_, accepted) = await Api.SubmitTaskAsync(grid.AcmeKey, Tasks.Shell("sleep 300 & echo \"{\\\"metrics\\\":{\\\"child\\\":$!}}\"; wait"));
+        // The attempt runs in its own pid namespace, so the pid it sees for its child is not the
+        // host's: the test finds the child on the host by its unique command line instead.
+        var marker = "300." + Random.Shared.Next(100000, 999999);
+        var (_, accepted) = await Api.SubmitTaskAsync(grid.AcmeKey, Tasks.Shell($"sleep {marker} & echo \"{{\\\"metrics\\\":{{\\\"child\\\":$!}}}}\"; wait"));
         var id = Tasks.Id(accepted);
         var running = await Api.WaitForStateAsync(grid.AcmeKey, id, s => s == "running", Long);
-        var child = await WaitForMetricAsync(id, "child");
-        Assert.True(Directory.Exists($"/proc/{child}"), "the task's child process should be running");
+        await WaitForMetricAsync(id, "child");
+        var child = HostPidOf("sleep", marker);
+        Assert.True(child is not null && Directory.Exists($"/proc/{child}"), "the task's child process should be running");
 
         var (status, cancelled) = await Api.SendJsonAsync(HttpMethod.Delete, $"/v1/tasks/{id}", grid.AcmeKey, null);
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal("cancelled", cancelled!["state"]!.GetValue<string>());
-        await WaitUntilAsync(() => !IsAlive(child), TimeSpan.FromSeconds(20), $"child process {child} still alive after cancel");
+        await WaitUntilAsync(() => !IsAlive(child!.Value), TimeSpan.FromSeconds(20), $"child process {child} still alive after cancel");
 
         var again = await Api.SendJsonAsync(HttpMethod.Delete, $"/v1/tasks/{id}", grid.AcmeKey, null);
         Assert.Equal(HttpStatusCode.Conflict, again.Status);
@@ -96,6 +100,23 @@ public class TaskLifecycleSpecs(EmbeddedGridFixture grid)
         Assert.All(succeeded, t => Assert.Equal("succeeded", t!["state"]!.GetValue<string>()));
         var queued = (await Api.SendJsonAsync(HttpMethod.Get, "/v1/tasks?state=queued", grid.GlobexKey, null)).Body!.AsArray();
         Assert.DoesNotContain(queued, t => t!["id"]!.GetValue<string>() == id);
+    }
+
+    private static int? HostPidOf(params string[] argv)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries).SequenceEqual(argv)) return pid;
+            }
+            catch (IOException)
+            {
+                // It exited while we looked.
+            }
+        }
+        return null;
     }
 
     private async Task<int> WaitForMetricAsync(string id, string metric)

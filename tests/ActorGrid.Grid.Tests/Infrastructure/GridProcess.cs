@@ -161,6 +161,17 @@ public sealed class GridProcess : IAsyncDisposable
         await DrainAsync();
     }
 
+    /// <summary>
+    /// A signal to the node process alone (SIGKILL = 9, SIGSTOP = 19, SIGCONT = 18), as a crash or a
+    /// paused machine would deliver it: unlike <see cref="KillAsync"/> it leaves the node's
+    /// children to fend for themselves, which is what fencing must handle.
+    /// </summary>
+    public void SignalNodeOnly(int signal)
+    {
+        if (SysKill(Pid, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill({Pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     // WaitForExitAsync also waits for stdout/stderr to reach EOF; a grandchild that
     // inherited the pipes could hold them open, so the wait is capped.
     private async Task DrainAsync()
