@@ -32,6 +32,7 @@ public static class ProtocolManifests
         ["task.cancel"] = typeof(CancelTask),
         ["task.assign"] = typeof(AssignTask),
         ["task.report-node-lost"] = typeof(ReportNodeLost),
+        ["task.placement-waiting"] = typeof(ReportPlacementWaiting),
         ["task.refuse-placement"] = typeof(RefusePlacement),
         ["task.report-started"] = typeof(ReportTaskStarted),
         ["task.report-progress"] = typeof(ReportTaskProgress),

@@ -19,6 +19,10 @@ public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string 
 // candidate meets); the task fails fast with the reason instead of queueing to die.
 public sealed record RefusePlacement(TaskId TaskId, int Attempt, string Reason) : IWithTaskId;
 
+// From placement: why a queued attempt is still waiting (no candidate, every worker declined,
+// quota, green window). Kept in memory and shown on GET while the task stays queued.
+public sealed record ReportPlacementWaiting(TaskId TaskId, int Attempt, string Reason) : IWithTaskId;
+
 // From placement: the node an attempt ran on is gone.
 public sealed record ReportNodeLost(TaskId TaskId, int Attempt, NodeId Node, string Reason) : IWithTaskId;
 

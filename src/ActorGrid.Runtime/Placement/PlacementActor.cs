@@ -73,8 +73,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             _decisionMicros.Remove(failed.Request.TaskId);
             _view.Release(failed.Request.TaskId, failed.Request.Attempt);
             if (!_waiting.ContainsKey(failed.Request.TaskId)) return;
-            _waiting[failed.Request.TaskId] = (failed.Request, failed.Reason);
-            PublishDecision(failed.Request, null, failed.Reason, 0);
+            Wait(failed.Request, failed.Reason, 0);
         });
         Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
         Receive<SweepTick>(_ => Sweep());
@@ -235,7 +234,11 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     // Announce a waiting task once per change of reason, not on every retry.
     private void Wait(RequestPlacement request, string reason, double micros)
     {
-        if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason) PublishDecision(request, null, reason, micros);
+        if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason)
+        {
+            PublishDecision(request, null, reason, micros);
+            TaskRegion.Tell(new ReportPlacementWaiting(request.TaskId, request.Attempt, reason));
+        }
         _waiting[request.TaskId] = (request, reason);
     }
 

@@ -26,6 +26,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     private readonly TaskSettings _settings;
     private TaskState _state;
     private (int Attempt, TimeSpan Backoff) _spendRetry;
+    private (int Attempt, string Reason)? _waiting;
 
     public TaskEntity(string id)
     {
@@ -49,6 +50,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
         Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
         Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
+        Command<ReportPlacementWaiting>(cmd => _waiting = (cmd.Attempt, cmd.Reason));
         Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
         Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
         Command<NudgeTick>(_ => Nudge());
@@ -136,7 +138,9 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     {
         if (_state.Exists)
         {
-            Sender.Tell(_state.ToView());
+            var view = _state.ToView();
+            // While it waits, the task says what placement last said it waits for.
+            Sender.Tell(_state.State == TaskStates.Queued && _waiting is { } w && w.Attempt == _state.CurrentAttempt ? view with { Reason = w.Reason } : view);
             return;
         }
         Sender.Tell(new TaskNotFound(_state.Id));
