@@ -3,6 +3,7 @@ using ActorGrid.Gateway.Apis.Operator;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
+using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Protocol.Serialization;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,8 @@ public static class GatewayEndpoints
         services.AddSingleton(options);
         services.AddSingleton<GridActors>();
         services.AddSingleton<CallerAuthentication>();
+        services.AddSingleton<TenantLimitsCache>();
+        services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<ModelResolver>();
         services.AddProblemDetails();
         // Ids go out as plain strings, as in every other response.

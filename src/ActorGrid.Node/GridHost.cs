@@ -1,5 +1,6 @@
 using ActorGrid.Gateway;
 using ActorGrid.Gateway.Apis;
+using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
@@ -38,10 +39,13 @@ public static class GridHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
-        builder.Services.AddActorGridGateway(new GatewayOptions(
+        var gatewayOptions = new GatewayOptions(
             options.AdminToken,
             gatewaySettings.GetLong("max-body-bytes", 256 * 1024),
-            gatewaySettings.GetTimeSpan("ask-timeout", TimeSpan.FromSeconds(10))));
+            gatewaySettings.GetTimeSpan("ask-timeout", TimeSpan.FromSeconds(10)),
+            TenantLimitsOf(gatewaySettings),
+            MetricsAccess.RequiresToken(gatewaySettings.GetString("metrics-require-token", "auto"), options.HttpEndpoint));
+        builder.Services.AddActorGridGateway(gatewayOptions);
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.WebHost.UseUrls(options.HttpEndpoint is { } endpoint ? "http://" + endpoint : "http://127.0.0.1:0");
@@ -50,9 +54,22 @@ public static class GridHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthApi();
-        app.MapMetricsEndpoint();
+        app.MapMetricsEndpoint(gatewayOptions.MetricsRequireToken);
         if (options.Grid.Has(Roles.Gateway)) app.MapActorGridGateway();
         return app;
+    }
+
+    private static GatewayLimits TenantLimitsOf(Config gateway)
+    {
+        var fallback = GatewayLimits.Default;
+        var defaults = new Protocol.Tenants.TenantLimits(
+            gateway.GetInt("limits.submit-per-second", fallback.Defaults.SubmitPerSecond),
+            gateway.GetInt("limits.burst", fallback.Defaults.Burst),
+            gateway.GetInt("limits.max-queued", fallback.Defaults.MaxQueued));
+        var wrong = LimitsRequestValidation.Problems(defaults).Select(p => p.Message).ToList();
+        if (wrong.Count > 0)
+            throw new InvalidOperationException($"actorgrid.gateway.limits is not usable: {string.Join(" ", wrong)}");
+        return new GatewayLimits(defaults, gateway.GetTimeSpan("limits.cache-for", fallback.CacheFor));
     }
 
     private static void Announce(WebApplication app, NodeOptions options)

@@ -7,14 +7,20 @@ using static ActorGrid.Cli.Palettes.OperatorParameter;
 
 namespace ActorGrid.Cli.Palettes;
 
-// `tenants`: customers of the grid, their API keys and quotas.
+// `tenants`: customers of the grid, their API keys, quotas and abuse limits.
 public static class TenantsPalette
 {
     private static readonly OperatorParameter Id = Arg("id", "The tenant's id.");
     private static readonly OperatorParameter MaxCpu = Opt("max-cpu", "Most CPU cores the tenant's running tasks may hold.");
     private static readonly OperatorParameter MaxChips = Opt("max-chips", "Most accelerator chips the tenant's running tasks may hold.");
+    private static readonly OperatorParameter SubmitPerSecond = Opt("submit-per-second",
+        "Task submissions per second the tenant's bucket refills; faster submissions get 429 with Retry-After (1-10000).");
+    private static readonly OperatorParameter Burst = Opt("burst",
+        "Submissions the tenant may make at once before the per-second rate applies; at least --submit-per-second (1-100000).");
+    private static readonly OperatorParameter MaxQueued = Opt("max-queued",
+        "Most unfinished tasks (not succeeded, failed or cancelled) the tenant may have; a submission over it gets 429 (1-1000000).");
 
-    public static IOperatorPalette Create() => new OperatorPalette("tenants", "Tenants: create, show, list, keys rotate, quota.",
+    public static IOperatorPalette Create() => new OperatorPalette("tenants", "Tenants: create, show, list, keys rotate, quota, limits.",
     [
         new OperatorCommand("create", "Create a tenant and print its API key (shown once).",
         [
@@ -23,10 +29,12 @@ public static class TenantsPalette
             Opt("zones", "Comma-separated zones the tenant's data may go to, e.g. CN-ZJ,CN-GD."),
             MaxCpu, MaxChips,
         ], CreateAsync),
-        new OperatorCommand("show", "One tenant: name, zones, quota, task count.", [Id], ShowAsync),
+        new OperatorCommand("show", "One tenant: name, zones, quota, limits, task count.", [Id], ShowAsync),
         new OperatorCommand("list", "Every tenant.", [], ListAsync),
         new OperatorCommand("keys rotate", "Issue a new API key and revoke the old ones.", [Id], RotateAsync),
         new OperatorCommand("quota", "Change a tenant's quota.", [Id, MaxCpu, MaxChips], QuotaAsync),
+        new OperatorCommand("limits", "Change a tenant's submission rate and its cap on unfinished tasks; options left out keep their value. Gateways apply it within seconds.",
+            [Id, SubmitPerSecond, Burst, MaxQueued], LimitsAsync),
     ]);
 
     private static async Task CreateAsync(OperatorInvocation run, CancellationToken cancel)
@@ -62,7 +70,8 @@ public static class TenantsPalette
             ("name", tenant.Str("name")),
             ("zones", tenant.Arr("zones").Join()),
             ("quota", $"{tenant?["quota"].Str("maxCpu")} cpu, {tenant?["quota"].Str("maxChips")} chips"),
-            ("tasks", tenant.Str("taskCount")),
+            ("limits", DescribeLimits(tenant?["limits"])),
+            ("tasks", $"{tenant.Str("taskCount")} ({tenant.Str("unfinished")} unfinished)"),
             ("created", tenant.Time("createdAt")),
         ]));
     }
@@ -104,6 +113,27 @@ public static class TenantsPalette
         }
         run.Output.Text($"Tenant {tenant.Str("id")} quota: {tenant?["quota"].Str("maxCpu")} cpu, {tenant?["quota"].Str("maxChips")} chips.");
     }
+
+    private static async Task LimitsAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var limits = new JsonObject();
+        foreach (var (option, field, example) in new[] { ("submit-per-second", "submitPerSecond", 50), ("burst", "burst", 100), ("max-queued", "maxQueued", 5000) })
+            if (run.Value(option) is { } text)
+                limits[field] = int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                    ? n : throw new CommandFailedException(ExitCodes.Usage, $"--{option} '{text}' is not a whole number, e.g. --{option} {example}.");
+        if (limits.Count == 0)
+            throw new CommandFailedException(ExitCodes.Usage, "Give --submit-per-second, --burst, --max-queued or several, e.g. 'tenants limits acme --submit-per-second 50 --burst 100'.");
+        var tenant = await run.Client.PutAsync($"/v1/tenants/{Uri.EscapeDataString(run.Required("id"))}/limits", limits, cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(tenant);
+            return;
+        }
+        run.Output.Text($"Tenant {tenant.Str("id")} limits: {DescribeLimits(tenant?["limits"])}.");
+    }
+
+    private static string DescribeLimits(JsonNode? limits) =>
+        $"{limits.Str("submitPerSecond")}/s, burst {limits.Str("burst")}, {limits.Str("maxQueued")} unfinished tasks at most";
 
     private static JsonObject? Quota(OperatorInvocation run)
     {

@@ -1,5 +1,6 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Streaming;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
@@ -22,7 +23,7 @@ public static class TasksApi
         group.MapPost("/", SubmitAsync)
             .Accepts<SubmitTaskRequest>("application/json")
             .Produces<TaskAcceptedResponse>(202)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(429);
         group.MapGet("/", ListAsync).Produces<List<TaskResponse>>().ProducesProblem(400);
         group.MapGet("/{id}", GetAsync).Produces<TaskResponse>().ProducesProblem(404);
         group.MapDelete("/{id}", CancelAsync).Produces<TaskAcceptedResponse>(202).ProducesProblem(404).ProducesProblem(409);
@@ -30,10 +31,13 @@ public static class TasksApi
         return group;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, CallerAuthentication auth, GridActors actors, GatewayOptions options, CancellationToken cancel)
+    private static async Task<IResult> SubmitAsync(
+        HttpRequest request, CallerAuthentication auth, SubmissionRateLimiter rate, GridActors actors, GatewayOptions options, CancellationToken cancel)
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
+        // Before the body is read: a flood costs as little as possible.
+        if (await rate.RefuseAsync(tenant!, cancel) is { } limited) return limited;
         var body = await JsonBody.ReadAsync<SubmitTaskRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
         var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow);
@@ -45,12 +49,21 @@ public static class TasksApi
         var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant!.Id, key);
         // Record first, then submit: both are idempotent, and a recorded id whose submit failed
         // is simply skipped by listings, while a task missing from its tenant's list would be lost.
-        if (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant!.Id, id), cancel) is not TenantTaskRecordedAck)
-            return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
-        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key), cancel);
+        // The tenant refuses a new task over its cap on unfinished ones; then nothing is persisted.
+        switch (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant!.Id, id, options.TenantLimits.Defaults.MaxQueued), cancel))
+        {
+            case TenantQueueFull full: return QueueFull(full);
+            case not TenantTaskRecordedAck: return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
+        }
+        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec)), cancel);
+        // A task that was refused will never finish, so it must not hold one of the tenant's slots.
+        if (reply is TaskRejected) actors.Tenants.Tell(new CloseTenantTask(tenant.Id, id), Akka.Actor.ActorRefs.NoSender);
         return reply switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id.Value, accepted.State)),
+            TaskIdempotencyConflict => Problems.Conflict(
+                $"The idempotencyKey '{key}' was already used for a different request (task {id}). Send the same body to get that task back, " +
+                "or use a new idempotencyKey for a new task."),
             TaskRejected rejected => Problems.Of(rejected.Status, "Task rejected", rejected.Reason),
             _ => Problems.Unavailable("The task store did not confirm the task; retry with an idempotencyKey to be safe."),
         };
@@ -113,6 +126,11 @@ public static class TasksApi
             $"Tenant '{tenant.Id}' has spent {spent:0.####} of its budget {budget:0.####}; this task could cost up to {estimate:0.####} " +
             "(maxPricePerHour x expected duration). Ask an operator to raise the budget, or lower maxPricePerHour.");
     }
+
+    private static IResult QueueFull(TenantQueueFull full) => Problems.TooManyRequests("Too many unfinished tasks",
+        $"Tenant '{full.TenantId}' has {full.Unfinished} unfinished tasks, its limit maxQueued is {full.MaxQueued}. Wait for some to finish " +
+        "or cancel some (DELETE /v1/tasks/{id}), or ask an operator to raise it ('actorgrid tenants limits <id> --max-queued N').",
+        "maxQueued");
 
     internal static async Task<TaskView?> FindAsync(GridActors actors, TenantView tenant, string id, CancellationToken cancel)
     {

@@ -1,5 +1,6 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Limits;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tenants;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +9,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace ActorGrid.Gateway.Apis;
 
-public sealed record CreateTenantRequest(string? Id, string? Name, List<string>? Zones, TenantQuotaRequest? Quota);
+// Limits left out: the tenant follows the gateways' defaults (actorgrid.gateway.limits).
+public sealed record CreateTenantRequest(string? Id, string? Name, List<string>? Zones, TenantQuotaRequest? Quota, LimitsRequest? Limits = null);
 
 public sealed record TenantQuotaRequest(double? MaxCpu, int? MaxChips, decimal? Budget = null);
 
@@ -42,12 +44,18 @@ public static class TenantsApi
         if (zones.Count > 64 || zones.Any(z => !TaskRequestValidation.IsZone(z))) errors["zones"] = ["Zones are up to 64 codes like 'CN-ZJ' (letters, digits, '-', at most 32 characters)."];
         if (req.Quota is { } q && (q.MaxCpu is <= 0 or > 1_000_000 || q.MaxChips is < 0 or > 100_000 || q.Budget is < 0))
             errors["quota"] = ["maxCpu must be above 0, maxChips and budget 0 or more."];
+        TenantLimits? limits = null;
+        if (req.Limits is { } asked)
+        {
+            (limits, var limitErrors) = LimitsRequestValidation.Validate(asked, options.TenantLimits.Defaults);
+            foreach (var (field, messages) in limitErrors) errors["limits." + field] = messages;
+        }
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var tenant = new TenantId(req.Id!);
         var apiKey = ApiKeys.Issue(tenant);
         var quota = new TenantQuota(req.Quota?.MaxCpu ?? TenantQuota.Default.MaxCpu, req.Quota?.MaxChips ?? TenantQuota.Default.MaxChips, req.Quota?.Budget);
-        var reply = await actors.AskAsync(actors.Tenants, new CreateTenant(tenant, req.Name!.Trim(), zones.Distinct().ToList(), quota, ApiKeys.Hash(apiKey)), cancel);
+        var reply = await actors.AskAsync(actors.Tenants, new CreateTenant(tenant, req.Name!.Trim(), zones.Distinct().ToList(), quota, ApiKeys.Hash(apiKey), limits), cancel);
         return reply switch
         {
             TenantCreatedReply => TypedResults.Created($"/v1/tenants/{tenant}", new CreateTenantResponse(tenant.Value, apiKey)),
@@ -56,11 +64,11 @@ public static class TenantsApi
         };
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, TenantLimitsCache limits, CancellationToken cancel)
     {
         if (auth.RequireOperator(request) is { } denied) return denied;
         if (!IdRules.IsValid(id)) return Problems.NotFound($"Tenant '{id}' does not exist.");
         var reply = await actors.AskAsync(actors.Tenants, new GetTenant(new TenantId(id)), cancel);
-        return reply is TenantView view ? TypedResults.Ok(view) : Problems.NotFound($"Tenant '{id}' does not exist.");
+        return reply is TenantView view ? TypedResults.Ok(limits.Shown(view)) : Problems.NotFound($"Tenant '{id}' does not exist.");
     }
 }

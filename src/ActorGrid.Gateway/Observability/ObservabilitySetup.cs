@@ -1,3 +1,4 @@
+using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Dashboard;
 using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
@@ -32,9 +33,21 @@ public static class ObservabilitySetup
     }
 
     // On every host with HTTP: what this process measured (the journal on core hosts, the grid
-    // as observed on gateway hosts, the runtime's own process metrics everywhere).
-    public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
+    // as observed on gateway hosts, the runtime's own process metrics everywhere). With
+    // requireToken (see MetricsAccess) a scrape must send the operator token as a bearer.
+    public static WebApplication MapMetricsEndpoint(this WebApplication app, bool requireToken)
     {
+        if (requireToken)
+            app.UseWhen(context => context.Request.Path.StartsWithSegments("/metrics"), scrape => scrape.Use(async (context, next) =>
+            {
+                var auth = context.RequestServices.GetRequiredService<CallerAuthentication>();
+                if (auth.RequireOperator(context.Request) is { } denied)
+                {
+                    await denied.ExecuteAsync(context);
+                    return;
+                }
+                await next(context);
+            }));
         app.MapMetrics("/metrics").WithTags("Health");
         return app;
     }

@@ -42,6 +42,7 @@ public static class ProtocolManifests
         ["task.get-history"] = typeof(GetTaskHistory),
         ["task.accepted"] = typeof(TaskAccepted),
         ["task.rejected"] = typeof(TaskRejected),
+        ["task.idempotency-conflict"] = typeof(TaskIdempotencyConflict),
         ["task.not-found"] = typeof(TaskNotFound),
         ["task.view"] = typeof(TaskView),
         ["task.history"] = typeof(TaskHistory),
@@ -91,6 +92,12 @@ public static class ProtocolManifests
         ["tenant.api-keys-revoked"] = typeof(TenantApiKeysRevoked),
         ["tenant.quota-changed"] = typeof(TenantQuotaChanged),
         ["tenant.api-key-rotated"] = typeof(TenantApiKeyRotated),
+        ["tenant.set-limits"] = typeof(SetTenantLimits),
+        ["tenant.limits-changed"] = typeof(TenantLimitsChanged),
+        ["tenant.queue-full"] = typeof(TenantQueueFull),
+        ["tenant.close-task"] = typeof(CloseTenantTask),
+        ["tenant.task-closed"] = typeof(TenantTaskClosed),
+        ["tenant.task-closed-ack"] = typeof(TenantTaskClosedAck),
 
         // placement and workers
         ["placement.request"] = typeof(RequestPlacement),

@@ -8,7 +8,9 @@ public interface IWithTaskId : IActorGridMessage
     TaskId TaskId { get; }
 }
 
-public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey) : IWithTaskId;
+// RequestHash: a canonical hash of what was asked, so a reused idempotency key with a different
+// request is told apart from a retry of the same one.
+public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null) : IWithTaskId;
 
 public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
 

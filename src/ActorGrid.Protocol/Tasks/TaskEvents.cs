@@ -8,7 +8,7 @@ public interface ITaskEvent : IActorGridMessage
 }
 
 // Quota is the tenant's quota at submission time: placement enforces it without asking the tenant.
-public sealed record TaskSubmitted(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, DateTimeOffset At) : ITaskEvent;
+public sealed record TaskSubmitted(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, DateTimeOffset At, string? RequestHash = null) : ITaskEvent;
 
 public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateTimeOffset At) : ITaskEvent;
 

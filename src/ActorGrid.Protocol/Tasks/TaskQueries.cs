@@ -13,6 +13,9 @@ public sealed record TaskRejected(TaskId TaskId, int Status, string Reason) : IA
 
 public sealed record TaskNotFound(TaskId TaskId) : IActorGridMessage;
 
+// A submit under an idempotency key that an earlier, different request already used.
+public sealed record TaskIdempotencyConflict(TaskId TaskId, string? IdempotencyKey) : IActorGridMessage;
+
 // Cost: the attempt's price per hour (the winning bid) times how long it ran.
 // Checkpoint: the latest checkpoint this attempt left (the next attempt resumes from it).
 public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason,

@@ -24,4 +24,5 @@ public sealed record TaskSnapshot(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<TaskHistoryEntry> History,
     Placement.PlacementExplanation? Placement = null,
-    IReadOnlyList<int>? SpendSettled = null) : IActorGridMessage;
+    IReadOnlyList<int>? SpendSettled = null,
+    string? RequestHash = null) : IActorGridMessage;

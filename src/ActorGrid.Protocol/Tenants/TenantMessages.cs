@@ -11,12 +11,20 @@ public sealed record TenantQuota(double MaxCpu, int MaxChips, decimal? Budget = 
     public static readonly TenantQuota Default = new(64, 8);
 }
 
+// Abuse controls that gateways enforce. SubmitPerSecond and Burst shape one token bucket per
+// tenant (Burst submissions at once, refilled SubmitPerSecond a second); MaxQueued caps the
+// tenant's unfinished tasks: every task it has that is not succeeded, failed or cancelled.
+public sealed record TenantLimits(int SubmitPerSecond, int Burst, int MaxQueued);
+
 // Commands. Keys arrive already hashed: the entity never sees or stores a clear key.
-public sealed record CreateTenant(TenantId TenantId, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, string ApiKeyHash) : IWithTenantId;
+// Limits null: the tenant follows the gateways' defaults (actorgrid.gateway.limits).
+public sealed record CreateTenant(TenantId TenantId, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, string ApiKeyHash, TenantLimits? Limits = null) : IWithTenantId;
 
 public sealed record AuthenticateTenant(TenantId TenantId, string ApiKeyHash) : IWithTenantId;
 
-public sealed record RecordTenantTask(TenantId TenantId, TaskId TaskId) : IWithTenantId;
+// DefaultMaxQueued: the gateway's cap on unfinished tasks, used unless the tenant has its own
+// limits; null (a gateway that predates the cap) means no cap but the tenant's own.
+public sealed record RecordTenantTask(TenantId TenantId, TaskId TaskId, int? DefaultMaxQueued = null) : IWithTenantId;
 
 public sealed record GetTenant(TenantId TenantId) : IWithTenantId;
 
@@ -27,6 +35,10 @@ public sealed record ListTenantTasks(TenantId TenantId, int Limit) : IWithTenant
 // the tenant dedupe with one number per task (the highest attempt billed).
 public sealed record RecordTenantSpend(TenantId TenantId, TaskId TaskId, int Attempt, decimal Amount) : IWithTenantId;
 
+// task/<id> → tenant: the task reached a terminal state and stops counting against MaxQueued.
+// At-least-once: the task re-sends it until TenantTaskClosedAck comes back; the tenant dedupes.
+public sealed record CloseTenantTask(TenantId TenantId, TaskId TaskId) : IWithTenantId;
+
 // Events.
 public interface ITenantEvent : IActorGridMessage
 {
@@ -34,17 +46,25 @@ public interface ITenantEvent : IActorGridMessage
     DateTimeOffset At { get; }
 }
 
-public sealed record TenantCreated(TenantId TenantId, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, DateTimeOffset At) : ITenantEvent;
+public sealed record TenantCreated(TenantId TenantId, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, DateTimeOffset At, TenantLimits? Limits = null) : ITenantEvent;
 
 public sealed record TenantApiKeyIssued(TenantId TenantId, string ApiKeyHash, DateTimeOffset At) : ITenantEvent;
 
-public sealed record TenantTaskRecorded(TenantId TenantId, TaskId TaskId, DateTimeOffset At) : ITenantEvent;
+// Unfinished: counted against MaxQueued until the task closes. Events written before the cap
+// existed read back false: nothing will tell the tenant when those tasks finished.
+public sealed record TenantTaskRecorded(TenantId TenantId, TaskId TaskId, DateTimeOffset At, bool Unfinished = false) : ITenantEvent;
+
+public sealed record TenantTaskClosed(TenantId TenantId, TaskId TaskId, DateTimeOffset At) : ITenantEvent;
 
 // What one attempt of one task cost; recorded once per (task, attempt) however often reported.
 public sealed record TenantSpendRecorded(TenantId TenantId, TaskId TaskId, int Attempt, decimal Amount, DateTimeOffset At) : ITenantEvent;
 
 // Replies.
-public sealed record TenantView(TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, int TaskCount, DateTimeOffset CreatedAt, decimal Spent = 0) : IActorGridMessage;
+// Limits: the tenant's own limits, null when it follows the gateways' defaults (the gateway
+// shows the effective ones). Unfinished: how many of its tasks count against MaxQueued.
+public sealed record TenantView(
+    TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, int TaskCount, DateTimeOffset CreatedAt, decimal Spent = 0,
+    TenantLimits? Limits = null, int Unfinished = 0) : IActorGridMessage;
 
 public sealed record TenantCreatedReply(TenantView Tenant) : IActorGridMessage;
 
@@ -57,6 +77,11 @@ public sealed record TenantAuthenticated(TenantView Tenant) : IActorGridMessage;
 public sealed record TenantAuthenticationFailed(TenantId TenantId) : IActorGridMessage;
 
 public sealed record TenantTaskRecordedAck(TenantId TenantId, TaskId TaskId) : IActorGridMessage;
+
+// RecordTenantTask refused: the tenant already has MaxQueued unfinished tasks. Nothing was recorded.
+public sealed record TenantQueueFull(TenantId TenantId, TaskId TaskId, int MaxQueued, int Unfinished) : IActorGridMessage;
+
+public sealed record TenantTaskClosedAck(TenantId TenantId, TaskId TaskId) : IActorGridMessage;
 
 public sealed record TenantTaskList(TenantId TenantId, IReadOnlyList<TaskId> TaskIds) : IActorGridMessage;
 

@@ -23,10 +23,15 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
 {
     private const string NudgeTimer = "nudge";
     private const string SpendTimer = "spend";
+    private const string CloseTimer = "close";
     private readonly TaskSettings _settings;
     private TaskState _state;
     private (int Attempt, TimeSpan Backoff) _spendRetry;
     private (int Attempt, string Reason)? _waiting;
+    // Whether the tenant has acknowledged that this finished task no longer counts against its
+    // queued cap. Not persisted: a finished task re-sends after each recovery and the tenant dedupes.
+    private bool _tenantClosed;
+    private TimeSpan _closeBackoff;
 
     public TaskEntity(string id)
     {
@@ -56,6 +61,13 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<NudgeTick>(_ => Nudge());
         Command<TenantSpendAcked>(ack => Decide(_state.DecideSpendAcked(ack, Now), () => { }));
         Command<SpendTick>(_ => SendOwedSpend(retry: true));
+        Command<TenantTaskClosedAck>(_ =>
+        {
+            _tenantClosed = true;
+            Timers.Cancel(CloseTimer);
+            ScheduleNudges();
+        });
+        Command<CloseTick>(_ => CloseAtTenant(retry: true));
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Command<SaveSnapshotSuccess>(ok =>
         {
@@ -83,10 +95,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     {
         if (_state.Exists)
         {
-            // Same id means same tenant and idempotency key (the id is derived from both), so this is a retried POST.
-            Sender.Tell(_state.Tenant == cmd.Tenant
-                ? new TaskAccepted(_state.Id, _state.State, Created: false)
-                : new TaskRejected(_state.Id, 409, "a task with this id already exists"));
+            Sender.Tell(_state.RepeatedSubmitReply(cmd));
             return;
         }
         var sender = Sender;
@@ -189,6 +198,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         if (events.Any(e => e is TaskAttemptEnded or TaskSpendSettled)) SendOwedSpend(retry: false);
         // Nothing resumes a finished task: the hosts holding its checkpoints may drop them. Best
         // effort; a host that misses this keeps one archive per task (stores keep only the newest).
+        if (_state.IsTerminal && !before.IsTerminal) CloseAtTenant(retry: false);
         if (_state.IsTerminal && !before.IsTerminal)
             foreach (var holder in _state.CheckpointHolders)
                 Context.ActorSelection(holder).Tell(new ForgetCheckpoints(_state.Id));
@@ -205,6 +215,18 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Nudge();
         ScheduleNudges();
         SendOwedSpend(retry: false); // spend persisted as owed before a restart is still owed
+        if (_state.IsTerminal) CloseAtTenant(retry: false);
+    }
+
+    // A finished task tells its tenant, at least once, so it stops counting against the tenant's
+    // cap on unfinished tasks; re-sent with growing pauses (as spend is) until acknowledged.
+    private void CloseAtTenant(bool retry)
+    {
+        if (_tenantClosed) return;
+        _closeBackoff = retry ? TimeSpan.FromTicks(Math.Min(_closeBackoff.Ticks * 2, _settings.SpendRetryMax.Ticks)) : _settings.SpendRetryMin;
+        if (ActorRegistry.For(Context.System).TryGet<TenantRegionKey>(out var tenants))
+            tenants.Tell(new CloseTenantTask(_state.Tenant, _state.Id));
+        Timers.StartSingleTimer(CloseTimer, CloseTick.Instance, _closeBackoff);
     }
 
     // Spend is at-least-once: the cost of the earliest unacknowledged attempt goes to the tenant,
@@ -256,7 +278,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     {
         Timers.Cancel(NudgeTimer);
         // A task that still owes its tenant spend stays in memory until the tenant has it.
-        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null ? _settings.PassivateAfter : null);
+        // So does one whose tenant has not yet heard that it finished.
+        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null && _tenantClosed ? _settings.PassivateAfter : null);
         if (_state.AwaitsPlacement)
             Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
         else if (_state.State == TaskStates.Running)
@@ -274,4 +297,9 @@ internal sealed record NudgeTick
 internal sealed record SpendTick
 {
     public static readonly SpendTick Instance = new();
+}
+
+internal sealed record CloseTick
+{
+    public static readonly CloseTick Instance = new();
 }

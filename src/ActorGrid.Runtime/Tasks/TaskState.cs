@@ -31,7 +31,8 @@ public sealed record TaskState(
     DateTimeOffset UpdatedAt,
     ImmutableList<TaskHistoryEntry> History,
     PlacementExplanation? Placement = null,
-    ImmutableSortedSet<int>? SpendSettled = null)
+    ImmutableSortedSet<int>? SpendSettled = null,
+    string? RequestHash = null)
 {
     private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
 
@@ -60,9 +61,17 @@ public sealed record TaskState(
         Exists
             ? []
             : [
-                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, now),
+                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, now, cmd.RequestHash),
                 new TaskQueued(cmd.TaskId, 1, "waiting for a node that meets the requirements", now),
             ];
+
+    // A submit for a task that exists. The id derives from tenant and idempotency key, so this is
+    // a retried POST: the same request gets the task back, a different one under the same key is
+    // a conflict. Tasks submitted before requests were hashed accept any retry, as they always did.
+    public IActorGridMessage RepeatedSubmitReply(SubmitTask cmd) =>
+        Tenant != cmd.Tenant ? new TaskRejected(Id, 409, "a task with this id already exists")
+        : RequestHash is not null && cmd.RequestHash is not null && RequestHash != cmd.RequestHash ? new TaskIdempotencyConflict(Id, IdempotencyKey)
+        : new TaskAccepted(Id, State, Created: false);
 
     public IReadOnlyList<ITaskEvent> DecideAssign(AssignTask cmd, DateTimeOffset now) =>
         State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
@@ -167,7 +176,7 @@ public sealed record TaskState(
         {
             TaskSubmitted e => this with
             {
-                Tenant = e.Tenant, Spec = e.Spec, Quota = e.Quota, IdempotencyKey = e.IdempotencyKey,
+                Tenant = e.Tenant, Spec = e.Spec, Quota = e.Quota, IdempotencyKey = e.IdempotencyKey, RequestHash = e.RequestHash,
                 State = TaskStates.Submitted, SubmittedAt = e.At,
             },
             TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason },
@@ -236,10 +245,10 @@ public sealed record TaskState(
 
     public TaskSnapshot ToSnapshot() => new(
         Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled]);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash);
 
     public static TaskState FromSnapshot(TaskSnapshot s) => new(
         s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
         s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement,
-        [.. s.SpendSettled ?? []]);
+        [.. s.SpendSettled ?? []], s.RequestHash);
 }

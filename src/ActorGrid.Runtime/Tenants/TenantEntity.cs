@@ -8,8 +8,9 @@ using Akka.Persistence;
 namespace ActorGrid.Runtime.Tenants;
 
 // tenant/<id>: a customer of the grid. The gateway creates it (operator), authenticates API keys
-// against it on every tenant request, and records each task the tenant submits; operators
-// rotate its key and change its quota.
+// against it on every tenant request, and records each task the tenant submits (refusing one
+// over the cap on unfinished tasks); finished tasks close themselves here; operators rotate its
+// key and change its quota and limits.
 public sealed class TenantEntity : ReceivePersistentActor
 {
     private const int SnapshotEvery = 200;
@@ -45,7 +46,22 @@ public sealed class TenantEntity : ReceivePersistentActor
                 Sender.Tell(new TenantNotFound(_state.Id));
                 return;
             }
+            if (_state.RecordTaskRefusal(cmd) is { } refused)
+            {
+                Sender.Tell(refused);
+                return;
+            }
             Decide(_state.DecideRecordTask(cmd, DateTimeOffset.UtcNow), _ => new TenantTaskRecordedAck(_state.Id, cmd.TaskId));
+        });
+        Command<CloseTenantTask>(cmd => Decide(_state.DecideCloseTask(cmd, DateTimeOffset.UtcNow), _ => new TenantTaskClosedAck(_state.Id, cmd.TaskId)));
+        Command<SetTenantLimits>(cmd =>
+        {
+            if (!_state.Exists)
+            {
+                Sender.Tell(new TenantNotFound(_state.Id));
+                return;
+            }
+            Decide(_state.DecideLimits(cmd, DateTimeOffset.UtcNow), s => s.ToView());
         });
         Command<RotateTenantApiKey>(cmd =>
         {

@@ -210,6 +210,32 @@ public sealed class OperatorCliSpecs(ThreeHostGridFixture grid) : IClassFixture<
     }
 
     [Fact]
+    public async Task Should_change_a_tenants_limits_and_show_them()
+    {
+        await grid.RunJsonAsync("tenants", "create", "throttled");
+        var limits = await grid.RunJsonAsync("tenants", "limits", "throttled", "--submit-per-second", "20", "--burst", "40", "--max-queued", "7");
+        Assert.Equal(20, limits["limits"]!["submitPerSecond"]!.GetValue<int>());
+        Assert.Equal(40, limits["limits"]!["burst"]!.GetValue<int>());
+        Assert.Equal(7, limits["limits"]!["maxQueued"]!.GetValue<int>());
+
+        var burstOnly = await grid.RunJsonAsync("tenants", "limits", "throttled", "--burst", "60");
+        Assert.Equal(20, burstOnly["limits"]!["submitPerSecond"]!.GetValue<int>());
+        Assert.Equal(60, burstOnly["limits"]!["burst"]!.GetValue<int>());
+        var shown = await grid.RunAsync("tenants", "show", "throttled");
+        Assert.Contains("20/s, burst 60, 7 unfinished tasks at most", shown.Stdout);
+
+        Assert.Equal(2, (await grid.RunAsync("tenants", "limits", "throttled")).ExitCode);
+        Assert.Equal(2, (await grid.RunAsync("tenants", "limits", "throttled", "--burst", "lots")).ExitCode);
+        var absurd = await grid.RunAsync("tenants", "limits", "throttled", "--max-queued", "0");
+        Assert.NotEqual(0, absurd.ExitCode);
+        Assert.Contains("maxQueued", absurd.Stderr);
+        var help = await grid.RunAsync("tenants", "limits", "--help");
+        Assert.Contains("--submit-per-second", help.Stdout);
+        Assert.Contains("429 with Retry-After", help.Stdout);
+        Assert.Contains("unfinished tasks", help.Stdout);
+    }
+
+    [Fact]
     public async Task Should_run_commands_typed_at_the_interactive_prompt_and_keep_history()
     {
         var session = await CliProcess.RunAsync([grid.Target], ThreeHostGridFixture.Token, stdin: "cluster show\nnodes show nope\nhistory\nexit\n");

@@ -32,6 +32,21 @@ public class TaskStateSpecs
     }
 
     [Fact]
+    public void Should_return_the_task_for_the_same_request_and_refuse_a_different_one_under_its_key()
+    {
+        var submit = Submit(_id, key: "k1") with { RequestHash = "aaaa" };
+        var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(submit, T0));
+        Assert.Equal("aaaa", TaskState.FromSnapshot(s.ToSnapshot()).RequestHash);
+
+        Assert.IsType<TaskAccepted>(s.RepeatedSubmitReply(submit));
+        var conflict = Assert.IsType<TaskIdempotencyConflict>(s.RepeatedSubmitReply(submit with { RequestHash = "bbbb" }));
+        Assert.Equal("k1", conflict.IdempotencyKey);
+        Assert.IsType<TaskRejected>(s.RepeatedSubmitReply(submit with { Tenant = Other }));
+        // Tasks submitted before requests were hashed take any retry, as before.
+        Assert.IsType<TaskAccepted>((s with { RequestHash = null }).RepeatedSubmitReply(submit with { RequestHash = "bbbb" }));
+    }
+
+    [Fact]
     public void Should_succeed_when_the_process_exits_zero()
     {
         var s = Running();

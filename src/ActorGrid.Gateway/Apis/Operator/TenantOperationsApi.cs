@@ -1,5 +1,6 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.Limits;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tenants;
 using Microsoft.AspNetCore.Builder;
@@ -10,8 +11,8 @@ namespace ActorGrid.Gateway.Apis.Operator;
 
 public sealed record RotatedKeyResponse(string Id, string ApiKey, int Revoked);
 
-// `tenants list|keys rotate|quota` (create and show are TenantsApi's). Rotation and quota
-// changes are persisted events on tenant/<id>.
+// `tenants list|keys rotate|quota|limits` (create and show are TenantsApi's). Rotation, quota
+// and limits changes are persisted events on tenant/<id>.
 public static class TenantOperationsApi
 {
     private const int MaxTenants = 10_000;
@@ -22,13 +23,15 @@ public static class TenantOperationsApi
         group.MapPost("/{id}/keys/rotate", RotateAsync).Produces<RotatedKeyResponse>().ProducesProblem(404);
         group.MapPut("/{id}/quota", SetQuotaAsync)
             .Accepts<SetQuotaRequest>("application/json").Produces<TenantView>().ProducesProblem(400).ProducesProblem(404);
+        group.MapPut("/{id}/limits", SetLimitsAsync)
+            .Accepts<LimitsRequest>("application/json").Produces<TenantView>().ProducesProblem(400).ProducesProblem(404);
     }
 
-    private static async Task<IResult> ListAsync(GridActors actors, GatewayOptions options, CancellationToken cancel)
+    private static async Task<IResult> ListAsync(GridActors actors, GatewayOptions options, TenantLimitsCache limits, CancellationToken cancel)
     {
         var ids = await JournalIds.WithPrefixAsync(actors.System, "tenant/", MaxTenants, options.AskTimeout);
         var views = await Task.WhenAll(ids.Select(id => actors.AskAsync(actors.Tenants, new GetTenant(new TenantId(id)), cancel)));
-        return TypedResults.Ok(views.OfType<TenantView>().OrderBy(v => v.Id.Value, StringComparer.Ordinal).ToList());
+        return TypedResults.Ok(views.OfType<TenantView>().Select(limits.Shown).OrderBy(v => v.Id.Value, StringComparer.Ordinal).ToList());
     }
 
     // The new key is shown once, like at creation. Gateways that verified an old key within the
@@ -48,7 +51,7 @@ public static class TenantOperationsApi
         };
     }
 
-    private static async Task<IResult> SetQuotaAsync(string id, HttpRequest request, GridActors actors, GatewayOptions options, CancellationToken cancel)
+    private static async Task<IResult> SetQuotaAsync(string id, HttpRequest request, GridActors actors, GatewayOptions options, TenantLimitsCache limits, CancellationToken cancel)
     {
         if (!IdRules.IsValid(id)) return UnknownTenant(id);
         var body = await JsonBody.ReadAsync<SetQuotaRequest>(request, options.MaxBodyBytes, cancel);
@@ -63,9 +66,29 @@ public static class TenantOperationsApi
         var quota = new TenantQuota(req.MaxCpu ?? current.Quota.MaxCpu, req.MaxChips ?? current.Quota.MaxChips, req.Budget ?? current.Quota.Budget);
         return await actors.AskAsync(actors.Tenants, new SetTenantQuota(current.Id, quota), cancel) switch
         {
-            TenantView view => TypedResults.Ok(view),
+            TenantView view => TypedResults.Ok(limits.Shown(view)),
             TenantNotFound => UnknownTenant(id),
             _ => Problems.Unavailable("The tenant store did not confirm the quota; try again."),
+        };
+    }
+
+    // Fields left out keep the limits in effect now. Other gateways see the change within
+    // actorgrid.gateway.limits.cache-for; this one at once.
+    private static async Task<IResult> SetLimitsAsync(string id, HttpRequest request, GridActors actors, GatewayOptions options, TenantLimitsCache limits, CancellationToken cancel)
+    {
+        if (!IdRules.IsValid(id)) return UnknownTenant(id);
+        var body = await JsonBody.ReadAsync<LimitsRequest>(request, options.MaxBodyBytes, cancel);
+        if (body.Error is not null) return body.Error;
+        if (await actors.AskAsync(actors.Tenants, new GetTenant(new TenantId(id)), cancel) is not TenantView current) return UnknownTenant(id);
+        var (next, errors) = LimitsRequestValidation.Validate(body.Value!, limits.Effective(current.Limits));
+        if (next is null) return Problems.Invalid(errors);
+        var reply = await actors.AskAsync(actors.Tenants, new SetTenantLimits(current.Id, next), cancel);
+        if (reply is TenantView) limits.Forget(current.Id);
+        return reply switch
+        {
+            TenantView view => TypedResults.Ok(limits.Shown(view)),
+            TenantNotFound => UnknownTenant(id),
+            _ => Problems.Unavailable("The tenant store did not confirm the limits; try again."),
         };
     }
 
