@@ -7,6 +7,7 @@ using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Sharding;
 using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tenants;
+using ActorGrid.Runtime.Trust;
 using ActorGrid.Runtime.Workers;
 using Akka.Actor;
 using Akka.Cluster;
@@ -14,6 +15,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorGrid.Runtime.Hosting;
@@ -26,20 +28,23 @@ public static class GridAkkaSetup
     {
         settings.Database.Prepare();
         services.AddSingleton(settings);
+        services.TryAddSingleton<RejoinSignal>();
         services.AddActorGridInference(settings);
+        var config = GridConfiguration.Load(settings);
+        var healing = HealingSettings.From(config);
         return services.AddAkka(GridSettings.SystemName, builder =>
         {
-            builder.AddHocon(GridConfiguration.Load(settings), HoconAddMode.Prepend);
+            builder.AddHocon(config, HoconAddMode.Prepend);
             builder.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            builder.WithRemoting(new RemoteOptions { HostName = settings.Hostname, Port = settings.Port });
+            builder.WithRemoting(RemoteOptionsFor(settings));
             builder.WithClustering(new ClusterOptions
             {
                 Roles = [.. settings.Roles],
-                SeedNodes = [.. settings.Seeds],
+                SeedNodes = [.. JoinSeeds(settings, healing)],
             });
             builder.WithDistributedPubSub(role: null!);
             AddEntities(builder, settings);
@@ -53,6 +58,11 @@ public static class GridAkkaSetup
                 builder.WithActors((system, registry) => system.ActorOf(DurableCheckpoints.Props(system, settings.DataDirectory), DurableCheckpoints.Name));
             if (settings.Has(Roles.Worker) && settings.Node is { } node)
                 builder.WithActors((system, registry) => registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, Path.Combine(settings.DataDirectory, "checkpoints")), WorkerPaths.AgentName)));
+            if (settings.Seeds.Count > 0 && healing.RememberPeers)
+                builder.WithActors((system, registry) => system.ActorOf(KnownPeersRecorder.Props(settings.DataDirectory, settings.Has(Roles.Core)), "known-peers"));
+            if (settings.Seeds.Count > 0 && !settings.Has(Roles.Core) && healing.RejoinWithoutCoreAfter > TimeSpan.Zero)
+                builder.WithActors((system, registry, resolver) => system.ActorOf(
+                    CoreLossWatcher.Props(healing.RejoinWithoutCoreAfter, resolver.GetService<RejoinSignal>()), "core-loss-watcher"));
             if (settings.Seeds.Count == 0)
                 builder.AddStartup((system, _) =>
                 {
@@ -61,6 +71,30 @@ public static class GridAkkaSetup
                     cluster.Join(cluster.SelfAddress);
                 });
         });
+    }
+
+    // The seeds to join through: --seeds first, then the peers this host remembers (KnownPeers).
+    public static IReadOnlyList<string> JoinSeeds(GridSettings settings, HealingSettings healing) =>
+        settings.Seeds.Count > 0 && healing.RememberPeers
+            ? KnownPeers.AfterSeeds(settings.Seeds, KnownPeers.Read(settings.DataDirectory, settings.Protocol))
+            : settings.Seeds;
+
+    // With TLS every connection, in and out, is mutual TLS, and the peer's certificate is checked
+    // against the cluster CA by ClusterTrust (not the OS store, not Akka's default chain check).
+    private static RemoteOptions RemoteOptionsFor(GridSettings settings)
+    {
+        var remote = new RemoteOptions { HostName = settings.Hostname, Port = settings.Port };
+        if (settings.Tls is not { } tls) return remote;
+        remote.EnableSsl = true;
+        remote.Ssl = new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            SuppressValidation = false,
+            CustomValidator = tls.Validate,
+        };
+        return remote;
     }
 
     private static void AddEntities(AkkaConfigurationBuilder builder, GridSettings settings)
