@@ -17,6 +17,7 @@ public sealed class KnownPeersRecorder : ReceiveActor
     private readonly string _dataDirectory;
     private readonly bool _rememberEveryone;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ImmutableDictionary<Address, Member> _members = ImmutableDictionary<Address, Member>.Empty;
     private ImmutableSortedSet<string> _written = [];
     private ImmutableSortedSet<string>? _pending;
     private bool _writing;
@@ -25,12 +26,31 @@ public sealed class KnownPeersRecorder : ReceiveActor
     {
         _dataDirectory = dataDirectory;
         _rememberEveryone = rememberEveryone;
-        Receive<ClusterEvent.IMemberEvent>(_ => Record());
-        Receive<ClusterEvent.CurrentClusterState>(_ => Record());
+        // Membership as the events tell it: Cluster.State may lag behind the event being handled.
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            _members = state.Members.ToImmutableDictionary(m => m.Address);
+            Record();
+        });
+        Receive<ClusterEvent.MemberRemoved>(e =>
+        {
+            _members = _members.Remove(e.Member.Address);
+            Record();
+        });
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            // Not SetItem: Member equality ignores status, so SetItem would keep the old one.
+            _members = _members.Remove(e.Member.Address).Add(e.Member.Address, e.Member);
+            Record();
+        });
         Receive<Written>(w =>
         {
             _writing = false;
-            if (w.Error is null) _written = w.Addresses;
+            if (w.Error is null)
+            {
+                _written = w.Addresses;
+                _log.Info("Remembered {0} peer(s) in {1}: {2}", w.Addresses.Count, KnownPeers.FileName, string.Join(", ", w.Addresses));
+            }
             else _log.Warning("Could not write {0}/{1}: {2}", _dataDirectory, KnownPeers.FileName, w.Error.Message);
             if (_pending is { } next)
             {
@@ -50,9 +70,9 @@ public sealed class KnownPeersRecorder : ReceiveActor
 
     private void Record()
     {
-        var cluster = Cluster.Get(Context.System);
-        var peers = cluster.State.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && m.Address != cluster.SelfAddress)
+        var self = Cluster.Get(Context.System).SelfAddress;
+        var peers = _members.Values
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && m.Address != self)
             .Where(m => _rememberEveryone || m.HasRole(Roles.Core))
             .Select(m => m.Address.ToString())
             .ToImmutableSortedSet(StringComparer.Ordinal);
