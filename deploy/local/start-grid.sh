@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: deploy/local/start-grid.sh [--no-build] [--help]
+Usage: deploy/local/start-grid.sh [--no-build] [--no-tls] [--help]
 
 Starts three ActorGrid.Node hosts on 127.0.0.1 that form one cluster:
 
@@ -15,12 +15,16 @@ Starts three ActorGrid.Node hosts on 127.0.0.1 that form one cluster:
   host-c  --roles worker        --port 4055  --node hocon/nodes/regional-cloud.hocon
 
 All hosts share one PostgreSQL journal (several hosts cannot share SQLite).
+Cluster traffic is mutual TLS: on the first start `actorgrid certs init` writes
+a cluster CA and one certificate per host into deploy/local/run/certs/, and
+the hosts refuse any peer whose certificate that CA did not sign.
 Logs, pid files and each host's --data directory live under deploy/local/run/.
 Waits until http://127.0.0.1:8080/readyz answers 200 (at most 120 s), then
 prints the operator token and the endpoints. Stop the grid with stop-grid.sh.
 
 Options:
-  --no-build   run the already built Release dll instead of building first
+  --no-build   run the already built Release dlls instead of building first
+  --no-tls     plain akka.tcp remoting (any host reaching the ports can join)
   --help       show this text
 
 Environment:
@@ -28,14 +32,17 @@ Environment:
                          (default postgresql://postgres:postgres@127.0.0.1:5432/actorgrid)
   ACTORGRID_ADMIN_TOKEN  operator token (default: generated once, kept in
                          deploy/local/run/admin-token)
+  ACTORGRID_TLS_PASSWORD password of the hosts' .pfx files (default: empty)
 EOF
 }
 
 BUILD=1
+TLS=1
 for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
     --no-build) BUILD=0 ;;
+    --no-tls) TLS=0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +51,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO_ROOT"   # hosts get repo-relative paths (--node, --data)
 RUN_DIR=deploy/local/run
 DB="${ACTORGRID_DB:-postgresql://postgres:postgres@127.0.0.1:5432/actorgrid}"
-SEEDS="akka.tcp://actorgrid@127.0.0.1:4053"
+CERTS="$RUN_DIR/certs"
+if [ "$TLS" = 1 ]; then SEEDS="akka.ssl.tcp://actorgrid@127.0.0.1:4053"; else SEEDS="akka.tcp://actorgrid@127.0.0.1:4053"; fi
 GATEWAY="http://127.0.0.1:8080"
 HOSTS=(host-a host-b host-c)
 mkdir -p "$RUN_DIR"
@@ -101,13 +109,30 @@ fi
 export ACTORGRID_ADMIN_TOKEN="$TOKEN"
 
 DLL=src/ActorGrid.Node/bin/Release/net10.0/ActorGrid.Node.dll
+CLI=src/ActorGrid.Cli/bin/Release/net10.0/ActorGrid.Cli.dll
 if [ "$BUILD" = 1 ]; then
   echo "==> building src/ActorGrid.Node (Release)"
   dotnet build -c Release src/ActorGrid.Node
+  if [ "$TLS" = 1 ]; then
+    echo "==> building src/ActorGrid.Cli (Release, for certs init)"
+    dotnet build -c Release src/ActorGrid.Cli
+  fi
 fi
 if [ ! -f "$DLL" ]; then
   echo "cannot find $DLL; build it with: dotnet build -c Release src/ActorGrid.Node" >&2
   exit 1
+fi
+
+tls_args() { :; }
+if [ "$TLS" = 1 ]; then
+  # Reruns keep the CA and the host certificates already there (certs init only adds what is missing).
+  if [ ! -f "$CLI" ]; then
+    echo "cannot find $CLI; build it with: dotnet build -c Release src/ActorGrid.Cli (or pass --no-tls)" >&2
+    exit 1
+  fi
+  echo "==> cluster certificates in $CERTS"
+  dotnet "$CLI" certs init --out "$CERTS" --hosts host-a=127.0.0.1,host-b=127.0.0.1,host-c=127.0.0.1 | sed 's/^/    /'
+  tls_args() { echo "--tls-cert $CERTS/$1.pfx --tls-ca $CERTS/ca.crt"; }
 fi
 
 for h in "${HOSTS[@]}"; do
@@ -115,7 +140,7 @@ for h in "${HOSTS[@]}"; do
   # setsid: the hosts outlive this script and a Ctrl-C in its terminal; only
   # stop-grid.sh (SIGTERM -> graceful cluster leave) should end them.
   # shellcheck disable=SC2046  # host_args is meant to split into words
-  setsid dotnet "$DLL" $(host_args "$h") \
+  setsid dotnet "$DLL" $(host_args "$h") $(tls_args "$h") \
     --hostname 127.0.0.1 --seeds "$SEEDS" --db "$DB" --data "$RUN_DIR/$h" \
     >"$RUN_DIR/$h.log" 2>&1 < /dev/null &
   echo $! > "$RUN_DIR/$h.pid"
@@ -160,6 +185,7 @@ Gateway:         $GATEWAY
   cluster        curl -H "Authorization: Bearer $TOKEN" $GATEWAY/v1/cluster
   nodes          curl -H "Authorization: Bearer $TOKEN" $GATEWAY/v1/nodes
 Akka seeds:      $SEEDS (hosts on ports 4053, 4054, 4055)
+Cluster TLS:     $([ "$TLS" = 1 ] && echo "mutual TLS, CA $CERTS/ca.crt" || echo "off (--no-tls): any host reaching the ports can join")
 Journal:         $DB
 Logs:            $RUN_DIR/host-{a,b,c}.log
 Stop:            deploy/local/stop-grid.sh

@@ -3,6 +3,7 @@ using ActorGrid.Gateway.Apis;
 using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Membership;
 using Akka.Actor;
 using Akka.Configuration;
 using Microsoft.AspNetCore.Builder;
@@ -16,14 +17,41 @@ namespace ActorGrid.Node;
 // Composes one host: the actor system for its roles, and the HTTP endpoint when it has one.
 public static class GridHost
 {
+    // One pass per actor system: when the host's own actors ask to rejoin (RejoinSignal, e.g. its
+    // cluster lost every core member), the whole host is stopped — coordinated shutdown, so it
+    // leaves its cluster — and built again, and the new actor system joins through the seeds.
+    // Anything else that stops the host (SIGTERM, Ctrl-C, being downed) ends the process as before.
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancel)
     {
-        await using var app = Build(options, []);
-        await app.StartAsync(cancel);
-        Announce(app, options);
-        await app.WaitForShutdownAsync(cancel);
-        return 0;
+        for (var pass = 1; ; pass++)
+        {
+            await using var app = Build(options, []);
+            await app.StartAsync(cancel);
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorGrid");
+            if (pass == 1) Announce(app, options);
+            else log.LogInformation("ActorGrid host rebuilt (pass {Pass}): cluster address {Address}, joining through {Seeds}",
+                pass, Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress, string.Join(",", JoinSeeds(options)));
+
+            var stopped = app.WaitForShutdownAsync(cancel);
+            var rejoin = app.Services.GetRequiredService<RejoinSignal>().Requested;
+            if (await Task.WhenAny(stopped, rejoin) == stopped)
+            {
+                await stopped;
+                // Akka stops a host whose outbound TLS handshake failed (a peer it does not trust, or
+                // one that does not trust it); the line before says which. Not a clean exit. The
+                // reason's type is internal to Akka.Remote, hence the name.
+                var reason = CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
+                if (reason?.GetType().Name != "TlsHandshakeFailureReason") return 0;
+                log.LogError("Stopped: {Reason}. Check that this host's --tls-cert is signed by the cluster CA its peers use.", reason);
+                return 1;
+            }
+            log.LogWarning("Leaving the cluster to rejoin through the seeds: {Reason}", await rejoin);
+            await app.StopAsync(CancellationToken.None);
+        }
     }
+
+    private static IReadOnlyList<string> JoinSeeds(NodeOptions options) =>
+        GridAkkaSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));
 
     public static WebApplication Build(NodeOptions options, string[] args)
     {
@@ -79,7 +107,13 @@ public static class GridHost
         var grid = options.Grid;
         log.LogInformation("ActorGrid host up: roles {Roles}, cluster address {Address}, seeds {Seeds}",
             string.Join(",", grid.Roles.Order()), Akka.Cluster.Cluster.Get(system).SelfAddress,
-            grid.Seeds.Count == 0 ? "(self: embedded grid)" : string.Join(",", grid.Seeds));
+            grid.Seeds.Count == 0 ? "(self: embedded grid)" : string.Join(",", JoinSeeds(options)));
+        if (grid.Tls is { } tls)
+            log.LogInformation("Cluster traffic: mutual TLS with {Certificate} ({Subject}), peers must be signed by {Authority}",
+                tls.CertificateFile, tls.Certificate.Subject, tls.Authority.Subject);
+        else if (grid.IsOpenToStrangers)
+            log.LogWarning("Cluster traffic is neither authenticated nor encrypted: any host that reaches {Host}:{Port} can join this cluster. " +
+                "Give every host --tls-cert and --tls-ca (see 'actorgrid certs init').", grid.Hostname, grid.Port);
         log.LogInformation("Data {Data}, journal {Journal}", grid.DataDirectory, grid.Database.Description);
         if (grid.Node is { } node)
             log.LogInformation("Worker node {Node}: tier {Tier}, site {Site}, zone {Zone}, {Cpu} cpu, {Memory} MiB, chips [{Chips}]",

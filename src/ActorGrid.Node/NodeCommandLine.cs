@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorGrid.Runtime.Trust;
 
 namespace ActorGrid.Node;
 
@@ -16,13 +17,15 @@ public static class NodeCommandLine
         var node = new Option<string?>("--node") { Description = "Node descriptor (HOCON) for a worker host: tier, site, zone, cpu, memory, chips, prices. Default: detected from this machine." };
         var db = new Option<string?>("--db") { Description = "Journal: a SQLite file (default <data>/actorgrid.db) or postgresql://user:password@host:port/database (required when several core hosts share the journal)." };
         var config = new Option<string?>("--config") { Description = "Extra HOCON file applied over hocon/actorgrid.hocon and the role overrides." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = $"This host's certificate and key (<host>.pfx from 'actorgrid certs init'; password in ${ClusterTrust.PasswordVariable}, empty when unset). Turns on mutual TLS for cluster traffic: seeds become akka.ssl.tcp://." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "The cluster CA (ca.crt): the only issuer whose hosts may connect; goes with --tls-cert." };
 
         var root = new RootCommand(
             "ActorGrid node: one host of an ActorGrid cluster. With no options it runs an embedded grid " +
             "(all roles, a cluster of one, SQLite under ./data, HTTP on 127.0.0.1:8080). " +
             "The operator token comes from ACTORGRID_ADMIN_TOKEN, or is generated once and kept in <data>/admin-token.")
         {
-            data, http, hostname, port, seeds, roles, node, db, config,
+            data, http, hostname, port, seeds, roles, node, db, config, tlsCert, tlsCa,
         };
         root.SetAction(async (result, cancel) =>
         {
@@ -31,7 +34,8 @@ public static class NodeCommandLine
             {
                 options = NodeOptions.Resolve(
                     result.GetValue(data)!, result.GetValue(http), result.GetValue(hostname)!, result.GetValue(port),
-                    result.GetValue(seeds), result.GetValue(roles)!, result.GetValue(node), result.GetValue(db), result.GetValue(config));
+                    result.GetValue(seeds), result.GetValue(roles)!, result.GetValue(node), result.GetValue(db), result.GetValue(config),
+                    result.GetValue(tlsCert), result.GetValue(tlsCa));
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException)
             {

@@ -1,6 +1,7 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Runtime.Hosting;
+using ActorGrid.Runtime.Trust;
 using ActorGrid.Runtime.Workers;
 
 namespace ActorGrid.Node;
@@ -10,7 +11,7 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
 {
     public static NodeOptions Resolve(
         string data, string? http, string hostname, int port, string? seeds, string roles,
-        string? nodeFile, string? db, string? configFile)
+        string? nodeFile, string? db, string? configFile, string? tlsCert = null, string? tlsCa = null)
     {
         var dataDir = Path.GetFullPath(data);
         Directory.CreateDirectory(dataDir);
@@ -23,12 +24,11 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
             throw new ArgumentException($"--roles '{roles}' is not valid; use a comma-separated list of {string.Join(", ", Roles.All)}.");
         if (port is < 0 or > 65535) throw new ArgumentException($"--port {port} is not a TCP port.");
 
-        var seedList = (seeds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        foreach (var seed in seedList)
-        {
-            if (!seed.StartsWith("akka.tcp://" + GridSettings.SystemName + "@", StringComparison.Ordinal))
-                throw new ArgumentException($"--seeds entry '{seed}' must look like akka.tcp://{GridSettings.SystemName}@host:port.");
-        }
+        if ((tlsCert is null) != (tlsCa is null))
+            throw new ArgumentException("--tls-cert and --tls-ca go together: the host's <host>.pfx and the cluster's ca.crt from 'actorgrid certs init'.");
+        var tls = tlsCert is null ? null : ClusterTrust.Load(tlsCert, tlsCa!, Environment.GetEnvironmentVariable(ClusterTrust.PasswordVariable));
+        var seedList = (seeds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(seed => SeedFor(seed, tls is not null)).ToList();
         if (configFile is not null && !File.Exists(configFile)) throw new FileNotFoundException($"--config file '{configFile}' does not exist.");
 
         NodeDescriptor? node = null;
@@ -40,8 +40,21 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
 
         var grid = new GridSettings(
             hostname, port, seedList, roleSet, dataDir, DatabaseTarget.Parse(db, dataDir), node,
-            Path.Combine(AppContext.BaseDirectory, "hocon"), configFile is null ? null : Path.GetFullPath(configFile));
+            Path.Combine(AppContext.BaseDirectory, "hocon"), configFile is null ? null : Path.GetFullPath(configFile), tls);
         return new NodeOptions(grid, endpoint, AdminTokenStore.Resolve(dataDir));
+    }
+
+    // A TLS host speaks akka.ssl.tcp only, so the akka.tcp:// seeds of existing scripts are
+    // rewritten to it; an akka.ssl.tcp:// seed given to a host without TLS could never answer.
+    private static string SeedFor(string seed, bool tls)
+    {
+        var plain = GridSettings.PlainProtocol + "://" + GridSettings.SystemName + "@";
+        var secure = GridSettings.TlsProtocol + "://" + GridSettings.SystemName + "@";
+        if (seed.StartsWith(plain, StringComparison.Ordinal))
+            return tls ? secure + seed[plain.Length..] : seed;
+        if (seed.StartsWith(secure, StringComparison.Ordinal))
+            return tls ? seed : throw new ArgumentException($"--seeds entry '{seed}' is a TLS address; start this host with --tls-cert and --tls-ca as well.");
+        throw new ArgumentException($"--seeds entry '{seed}' must look like {plain}host:port (or {secure}host:port on a TLS cluster).");
     }
 
     private static bool TryParseEndpoint(string endpoint)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using ActorGrid.Cli.Certificates;
 using ActorGrid.Cli.Connection;
 using ActorGrid.Cli.Output;
 using ActorGrid.Cli.Palettes;
@@ -46,6 +47,8 @@ public static class CommandTree
             foreach (var command in palette.Commands) Add(paletteCommand, command, target);
             root.Subcommands.Add(paletteCommand);
         }
+        // Local work on the operator's machine, not a gateway call.
+        root.Subcommands.Add(CertsCommand.Build());
         return root;
     }
 

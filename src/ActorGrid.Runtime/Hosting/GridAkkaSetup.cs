@@ -7,6 +7,7 @@ using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Sharding;
 using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tenants;
+using ActorGrid.Runtime.Trust;
 using ActorGrid.Runtime.Workers;
 using ActorGrid.Runtime.Workers.Sandbox;
 using Akka.Actor;
@@ -16,6 +17,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorGrid.Runtime.Hosting;
@@ -28,20 +30,23 @@ public static class GridAkkaSetup
     {
         settings.Database.Prepare();
         services.AddSingleton(settings);
+        services.TryAddSingleton<RejoinSignal>();
         services.AddActorGridInference(settings);
+        var config = GridConfiguration.Load(settings);
+        var healing = HealingSettings.From(config);
         return services.AddAkka(GridSettings.SystemName, builder =>
         {
-            builder.AddHocon(GridConfiguration.Load(settings), HoconAddMode.Prepend);
+            builder.AddHocon(config, HoconAddMode.Prepend);
             builder.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            builder.WithRemoting(new RemoteOptions { HostName = settings.Hostname, Port = settings.Port });
+            builder.WithRemoting(RemoteOptionsFor(settings));
             builder.WithClustering(new ClusterOptions
             {
                 Roles = [.. settings.Roles],
-                SeedNodes = [.. settings.Seeds],
+                SeedNodes = [.. JoinSeeds(settings, healing)],
             });
             builder.WithDistributedPubSub(role: null!);
             AddEntities(builder, settings);
@@ -66,6 +71,11 @@ public static class GridAkkaSetup
                     else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
                     registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory), WorkerPaths.AgentName));
                 });
+            if (settings.Seeds.Count > 0 && healing.RememberPeers)
+                builder.WithActors((system, registry) => system.ActorOf(KnownPeersRecorder.Props(settings.DataDirectory, settings.Has(Roles.Core)), "known-peers"));
+            if (settings.Seeds.Count > 0 && !settings.Has(Roles.Core) && healing.RejoinWithoutCoreAfter > TimeSpan.Zero)
+                builder.WithActors((system, registry, resolver) => system.ActorOf(
+                    CoreLossWatcher.Props(healing.RejoinWithoutCoreAfter, resolver.GetService<RejoinSignal>()), "core-loss-watcher"));
             if (settings.Seeds.Count == 0)
                 builder.AddStartup((system, _) =>
                 {
@@ -74,6 +84,30 @@ public static class GridAkkaSetup
                     cluster.Join(cluster.SelfAddress);
                 });
         });
+    }
+
+    // The seeds to join through: --seeds first, then the peers this host remembers (KnownPeers).
+    public static IReadOnlyList<string> JoinSeeds(GridSettings settings, HealingSettings healing) =>
+        settings.Seeds.Count > 0 && healing.RememberPeers
+            ? KnownPeers.AfterSeeds(settings.Seeds, KnownPeers.Read(settings.DataDirectory, settings.Protocol))
+            : settings.Seeds;
+
+    // With TLS every connection, in and out, is mutual TLS, and the peer's certificate is checked
+    // against the cluster CA by ClusterTrust (not the OS store, not Akka's default chain check).
+    private static RemoteOptions RemoteOptionsFor(GridSettings settings)
+    {
+        var remote = new RemoteOptions { HostName = settings.Hostname, Port = settings.Port };
+        if (settings.Tls is not { } tls) return remote;
+        remote.EnableSsl = true;
+        remote.Ssl = new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            SuppressValidation = false,
+            CustomValidator = tls.Validate,
+        };
+        return remote;
     }
 
     private static void AddEntities(AkkaConfigurationBuilder builder, GridSettings settings)

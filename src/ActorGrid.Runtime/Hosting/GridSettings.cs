@@ -1,4 +1,5 @@
 using ActorGrid.Protocol.Nodes;
+using ActorGrid.Runtime.Trust;
 
 namespace ActorGrid.Runtime.Hosting;
 
@@ -11,7 +12,8 @@ public static class Roles
 }
 
 // Everything one host needs to join the grid, resolved from the command line and defaults.
-// Seeds empty means "seed myself": the embedded grid, a cluster of one.
+// Seeds empty means "seed myself": the embedded grid, a cluster of one. Tls set means remoting
+// runs mutual TLS against the cluster CA, and every address is akka.ssl.tcp://.
 public sealed record GridSettings(
     string Hostname,
     int Port,
@@ -21,9 +23,22 @@ public sealed record GridSettings(
     DatabaseTarget Database,
     NodeDescriptor? Node,
     string HoconDirectory,
-    string? ExtraConfigFile)
+    string? ExtraConfigFile,
+    ClusterTrust? Tls = null)
 {
     public const string SystemName = "actorgrid";
+    public const string PlainProtocol = "akka.tcp";
+    // What Akka's DotNetty transport calls itself with enable-ssl: "akka." + "ssl." + "tcp".
+    public const string TlsProtocol = "akka.ssl.tcp";
+
+    public string Protocol => Tls is null ? PlainProtocol : TlsProtocol;
+
+    // A multi-host member (seeds given, or reachable beyond loopback) without TLS: anyone who
+    // reaches its remoting port can join.
+    public bool IsOpenToStrangers => Tls is null && (Seeds.Count > 0 || !IsLoopback(Hostname));
+
+    private static bool IsLoopback(string host) =>
+        host is "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     public bool Has(string role) => Roles.Contains(role);
 }

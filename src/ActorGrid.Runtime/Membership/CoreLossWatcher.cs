@@ -1,0 +1,69 @@
+using ActorGrid.Runtime.Hosting;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+
+namespace ActorGrid.Runtime.Membership;
+
+// Runs on hosts without the core role. A cluster with no reachable core member cannot place,
+// persist or answer anything; it is what is left behind when the core host restarted and
+// founded a new cluster elsewhere. After `rejoin-without-core-after` of that, this actor asks
+// the host (RejoinSignal) to leave and join again through its seeds, where the core now is.
+public sealed class CoreLossWatcher : ReceiveActor, IWithTimers
+{
+    private sealed class Check
+    {
+        public static readonly Check Instance = new();
+    }
+
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _after;
+    private readonly RejoinSignal _signal;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private DateTime? _coreLostAt;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CoreLossWatcher(TimeSpan after, RejoinSignal signal)
+    {
+        _after = after;
+        _signal = signal;
+        Receive<Check>(_ => Evaluate());
+    }
+
+    public static Props Props(TimeSpan after, RejoinSignal signal) => Akka.Actor.Props.Create(() => new CoreLossWatcher(after, signal));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("check", Check.Instance, Interval);
+
+    private void Evaluate()
+    {
+        var cluster = Cluster.Get(Context.System);
+        var state = cluster.State;
+        // Only a member that is up can be in the wrong cluster; one still joining is on its way.
+        if (cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            _coreLostAt = null;
+            return;
+        }
+        var hasCore = state.Members.Any(m => m.HasRole(Roles.Core) && m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving && !state.Unreachable.Contains(m));
+        if (hasCore)
+        {
+            if (_coreLostAt is not null) _log.Info("A core member is reachable again; this host stays in its cluster");
+            _coreLostAt = null;
+            return;
+        }
+        var now = DateTime.UtcNow;
+        if (_coreLostAt is null)
+        {
+            _coreLostAt = now;
+            _log.Warning("This host's cluster has no reachable core member; it rejoins through its seeds in {0} unless one comes back", _after);
+            return;
+        }
+        if (now - _coreLostAt < _after) return;
+        var members = string.Join(", ", state.Members.Select(m => $"{m.Address} {m.Status.ToString().ToLowerInvariant()} [{string.Join(",", m.Roles)}]"));
+        _signal.Request($"no reachable core member for {(now - _coreLostAt.Value).TotalSeconds:0}s (members: {members})");
+        Timers.CancelAll();
+        Become(() => { }); // the host is being rebuilt; nothing left to decide
+    }
+}
