@@ -69,9 +69,22 @@ public static class InferenceApi
         var inputDigest = TensorDigest.Of(input.Inputs);
         var audit = registry.Get<AuditWriterKey>();
 
-        var decision = InferenceRoutePolicy.Choose(routes.Live(settings.StatusStaleAfter), model.Sha256, input.OriginSite, input.SlaMs, routes.InFlight, routes.NetworkMs);
+        // Each gateway knows only its own requests in flight, so two gateways can fill a worker's
+        // queue between its status reports. A worker that refuses with 503 (queue full, draining)
+        // has run nothing, so the request is routed again without it, while the SLA allows.
+        var refusedBy = new HashSet<string>();
+        InferenceRejected? refusal = null;
+    Route:
+        var decision = InferenceRoutePolicy.Choose(
+            refusedBy.Count == 0 ? routes.Live(settings.StatusStaleAfter) : [.. routes.Live(settings.StatusStaleAfter).Where(h => !refusedBy.Contains(h.Member))],
+            model.Sha256, input.OriginSite, refusedBy.Count == 0 ? input.SlaMs : input.SlaMs - Elapsed(started), routes.InFlight, routes.NetworkMs);
         if (decision.Chosen is not { } chosen)
         {
+            if (refusal is not null)
+            {
+                Audit(audit, Record(auditId, requestId, model, refusal.Node.Value, "", "refused", refusal.Status, 0, 0, Elapsed(started), inputDigest, "", decision));
+                return Problems.Of(refusal.Status, Title(refusal.Status), refusal.Reason);
+            }
             Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
             return Problems.Of(decision.RefusalStatus, decision.RefusalStatus == 429 ? "The SLA cannot be met now" : "No inference worker available", decision.Reason);
         }
@@ -110,6 +123,9 @@ public static class InferenceApi
                 return input.Binary && !AcceptsJson(request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
+            case InferenceRejected { Status: 503 } overflow when refusedBy.Add(host.Member) && refusedBy.Count <= MaxReroutes:
+                refusal = overflow;
+                goto Route;
             case InferenceRejected rejected:
                 if (rejected.Status >= 429)
                     Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Status == 500 ? "failed" : "refused", rejected.Status, 0, 0, latency, inputDigest, "", decision));
@@ -118,6 +134,9 @@ public static class InferenceApi
                 return Problems.Unavailable("The worker answered with something unexpected; try again.");
         }
     }
+
+    // How many workers that refused a request with 503 are routed around before the refusal stands.
+    private const int MaxReroutes = 3;
 
     private static string Title(int status) => status switch
     {
