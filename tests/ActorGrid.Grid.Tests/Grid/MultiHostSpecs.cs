@@ -29,7 +29,7 @@ public class MultiHostSpecs
         await core.WaitUntilReadyAsync(Long);
         await regional.WaitUntilReadyAsync(Long);
         using var api = new ApiClient(core.HttpBase);
-        await WaitForReadyNodesAsync(api, 2);
+        await api.WaitForReadyNodesAsync(Token, 2, Long);
         var formed = clock.Elapsed;
 
         var cluster = (await api.SendJsonAsync(HttpMethod.Get, "/v1/cluster", Token, null)).Body!;
@@ -65,15 +65,4 @@ public class MultiHostSpecs
         Console.WriteLine($"cluster formed in {formed.TotalSeconds:0.0}s; task re-placed {replacedAfter.TotalSeconds:0.0}s after its first start (host killed at {killedAt.TotalSeconds:0.0}s)");
     }
 
-    private static async Task WaitForReadyNodesAsync(ApiClient api, int count)
-    {
-        var deadline = DateTime.UtcNow + Long;
-        while (true)
-        {
-            var nodes = (await api.SendJsonAsync(HttpMethod.Get, "/v1/nodes", Token, null)).Body;
-            if (nodes is System.Text.Json.Nodes.JsonArray list && list.Count(n => n!["state"]!.GetValue<string>() == "ready") >= count) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"expected {count} ready nodes, saw {nodes?.ToJsonString()}");
-            await Task.Delay(500);
-        }
-    }
 }

@@ -156,15 +156,5 @@ public class PlacementSpecs
         }
     }
 
-    internal static async Task WaitForNodesAsync(ApiClient api, int count)
-    {
-        var deadline = DateTime.UtcNow + Long;
-        while (true)
-        {
-            var nodes = (await api.SendJsonAsync(HttpMethod.Get, "/v1/nodes", Token, null)).Body;
-            if (nodes is JsonArray list && list.Count(n => n!["state"]!.GetValue<string>() == "ready") >= count) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"expected {count} ready nodes, saw {nodes?.ToJsonString()}");
-            await Task.Delay(500);
-        }
-    }
+    internal static Task WaitForNodesAsync(ApiClient api, int count) => api.WaitForReadyNodesAsync(Token, count, Long);
 }

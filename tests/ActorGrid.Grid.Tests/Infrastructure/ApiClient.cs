@@ -64,6 +64,19 @@ public sealed class ApiClient : IDisposable
                ?? throw new InvalidOperationException($"POST /v1/tenants returned no apiKey: {json?.ToJsonString()}");
     }
 
+    /// <summary>Polls GET /v1/nodes (as the operator) until at least <paramref name="count"/> nodes are ready.</summary>
+    public async Task WaitForReadyNodesAsync(string adminToken, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var nodes = (await SendJsonAsync(HttpMethod.Get, "/v1/nodes", adminToken, null)).Body;
+            if (nodes is JsonArray list && list.Count(n => n!["state"]!.GetValue<string>() == "ready") >= count) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"expected {count} ready nodes, saw {nodes?.ToJsonString()}");
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>POST /v1/tasks; returns the status and body as they are, so tests can assert on 4xx problems too.</summary>
     public Task<(HttpStatusCode Status, JsonNode? Body)> SubmitTaskAsync(
         string apiKey, JsonObject body, CancellationToken ct = default) =>

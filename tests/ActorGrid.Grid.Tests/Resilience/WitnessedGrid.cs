@@ -63,7 +63,7 @@ public sealed class WitnessedGrid : IAsyncDisposable
         for (var i = 0; i < 3; i++) hosts[i] = GridProcess.Start(Names[i], args[i], Token, dir.Path);
         await hosts[0].WaitUntilReadyAsync(Long);
         var api = new ApiClient(hosts[0].HttpBase);
-        await WaitForReadyNodesAsync(api, 2);
+        await api.WaitForReadyNodesAsync(Token, 2, Long);
         output.WriteLine($"3 hosts formed in {clock.Elapsed.TotalSeconds:0.0}s");
         var key = await api.CreateTenantAsync(Token, "acme", ["CN-ZJ"]);
         return new WitnessedGrid(db, dir, hosts, args, witness, api, key);
@@ -83,7 +83,7 @@ public sealed class WitnessedGrid : IAsyncDisposable
         }
         await _hosts[0].WaitUntilReadyAsync(Long);
         Api = new ApiClient(_hosts[0].HttpBase);
-        await WaitForReadyNodesAsync(Api, 2);
+        await Api.WaitForReadyNodesAsync(Token, 2, Long);
     }
 
     // A task that writes a witness line every 0.1 s for `seconds`; returns once its first attempt writes.
@@ -123,17 +123,6 @@ public sealed class WitnessedGrid : IAsyncDisposable
             .Select(p => new WitnessLine(int.Parse(p[0], CultureInfo.InvariantCulture), p[1], double.Parse(p[2], CultureInfo.InvariantCulture)))];
     }
 
-    private static async Task WaitForReadyNodesAsync(ApiClient api, int count)
-    {
-        var deadline = DateTime.UtcNow + Long;
-        while (true)
-        {
-            var nodes = (await api.SendJsonAsync(HttpMethod.Get, "/v1/nodes", Token, null)).Body;
-            if (nodes is JsonArray list && list.Count(n => n!["state"]!.GetValue<string>() == "ready") >= count) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"expected {count} ready nodes, saw {nodes?.ToJsonString()}");
-            await Task.Delay(500);
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

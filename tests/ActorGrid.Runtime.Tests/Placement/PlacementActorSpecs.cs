@@ -28,6 +28,8 @@ public class PlacementActorSpecs : GridTestKit
     public PlacementActorSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO"))
     {
         _tasks = CreateTestProbe();
+        // Placement also tells a waiting task why it waits; these specs watch what it assigns.
+        _tasks.IgnoreMessages<ReportPlacementWaiting>();
         _nodes = CreateTestProbe();
         _wire = CreateTestProbe();
         ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
