@@ -9,6 +9,7 @@ using ActorGrid.Node;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Runtime.Inference;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using Akka.Actor;
 using Akka.Cluster;

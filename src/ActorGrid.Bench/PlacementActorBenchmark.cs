@@ -125,8 +125,8 @@ public static class PlacementActorBenchmark
 
             var done = new TaskCompletionSource<ActorDriver.Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
             var driver = system.ActorOf(Props.Create(() => new ActorDriver(requests, placements, inFlight, done)), "driver");
-            Akka.Hosting.ActorRegistry.For(system).Register<Runtime.Hosting.TaskRegionKey>(driver);
-            Akka.Hosting.ActorRegistry.For(system).Register<Runtime.Hosting.NodeRegionKey>(driver);
+            Akka.Hosting.ActorRegistry.For(system).Register<Hosting.TaskRegionKey>(driver);
+            Akka.Hosting.ActorRegistry.For(system).Register<Hosting.NodeRegionKey>(driver);
             var placement = system.ActorOf(PlacementActor.Props(new PlacementPolicy(topology: topology), topology), "placement");
             foreach (var node in nodes)
             {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ActorGrid.Runtime.Trust;
+using ActorGrid.Hosting.Trust;
 
 namespace ActorGrid.Node;
 

@@ -1,7 +1,7 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
-using ActorGrid.Runtime.Hosting;
-using ActorGrid.Runtime.Trust;
+using ActorGrid.Hosting;
+using ActorGrid.Hosting.Trust;
 using ActorGrid.Runtime.Workers;
 
 namespace ActorGrid.Node;

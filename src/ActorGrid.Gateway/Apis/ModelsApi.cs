@@ -7,6 +7,7 @@ using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Runtime.Inference;
+using ActorGrid.Transfer.Models;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;

@@ -1,4 +1,4 @@
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using Akka.Actor;
 using Akka.Hosting;
 

@@ -1,6 +1,6 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Dashboard;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;

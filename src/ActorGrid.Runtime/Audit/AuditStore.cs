@@ -1,5 +1,5 @@
 using System.Data.Common;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 

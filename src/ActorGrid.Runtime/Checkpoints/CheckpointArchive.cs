@@ -2,7 +2,8 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using ActorGrid.Protocol;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
+using ActorGrid.Transfer.Checkpoints;
 
 namespace ActorGrid.Runtime.Checkpoints;
 

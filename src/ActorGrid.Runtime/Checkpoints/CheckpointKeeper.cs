@@ -1,7 +1,8 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
+using ActorGrid.Transfer.Checkpoints;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;

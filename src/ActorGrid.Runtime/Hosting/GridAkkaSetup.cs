@@ -1,13 +1,13 @@
-using ActorGrid.Runtime.Checkpoints;
+using ActorGrid.Hosting;
+using ActorGrid.Hosting.Membership;
 using ActorGrid.Runtime.Inference;
-using ActorGrid.Runtime.Membership;
+using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Runtime.Nodes;
 using ActorGrid.Placement;
 using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Sharding;
 using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tenants;
-using ActorGrid.Runtime.Trust;
 using ActorGrid.Runtime.Workers;
 using ActorGrid.Runtime.Workers.Sandbox;
 using Akka.Actor;

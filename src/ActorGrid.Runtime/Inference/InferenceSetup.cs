@@ -1,5 +1,6 @@
 using ActorGrid.Runtime.Audit;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Runtime.Models;
 using ActorGrid.Runtime.Placement;
 using Akka.Actor;

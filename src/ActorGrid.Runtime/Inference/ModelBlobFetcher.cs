@@ -1,6 +1,7 @@
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
+using ActorGrid.Transfer.Models;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Inference;

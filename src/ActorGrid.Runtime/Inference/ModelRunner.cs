@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
+using ActorGrid.Transfer.Models;
 using Akka.Actor;
 using Akka.Event;
 

@@ -1,5 +1,5 @@
 using ActorGrid.Placement;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using Akka.Configuration;
 
 namespace ActorGrid.Runtime.Placement;

@@ -4,7 +4,7 @@ using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using ActorGrid.Runtime.Observability;
 using Akka.Actor;
 using Akka.Cluster.Sharding;

@@ -1,5 +1,5 @@
 using ActorGrid.Grid.Tests.Infrastructure;
-using ActorGrid.Runtime.Checkpoints;
+using ActorGrid.Transfer.Checkpoints;
 using static ActorGrid.Grid.Tests.Grid.PlacementSpecs;
 
 namespace ActorGrid.Grid.Tests.Grid;

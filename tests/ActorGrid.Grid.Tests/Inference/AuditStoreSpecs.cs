@@ -1,6 +1,6 @@
 using ActorGrid.Grid.Tests.Infrastructure;
 using ActorGrid.Runtime.Audit;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using ActorGrid.Runtime.Inference;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;

@@ -1,5 +1,6 @@
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Runtime.Inference;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;

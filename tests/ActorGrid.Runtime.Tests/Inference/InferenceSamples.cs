@@ -3,6 +3,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Runtime.Inference;
+using ActorGrid.Transfer.Models;
 
 namespace ActorGrid.Runtime.Tests.Inference;
 

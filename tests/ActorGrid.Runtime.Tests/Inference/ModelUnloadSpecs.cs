@@ -1,6 +1,7 @@
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Runtime.Inference;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Runtime.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Runtime.Tests.Infrastructure;

@@ -5,7 +5,7 @@ using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;

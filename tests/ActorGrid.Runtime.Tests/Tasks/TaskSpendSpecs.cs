@@ -2,7 +2,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Hosting;
 using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tenants;
 using ActorGrid.Runtime.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using ActorGrid.Protocol;
-using ActorGrid.Runtime.Blobs;
 using ActorGrid.Runtime.Checkpoints;
+using ActorGrid.Transfer.Blobs;
+using ActorGrid.Transfer.Checkpoints;
 
 namespace ActorGrid.Runtime.Tests.Workers;
 

@@ -2,6 +2,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
 using ActorGrid.Runtime.Checkpoints;
+using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.TestKit;

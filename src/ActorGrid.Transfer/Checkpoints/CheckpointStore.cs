@@ -1,7 +1,7 @@
 using ActorGrid.Protocol;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
 
-namespace ActorGrid.Runtime.Checkpoints;
+namespace ActorGrid.Transfer.Checkpoints;
 
 // Packed checkpoints on disk, per task and content-addressed: <root>/<task>/<sha256>.tar. Only the
 // newest of a task is kept: a task resumes from its latest checkpoint, never an older one. A file

@@ -1,6 +1,6 @@
 using Akka.Configuration;
 
-namespace ActorGrid.Runtime.Hosting;
+namespace ActorGrid.Hosting;
 
 // The HOCON a host runs with, most specific first: --config, the database from --db, role
 // overrides (hocon/roles/<role>.hocon), then the base file hocon/actorgrid.hocon.

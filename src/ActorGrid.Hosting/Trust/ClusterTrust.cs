@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Event;
 
-namespace ActorGrid.Runtime.Trust;
+namespace ActorGrid.Hosting.Trust;
 
 // Who may be a member: hosts holding a certificate signed by this cluster's CA (`actorgrid certs
 // init`). Akka's DotNetty transport runs mutual TLS and hands every peer certificate, on both

@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace ActorGrid.Runtime.Checkpoints;
+namespace ActorGrid.Transfer.Checkpoints;
 
 // On a host that keeps data (a gateway, which already keeps model blobs): the checkpoint server
 // workers copy their checkpoints to, at /user/checkpoints. It stores under <data>/checkpoint-blobs

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace ActorGrid.Runtime.Inference;
+namespace ActorGrid.Transfer.Models;
 
 // Model files, content-addressed: <data>/models/blobs/<sha256>.onnx. Gateways store uploads
 // here; workers cache what they fetched here. A file only ever appears under its name by an

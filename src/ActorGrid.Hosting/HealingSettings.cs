@@ -1,6 +1,6 @@
 using Akka.Configuration;
 
-namespace ActorGrid.Runtime.Hosting;
+namespace ActorGrid.Hosting;
 
 // actorgrid.cluster in HOCON: how a multi-host member finds its way back into one cluster.
 public sealed record HealingSettings(TimeSpan RejoinWithoutCoreAfter, bool RememberPeers)

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 
-namespace ActorGrid.Runtime.Checkpoints;
+namespace ActorGrid.Transfer.Checkpoints;
 
 // actorgrid.worker.checkpoints in HOCON.
 public sealed record CheckpointSettings(long MaxBytes, TimeSpan CopyInterval, int ChunkBytes, TimeSpan FetchTimeout)

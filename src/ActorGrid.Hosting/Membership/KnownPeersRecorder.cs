@@ -1,10 +1,9 @@
 using System.Collections.Immutable;
-using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 
-namespace ActorGrid.Runtime.Membership;
+namespace ActorGrid.Hosting.Membership;
 
 // Keeps <data>/known-peers (see KnownPeers) in step with membership. Core hosts remember every
 // member, since a restarted core host must find the workers' side of the cluster; other hosts

@@ -1,9 +1,8 @@
-using ActorGrid.Runtime.Hosting;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 
-namespace ActorGrid.Runtime.Membership;
+namespace ActorGrid.Hosting.Membership;
 
 // Runs on hosts without the core role. A cluster with no reachable core member cannot place,
 // persist or answer anything; it is what is left behind when the core host restarted and

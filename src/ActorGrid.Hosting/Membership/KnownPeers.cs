@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ActorGrid.Runtime.Membership;
+namespace ActorGrid.Hosting.Membership;
 
 // The members this host last saw, kept in <data>/known-peers and added after the --seeds when
 // the host starts again. It is what lets the only seed host rejoin the cluster its workers kept

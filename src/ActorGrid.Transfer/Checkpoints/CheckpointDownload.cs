@@ -1,10 +1,10 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
 using Akka.Actor;
 
-namespace ActorGrid.Runtime.Checkpoints;
+namespace ActorGrid.Transfer.Checkpoints;
 
 // A BlobDownload of one packed checkpoint from one of its holders into the local store. The parent
 // gets done(path of the committed archive) or failed(reason).

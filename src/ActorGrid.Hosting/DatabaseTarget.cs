@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace ActorGrid.Runtime.Hosting;
+namespace ActorGrid.Hosting;
 
 // Where the journal and snapshots live: a SQLite file for the embedded grid, PostgreSQL when
 // several hosts share one store. Parsed from --db.

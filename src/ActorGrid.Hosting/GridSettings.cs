@@ -1,7 +1,7 @@
 using ActorGrid.Protocol.Nodes;
-using ActorGrid.Runtime.Trust;
+using ActorGrid.Hosting.Trust;
 
-namespace ActorGrid.Runtime.Hosting;
+namespace ActorGrid.Hosting;
 
 public static class Roles
 {

@@ -1,8 +1,8 @@
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
 using Akka.Actor;
 
-namespace ActorGrid.Runtime.Inference;
+namespace ActorGrid.Transfer.Models;
 
 // /user/model-blobs on hosts that store uploads (gateways): hands out chunks of a stored model
 // to workers that fetch it. Reads are asynchronous and piped straight back to the asker.

@@ -4,7 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 
-namespace ActorGrid.Runtime.Membership;
+namespace ActorGrid.Hosting.Membership;
 
 // Relays this host's view of membership and reachability changes to the cluster-events topic,
 // where the gateway's streams and the dashboard pick them up.

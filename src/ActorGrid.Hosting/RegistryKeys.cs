@@ -1,4 +1,4 @@
-namespace ActorGrid.Runtime.Hosting;
+namespace ActorGrid.Hosting;
 
 // Keys under which Akka.Hosting's ActorRegistry holds the actors other parts need.
 // Each is the shard region on core hosts, or a proxy to it elsewhere.

@@ -1,4 +1,4 @@
-namespace ActorGrid.Runtime.Membership;
+namespace ActorGrid.Hosting.Membership;
 
 // How an actor tells the process hosting it that this host should leave and join again: the
 // host (ActorGrid.Node's GridHost) waits on Requested, stops the whole host through coordinated

@@ -1,12 +1,12 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Blobs;
+using ActorGrid.Transfer.Blobs;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 
-namespace ActorGrid.Runtime.Checkpoints;
+namespace ActorGrid.Transfer.Checkpoints;
 
 // Serves a host's packed checkpoints to the workers that resume from them, takes copies of other
 // hosts' checkpoints when asked (CopyCheckpoint, from a worker that wants its checkpoint to outlive

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace ActorGrid.Runtime.Blobs;
+namespace ActorGrid.Transfer.Blobs;
 
 // The file side of chunked blob transfer, shared by every blob server (model files, checkpoints).
 public static class BlobChunks

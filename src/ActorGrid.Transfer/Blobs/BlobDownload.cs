@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace ActorGrid.Runtime.Blobs;
+namespace ActorGrid.Transfer.Blobs;
 
 // What one download needs to know: which blob, where from, how to ask for a chunk and how to read
 // the answer (each kind of blob has its own messages), and what to tell the parent at the end.
