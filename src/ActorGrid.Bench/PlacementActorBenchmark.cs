@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ActorGrid.Core.Placement;
 using ActorGrid.Placement;
 using ActorGrid.Placement.Benchmarks;
 using ActorGrid.Protocol;
@@ -7,7 +8,6 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
-using ActorGrid.Runtime.Placement;
 using Akka.Actor;
 
 namespace ActorGrid.Bench;

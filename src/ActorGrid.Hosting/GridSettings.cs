@@ -1,5 +1,5 @@
-using ActorGrid.Protocol.Nodes;
 using ActorGrid.Hosting.Trust;
+using ActorGrid.Protocol.Nodes;
 
 namespace ActorGrid.Hosting;
 

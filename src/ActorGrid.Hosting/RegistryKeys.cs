@@ -8,6 +8,12 @@ public sealed class NodeRegionKey;
 
 public sealed class TenantRegionKey;
 
+// The models/<tenant> catalog shards, and the model deployments singleton's proxy: both kept on
+// core hosts; workers subscribe to deployments, gateways register and route models.
+public sealed class ModelCatalogRegionKey;
+
+public sealed class ModelDeploymentsKey;
+
 // The placement singleton's proxy: valid on every host.
 public sealed class PlacementProxyKey;
 

@@ -1,12 +1,14 @@
+using ActorGrid.Core;
 using ActorGrid.Gateway;
 using ActorGrid.Gateway.Apis;
 using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Membership;
-using ActorGrid.Runtime.Hosting;
+using ActorGrid.Worker;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +54,7 @@ public static class GridHost
     }
 
     private static IReadOnlyList<string> JoinSeeds(NodeOptions options) =>
-        GridAkkaSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));
+        ClusterSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));
 
     public static WebApplication Build(NodeOptions options, string[] args)
     {
@@ -64,7 +66,7 @@ public static class GridHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddActorGrid(options.Grid);
+        AddGrid(builder.Services, options.Grid);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
@@ -86,6 +88,19 @@ public static class GridHost
         app.MapMetricsEndpoint(gatewayOptions.MetricsRequireToken);
         if (options.Grid.Has(Roles.Gateway)) app.MapActorGridGateway();
         return app;
+    }
+
+    // One host's actor system: what every member runs, then each role's room — a room checks its
+    // own role and adds its actors, proxies to the core's (WithGridCore), or nothing.
+    private static void AddGrid(IServiceCollection services, GridSettings grid)
+    {
+        services.AddGridHost(grid).AddGridInference(grid).AddGridGatewayData(grid);
+        services.AddAkka(GridSettings.SystemName, akka => akka
+            .WithGridCluster(grid)        // HOCON, logging, remoting (mutual TLS), clustering, pub-sub
+            .WithGridCore(grid)           // task/node/tenant/models shards and the placement and deployments singletons, or proxies
+            .WithGridGateway(grid)        // model blobs, routing status, the audit trail, durable checkpoints
+            .WithGridWorker(grid)         // this machine's inference executor and worker agent
+            .WithGridMembership(grid));   // remembered peers, rejoining without a core, the embedded grid's self-join
     }
 
     private static GatewayLimits TenantLimitsOf(Config gateway)

@@ -1,8 +1,8 @@
-using ActorGrid.Protocol;
-using ActorGrid.Protocol.Nodes;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Trust;
-using ActorGrid.Runtime.Workers;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Worker;
 
 namespace ActorGrid.Node;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
-using ActorGrid.Runtime.Audit;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Audit;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;

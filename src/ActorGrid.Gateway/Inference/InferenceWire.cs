@@ -4,7 +4,7 @@ using System.Text.Json;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Http;
 
 namespace ActorGrid.Gateway.Inference;

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Hosting;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Akka.Hosting;
 
 namespace ActorGrid.Gateway.Inference;

@@ -7,7 +7,7 @@ namespace ActorGrid.Gateway.Observability;
 // The gateway's Prometheus metrics, served at /metrics. GridObserver feeds the task, placement
 // and node families from the pub-sub topics; the streaming endpoints count their subscribers;
 // cluster membership is read from this host's view at scrape time. The journal's write latency
-// is defined beside the entities that persist (ActorGrid.Runtime.Observability.JournalMetrics).
+// is defined beside the entities that persist (ActorGrid.Core.Observability.JournalMetrics).
 // No tenant ids in labels: /metrics is readable without a token and label sets must stay small.
 public static class GridMetrics
 {

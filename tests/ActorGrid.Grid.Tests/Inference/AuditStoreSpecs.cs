@@ -1,7 +1,7 @@
+using ActorGrid.Gateway.Audit;
 using ActorGrid.Grid.Tests.Infrastructure;
-using ActorGrid.Runtime.Audit;
 using ActorGrid.Hosting;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Npgsql;

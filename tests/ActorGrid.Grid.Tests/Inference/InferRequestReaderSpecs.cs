@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ActorGrid.Gateway.Inference;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

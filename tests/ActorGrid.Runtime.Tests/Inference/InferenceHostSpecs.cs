@@ -1,8 +1,8 @@
 using ActorGrid.Protocol.Inference;
-using ActorGrid.Runtime.Inference;
-using ActorGrid.Transfer.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Runtime.Tests.Infrastructure;
+using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Inference;
 using Akka.Actor;
 using Akka.Configuration;
 using static ActorGrid.Runtime.Tests.Inference.InferenceSamples;

@@ -1,7 +1,7 @@
+using ActorGrid.Gateway.Inference;
 using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
-using ActorGrid.Runtime.Inference;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Tests.Inference;

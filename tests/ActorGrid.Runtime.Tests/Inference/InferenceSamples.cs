@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
-using ActorGrid.Runtime.Inference;
 using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Inference;
 
 namespace ActorGrid.Runtime.Tests.Inference;
 

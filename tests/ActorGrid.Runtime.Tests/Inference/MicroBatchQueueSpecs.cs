@@ -1,4 +1,4 @@
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 
 namespace ActorGrid.Runtime.Tests.Inference;
 

@@ -1,10 +1,10 @@
+using ActorGrid.Core.Models;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Inference;
-using ActorGrid.Transfer.Models;
-using ActorGrid.Runtime.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Runtime.Tests.Infrastructure;
+using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Inference;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;

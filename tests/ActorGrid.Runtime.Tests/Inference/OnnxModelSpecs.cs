@@ -1,5 +1,5 @@
-using ActorGrid.Runtime.Inference;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
+using ActorGrid.Worker.Inference;
 using Akka.Configuration;
 
 namespace ActorGrid.Runtime.Tests.Inference;

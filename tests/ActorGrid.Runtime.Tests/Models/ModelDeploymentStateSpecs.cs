@@ -1,8 +1,8 @@
+using ActorGrid.Core.Models;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
-using ActorGrid.Runtime.Models;
 
 namespace ActorGrid.Runtime.Tests.Models;
 

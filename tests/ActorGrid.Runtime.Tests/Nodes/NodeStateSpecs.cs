@@ -1,8 +1,8 @@
 using System.Text.Json;
+using ActorGrid.Core.Nodes;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Serialization;
-using ActorGrid.Runtime.Nodes;
 using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
 
 namespace ActorGrid.Runtime.Tests.Nodes;

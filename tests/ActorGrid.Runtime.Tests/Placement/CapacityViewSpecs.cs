@@ -1,10 +1,10 @@
+using ActorGrid.Core.Placement;
 using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
-using ActorGrid.Runtime.Placement;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Tests.Placement;

@@ -1,8 +1,7 @@
+using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
-using ActorGrid.Placement;
-using ActorGrid.Runtime.Placement;
 using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
 
 namespace ActorGrid.Runtime.Tests.Placement;

@@ -1,7 +1,7 @@
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Workers;
+using ActorGrid.Worker;
 using Akka.Actor;
 
 namespace ActorGrid.Runtime.Tests.Placement;

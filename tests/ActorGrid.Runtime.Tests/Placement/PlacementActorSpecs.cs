@@ -1,3 +1,5 @@
+using ActorGrid.Core.Placement;
+using ActorGrid.Hosting;
 using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
@@ -5,8 +7,6 @@ using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Hosting;
-using ActorGrid.Runtime.Placement;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.Hosting;

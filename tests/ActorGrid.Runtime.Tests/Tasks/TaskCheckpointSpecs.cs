@@ -1,8 +1,8 @@
+using ActorGrid.Core.Tasks;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Tasks;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;
 using static ActorGrid.Runtime.Tests.Tasks.TaskSamples;

@@ -1,10 +1,10 @@
+using ActorGrid.Core.Tasks;
+using ActorGrid.Core.Tenants;
+using ActorGrid.Hosting;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
-using ActorGrid.Hosting;
-using ActorGrid.Runtime.Tasks;
-using ActorGrid.Runtime.Tenants;
 using ActorGrid.Runtime.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.Hosting;

@@ -1,6 +1,6 @@
+using ActorGrid.Core.Tasks;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
-using ActorGrid.Runtime.Tasks;
 using static ActorGrid.Runtime.Tests.Tasks.TaskSamples;
 
 namespace ActorGrid.Runtime.Tests.Tasks;

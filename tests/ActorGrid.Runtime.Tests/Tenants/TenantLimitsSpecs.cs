@@ -1,6 +1,6 @@
+using ActorGrid.Core.Tenants;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tenants;
-using ActorGrid.Runtime.Tenants;
 
 namespace ActorGrid.Runtime.Tests.Tenants;
 

@@ -1,7 +1,7 @@
 using ActorGrid.Protocol;
-using ActorGrid.Runtime.Checkpoints;
 using ActorGrid.Transfer.Blobs;
 using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Worker.Checkpoints;
 
 namespace ActorGrid.Runtime.Tests.Workers;
 

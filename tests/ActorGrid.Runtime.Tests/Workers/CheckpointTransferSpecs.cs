@@ -1,9 +1,9 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using ActorGrid.Runtime.Checkpoints;
-using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Runtime.Tests.Infrastructure;
+using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Worker.Checkpoints;
 using Akka.Actor;
 using Akka.TestKit;
 

@@ -1,6 +1,6 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
-using ActorGrid.Runtime.Workers;
+using ActorGrid.Worker;
 
 namespace ActorGrid.Runtime.Tests.Workers;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using ActorGrid.Protocol.Tasks;
-using ActorGrid.Runtime.Workers;
+using ActorGrid.Worker;
 
 namespace ActorGrid.Runtime.Tests.Workers;
 

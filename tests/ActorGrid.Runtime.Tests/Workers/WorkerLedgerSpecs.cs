@@ -1,7 +1,7 @@
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
-using ActorGrid.Runtime.Workers;
+using ActorGrid.Worker;
 using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
 
 namespace ActorGrid.Runtime.Tests.Workers;

@@ -1,5 +1,5 @@
+using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Http;
-using ActorGrid.Runtime.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -2,7 +2,7 @@ using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Models;
-using ActorGrid.Runtime.Inference;
+using ActorGrid.Worker.Inference;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

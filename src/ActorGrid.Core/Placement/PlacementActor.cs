@@ -1,0 +1,342 @@
+using System.Diagnostics;
+using ActorGrid.Hosting;
+using ActorGrid.Placement;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Hosting;
+
+namespace ActorGrid.Core.Placement;
+
+// The placement singleton (one per cluster, on a core host). It keeps the capacity view from the
+// node-status topic and queues placement requests from task entities in lane order (with aging,
+// so nothing starves). For each waiting request it shortlists candidates and runs a contract-net
+// negotiation with their workers (a child actor per round); the worker that accepts the award has
+// reserved the room, and the task entity is told where its attempt goes, with the explanation.
+// It also watches membership and node state: a host removed from the cluster (or silent) loses
+// its nodes, whose attempts are reported lost and re-queued; a draining node has its running
+// attempts stopped so they are re-placed elsewhere.
+// It is also the lease holder of every worker's running attempts: each heartbeat it sees is
+// answered with LeaseRenewed, and a lost node's attempts are re-placed only once the fence
+// (lease plus guard silence) since the last answer has passed, when they have surely stopped.
+// All of its state can be rebuilt: nodes re-announce every heartbeat, queued tasks re-send their
+// requests, and running attempts appear in their workers' telemetry.
+public sealed class PlacementActor : ReceiveActor, IWithTimers
+{
+    private const string SweepTimer = "sweep";
+    private readonly PlacementSettings _settings;
+    private readonly CapacityView _view = new();
+    private readonly PlacementPolicy _policy;
+    private readonly Topology _topology;
+    private readonly Dictionary<TaskId, (RequestPlacement Request, string Reason)> _waiting = new();
+    // Deferrable work the policy holds back for a greener window: not retried before its time.
+    private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
+    private readonly Dictionary<TaskId, double> _decisionMicros = new();
+    private readonly Dictionary<TaskId, IActorRef> _negotiating = new();
+    // Attempts released recently: a heartbeat taken before the release must not re-adopt them.
+    private readonly Dictionary<(TaskId, int), DateTimeOffset> _recentlyReleased = new();
+    private readonly HashSet<(TaskId, int)> _drainRequested = new();
+    // When this actor last renewed each node's lease, on its own clock.
+    private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public PlacementActor(PlacementPolicy policy, Topology topology)
+    {
+        _policy = policy;
+        _topology = topology;
+        _settings = PlacementSettings.From(Context.System);
+
+        Receive<NodeStatusPublished>(OnNodeStatus);
+        Receive<RequestPlacement>(OnRequest);
+        Receive<ReleasePlacement>(r =>
+        {
+            _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
+            _drainRequested.Remove((r.TaskId, r.Attempt));
+            // A task cancelled (or refused) while still waiting leaves the queue too.
+            if (_waiting.TryGetValue(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
+            {
+                _waiting.Remove(r.TaskId);
+                _notBefore.Remove(r.TaskId);
+            }
+            if (_view.Release(r.TaskId, r.Attempt)) PlaceWaiting();
+        });
+        Receive<NegotiationConcluded>(OnConcluded);
+        Receive<NegotiationFailed>(failed =>
+        {
+            _negotiating.Remove(failed.Request.TaskId);
+            _decisionMicros.Remove(failed.Request.TaskId);
+            _view.Release(failed.Request.TaskId, failed.Request.Attempt);
+            if (!_waiting.ContainsKey(failed.Request.TaskId)) return;
+            Wait(failed.Request, failed.Reason, 0);
+        });
+        Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
+        Receive<SweepTick>(_ => Sweep());
+        Receive<FenceExpired>(expired =>
+        {
+            foreach (var (task, attempt) in expired.Attempts)
+            {
+                _log.Warning("Node {0} lost ({1}); its lease has expired, re-queueing {2} attempt {3}", expired.Node, expired.Reason, task, attempt);
+                TaskRegion.Tell(new ReportNodeLost(task, attempt, expired.Node, expired.Reason));
+            }
+        });
+        Receive<GetNodes>(_ => Sender.Tell(new NodeList([.. _view.Nodes.Select(n => n.View).OrderBy(v => v.Id.Value, StringComparer.Ordinal)])));
+        Receive<GetPlacementQueue>(_ => Sender.Tell(new PlacementQueueView([.. _waiting.Keys], _view.ReservationCount)));
+        Receive<SubscribeAck>(_ => { });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(PlacementPolicy policy, Topology topology) => Akka.Actor.Props.Create(() => new PlacementActor(policy, topology));
+
+    private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
+
+    private IActorRef NodeRegion => ActorRegistry.For(Context.System).Get<NodeRegionKey>();
+
+    protected override void PreStart()
+    {
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topics.NodeStatus, Self));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _settings.SweepInterval);
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private void OnNodeStatus(NodeStatusPublished status)
+    {
+        if (status.View.Descriptor is null) return;
+        if (status.View.State != NodeStates.Lost && status.Worker is { } worker && status.View.Telemetry is { } telemetry)
+        {
+            worker.Tell(new LeaseRenewed(status.View.Id, telemetry.At));
+            _leaseRenewedAt[status.View.Id] = DateTimeOffset.UtcNow;
+        }
+        var slot = _view.Update(status.View, status.Worker);
+        switch (status.View.State)
+        {
+            case NodeStates.Lost:
+                ReportLost(slot, "the node was marked lost");
+                return;
+            case NodeStates.Draining:
+                Drain(slot);
+                break;
+        }
+        AdoptRunning(slot);
+        PlaceWaiting();
+    }
+
+    // After a failover this actor starts empty; attempts that workers report running are
+    // re-reserved so their capacity is not handed out twice.
+    private void AdoptRunning(CapacityView.NodeSlot slot)
+    {
+        foreach (var run in slot.View.Telemetry?.Running ?? [])
+        {
+            if (_view.ReservationOf(run.TaskId) is null && !_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)))
+                _view.Reserve(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
+        }
+    }
+
+    // A draining node takes nothing new (the policy skips it) and gives back what it runs: each
+    // attempt is stopped as "drained", which re-queues it without counting against its attempts.
+    private void Drain(CapacityView.NodeSlot slot)
+    {
+        foreach (var r in slot.Reservations.Values)
+        {
+            if (!_drainRequested.Add((r.TaskId, r.Attempt))) continue;
+            _log.Info("Draining {0}: stopping {1} attempt {2} for re-placement", slot.View.Id, r.TaskId, r.Attempt);
+            slot.Worker?.Tell(new CancelTaskRun(r.TaskId, r.Attempt, $"node {slot.View.Id} is draining", AttemptOutcomes.Drained));
+        }
+    }
+
+    private void OnRequest(RequestPlacement request)
+    {
+        if (_view.ReservationOf(request.TaskId) is { } held)
+        {
+            if (held.Reservation.Attempt == request.Attempt)
+            {
+                // Already placed: the task entity missed our assignment (or restarted). Repeat it.
+                Assign(held.Node, request, explanation: null);
+                return;
+            }
+            _view.Release(request.TaskId);
+        }
+        _waiting[request.TaskId] = (request, _waiting.GetValueOrDefault(request.TaskId).Reason ?? "waiting for placement");
+        PlaceWaiting();
+    }
+
+    // Lane order with aging: every AgingStep a request waits raises it one lane, so batch work
+    // behind a stream of interactive tasks still gets its turn. FIFO within a lane.
+    private void PlaceWaiting()
+    {
+        if (_waiting.Count == 0) return;
+        var now = DateTimeOffset.UtcNow;
+        var ordered = _waiting.Values
+            .Select(w => w.Request)
+            .Where(r => !_negotiating.ContainsKey(r.TaskId) && !(_notBefore.TryGetValue(r.TaskId, out var at) && at > now))
+            .Select(r => (Request: r, Demand: CandidateShortlist.DemandOf(r)))
+            .OrderBy(x => x.Demand, new LaneQueueComparer(now, _settings.AgingStep))
+            .Select(x => x.Request)
+            .ToList();
+        foreach (var request in ordered)
+        {
+            if (_negotiating.Count >= _settings.MaxConcurrentNegotiations) break;
+            TryPlace(request);
+        }
+    }
+
+    private void TryPlace(RequestPlacement request)
+    {
+        var usage = _view.TenantUsage(request.Tenant);
+        if (usage.Cpu + request.Requirements.Cpu > request.Quota.MaxCpu
+            || usage.Chips + (request.Requirements.Chips?.Count ?? 0) > request.Quota.MaxChips)
+        {
+            Wait(request, $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)", 0);
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var now = DateTimeOffset.UtcNow;
+        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now);
+        var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        switch (shortlist.Outcome)
+        {
+            case PlacementOutcome.Placed:
+                break;
+            case PlacementOutcome.FailFast when request.Hints?.SlaMs is { } sla:
+                // Realtime work with an SLA fails at once rather than queue past its deadline.
+                _waiting.Remove(request.TaskId);
+                PublishDecision(request, null, shortlist.Explanation, micros);
+                TaskRegion.Tell(new RefusePlacement(request.TaskId, request.Attempt, $"{shortlist.Explanation} (realtime, SLA {sla} ms)"));
+                return;
+            case PlacementOutcome.Deferred when shortlist.NotBefore is { } at:
+                _notBefore[request.TaskId] = at;
+                Wait(request, $"{shortlist.Explanation} (not before {at:u})", micros);
+                return;
+            default:
+                Wait(request, shortlist.Explanation, micros);
+                return;
+        }
+        _notBefore.Remove(request.TaskId);
+        _decisionMicros[request.TaskId] = micros;
+        _negotiating[request.TaskId] = Context.ActorOf(PlacementNegotiation.Props(request, shortlist.Shortlist, shortlist.Rejected, _settings));
+        // Hold the room on the likeliest winner while the round runs, so a later request does not
+        // negotiate for the same room and overtake this one (FIFO within a lane). The hold moves to
+        // the real winner when the round concludes, and goes away if it fails.
+        _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request, shortlist.Shortlist[0].Requirements));
+    }
+
+    private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
+        new(request.TaskId, request.Attempt, request.Tenant, requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
+
+    // Announce a waiting task once per change of reason, not on every retry.
+    private void Wait(RequestPlacement request, string reason, double micros)
+    {
+        if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason)
+        {
+            PublishDecision(request, null, reason, micros);
+            TaskRegion.Tell(new ReportPlacementWaiting(request.TaskId, request.Attempt, reason));
+        }
+        _waiting[request.TaskId] = (request, reason);
+    }
+
+    private void OnConcluded(NegotiationConcluded done)
+    {
+        var request = done.Request;
+        var node = done.Winner.Node;
+        _negotiating.Remove(request.TaskId);
+        _decisionMicros.Remove(request.TaskId, out var micros);
+        if (!_waiting.Remove(request.TaskId))
+        {
+            // The task moved on while we negotiated (cancelled): give the promised room back.
+            _view.Release(request.TaskId, request.Attempt);
+            _view.Find(node)?.Worker?.Tell(new CancelTaskRun(request.TaskId, request.Attempt, "no longer wanted"));
+            return;
+        }
+        foreach (var evicted in done.Explanation.Preempted) _view.Release(evicted);
+        _view.Reserve(node, ReservationFor(request, done.Winner.Requirements));
+        _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, node,
+            done.Explanation.BidsReceived, done.Explanation.BidsAsked,
+            done.Explanation.Preempted.Count > 0 ? ", preempting " + string.Join(",", done.Explanation.Preempted) : "");
+        PublishDecision(request, node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", micros, done.Winner.Offloaded,
+            GreenShareNow(node), done.Winner.Requirements.Cpu);
+        Assign(node, request, done.Explanation);
+    }
+
+    private void PublishDecision(
+        RequestPlacement request, NodeId? node, string reason, double micros, bool offloaded = false, double? greenShare = null, double cpu = 0)
+    {
+        var tier = node is { } id ? _view.Find(id)?.View.Descriptor?.Tier : null;
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.PlacementDecisions, new PlacementDecided(
+            request.TaskId, request.Attempt, request.Tenant, request.Lane, node, tier, offloaded, reason, micros, DateTimeOffset.UtcNow, greenShare, cpu)));
+    }
+
+    // The node's renewable share for the current UTC hour, from its descriptor's 24-hour profile.
+    private double? GreenShareNow(NodeId node) =>
+        _view.Find(node)?.View.Descriptor?.GreenShareByHour is { Count: 24 } profile ? profile[DateTimeOffset.UtcNow.Hour] : null;
+
+    private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)
+    {
+        var slot = _view.Find(node)!;
+        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation));
+    }
+
+    private void LoseNodesOf(string member, string reason)
+    {
+        foreach (var slot in _view.Nodes.Where(n => n.View.Member == member && n.View.State != NodeStates.Lost).ToList())
+        {
+            NodeRegion.Tell(new MarkNodeLost(slot.View.Id, reason));
+            _view.Update(slot.View with { State = NodeStates.Lost }, null);
+            ReportLost(slot, reason);
+        }
+    }
+
+    // The node's room is freed now (nothing new goes to a lost node anyway); its attempts are
+    // re-queued once their lease has surely expired, so no attempt ever runs in two places.
+    private void ReportLost(CapacityView.NodeSlot slot, string reason)
+    {
+        var lost = _view.ReleaseAll(slot.View.Id).Select(r => (r.TaskId, r.Attempt)).ToList();
+        if (lost.Count == 0) return;
+        var id = slot.View.Id;
+        var wait = _leaseRenewedAt.TryGetValue(id, out var renewed) ? renewed + _settings.AttemptFence - DateTimeOffset.UtcNow : TimeSpan.Zero;
+        if (wait > TimeSpan.Zero)
+        {
+            _log.Info("Node {0} lost ({1}); {2} attempt(s) re-queue in {3:0.0}s, when its lease has surely expired", id, reason, lost.Count, wait.TotalSeconds);
+            Timers.StartSingleTimer($"fence-{id}-{Guid.NewGuid():N}", new FenceExpired(id, reason, lost), wait);
+        }
+        else Self.Tell(new FenceExpired(id, reason, lost));
+    }
+
+    // Periodic housekeeping: nodes that stopped heartbeating are lost; reservations whose worker
+    // never picked them up (an assignment that went nowhere) are freed; waiting work is retried.
+    private void Sweep()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var key in _recentlyReleased.Where(r => now - r.Value > _settings.ReservationGrace).Select(r => r.Key).ToList())
+            _recentlyReleased.Remove(key);
+        foreach (var slot in _view.Nodes.ToList())
+        {
+            if (slot.View.State == NodeStates.Lost) continue;
+            // Measured on this actor's clock from its last lease renewal, not the worker's timestamps.
+            var beat = _leaseRenewedAt.TryGetValue(slot.View.Id, out var renewed) ? renewed : slot.View.LastHeartbeat;
+            if (beat is { } last && now - last > _settings.HeartbeatTimeout)
+            {
+                LoseNodesOf(slot.View.Member!, $"no heartbeat for {_settings.HeartbeatTimeout.TotalSeconds:0}s");
+                continue;
+            }
+            var running = (slot.View.Telemetry?.Running ?? []).Select(r => r.TaskId).ToHashSet();
+            foreach (var r in slot.Reservations.Values.Where(r => now - r.At > _settings.ReservationGrace && !running.Contains(r.TaskId)).ToList())
+                _view.Release(r.TaskId, r.Attempt);
+        }
+        PlaceWaiting();
+    }
+
+    private sealed record FenceExpired(NodeId Node, string Reason, IReadOnlyList<(TaskId TaskId, int Attempt)> Attempts);
+
+    private sealed record SweepTick
+    {
+        public static readonly SweepTick Instance = new();
+    }
+}

@@ -1,0 +1,26 @@
+using Akka.Actor;
+
+namespace ActorGrid.Core.Placement;
+
+// actorgrid.placement in HOCON. AttemptFence: how long after it last renewed a node's lease
+// placement waits before it re-places that node's attempts; at least the workers' lease-timeout
+// plus their guard-silence, so a lost node's attempts have surely stopped.
+public sealed record PlacementSettings(
+    TimeSpan SweepInterval, TimeSpan HeartbeatTimeout, TimeSpan ReservationGrace,
+    TimeSpan BidTimeout, int MaxConcurrentNegotiations, TimeSpan AgingStep, int ExplainTop,
+    TimeSpan AttemptFence)
+{
+    public static PlacementSettings From(ActorSystem system)
+    {
+        var config = system.Settings.Config.GetConfig("actorgrid.placement");
+        return new(
+            config.GetTimeSpan("sweep-interval", TimeSpan.FromSeconds(2)),
+            config.GetTimeSpan("heartbeat-timeout", TimeSpan.FromSeconds(8)),
+            config.GetTimeSpan("reservation-grace", TimeSpan.FromSeconds(60)),
+            config.GetTimeSpan("bid-timeout", TimeSpan.FromSeconds(1)),
+            config.GetInt("max-concurrent-negotiations", 64),
+            config.GetTimeSpan("aging-step", TimeSpan.FromSeconds(60)),
+            config.GetInt("explain-top", 5),
+            config.GetTimeSpan("attempt-fence", TimeSpan.FromSeconds(8)));
+    }
+}

@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using ActorGrid.Core.Observability;
+using ActorGrid.Hosting;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+using ActorGrid.Protocol.Workers;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Hosting;
+using Akka.Persistence;
+
+namespace ActorGrid.Core.Tasks;
+
+// task/<id>: owns one task's lifecycle. The gateway submits, queries and cancels; placement
+// assigns attempts and reports lost nodes; the worker agent reports start, progress and exit.
+// Every transition is persisted, then published on the tenant's topic. Messages it sends to
+// placement and workers are re-sent on a timer until answered, and every message it receives
+// may be a duplicate, so all handlers are idempotent.
+public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
+{
+    private const string NudgeTimer = "nudge";
+    private const string SpendTimer = "spend";
+    private const string CloseTimer = "close";
+    private readonly TaskSettings _settings;
+    private TaskState _state;
+    private (int Attempt, TimeSpan Backoff) _spendRetry;
+    private (int Attempt, string Reason)? _waiting;
+    // Whether the tenant has acknowledged that this finished task no longer counts against its
+    // queued cap. Not persisted: a finished task re-sends after each recovery and the tenant dedupes.
+    private bool _tenantClosed;
+    private TimeSpan _closeBackoff;
+
+    public TaskEntity(string id)
+    {
+        _state = TaskState.Empty(new TaskId(id));
+        _settings = TaskSettings.From(Context.System);
+        PersistenceId = "task/" + id;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is TaskSnapshot snapshot) _state = TaskState.FromSnapshot(snapshot);
+        });
+        Recover<ITaskEvent>(evt => _state = _state.Apply(evt, LastSequenceNr));
+        Recover<RecoveryCompleted>(_ => AfterRecovery());
+
+        Command<SubmitTask>(Submit);
+        Command<GetTask>(_ => ReplyWithView());
+        Command<GetTaskHistory>(q => Sender.Tell(new TaskHistory(_state.Id, _state.State, [.. _state.History.Where(h => h.Seq > q.AfterSeq)])));
+        Command<CancelTask>(Cancel);
+        Command<AssignTask>(Assign);
+        Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
+        Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
+        Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
+        Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
+        Command<ReportPlacementWaiting>(cmd => _waiting = (cmd.Attempt, cmd.Reason));
+        Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
+        Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
+        Command<NudgeTick>(_ => Nudge());
+        Command<TenantSpendAcked>(ack => Decide(_state.DecideSpendAcked(ack, Now), () => { }));
+        Command<SpendTick>(_ => SendOwedSpend(retry: true));
+        Command<TenantTaskClosedAck>(_ =>
+        {
+            _tenantClosed = true;
+            Timers.Cancel(CloseTimer);
+            ScheduleNudges();
+        });
+        Command<CloseTick>(_ => CloseAtTenant(retry: true));
+        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+        Command<SaveSnapshotSuccess>(ok =>
+        {
+            DeleteMessages(ok.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string id) => Akka.Actor.Props.Create(() => new TaskEntity(id));
+
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    private IActorRef Placement => ActorRegistry.For(Context.System).Get<PlacementProxyKey>();
+
+    private void Submit(SubmitTask cmd)
+    {
+        if (_state.Exists)
+        {
+            Sender.Tell(_state.RepeatedSubmitReply(cmd));
+            return;
+        }
+        var sender = Sender;
+        Decide(_state.DecideSubmit(cmd, Now), () => sender.Tell(new TaskAccepted(_state.Id, TaskStates.Submitted, Created: true)));
+    }
+
+    private void Cancel(CancelTask cmd)
+    {
+        if (!_state.Exists || _state.Tenant != cmd.Tenant)
+        {
+            Sender.Tell(new TaskNotFound(cmd.TaskId));
+            return;
+        }
+        if (_state.IsTerminal)
+        {
+            Sender.Tell(new TaskRejected(_state.Id, 409, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
+            return;
+        }
+        var sender = Sender;
+        var (attempt, member) = (_state.CurrentAttempt, _state.Member);
+        Decide(_state.DecideCancel(cmd, Now), () =>
+        {
+            if (member is not null) WorkerAt(member).Tell(new CancelTaskRun(_state.Id, attempt, cmd.Reason));
+            sender.Tell(new TaskAccepted(_state.Id, _state.State, Created: false));
+        });
+    }
+
+    private void Assign(AssignTask cmd)
+    {
+        var sameRun = cmd.Attempt == _state.CurrentAttempt && cmd.Node == _state.Node;
+        if (_state.State == TaskStates.Queued && cmd.Attempt == _state.CurrentAttempt)
+            Decide(_state.DecideAssign(cmd, Now), () => { });
+        else if (_state.State == TaskStates.Placed && sameRun)
+            StartOnWorker(); // a repeat after our restart: the worker may not have heard of it yet
+        else if (!(_state.State == TaskStates.Running && sameRun))
+            Placement.Tell(new ReleasePlacement(_state.Id, cmd.Attempt)); // stale: free the reservation
+    }
+
+    // A start report for a run we no longer want (cancelled, superseded) stops that run.
+    private void AckOrStop(int attempt)
+    {
+        if (attempt == _state.CurrentAttempt && _state.State == TaskStates.Running)
+            Sender.Tell(new TaskRunReportAcked(_state.Id, attempt));
+        else
+            Sender.Tell(new CancelTaskRun(_state.Id, attempt, $"task is {_state.State}"));
+    }
+
+    private void ReplyWithView()
+    {
+        if (_state.Exists)
+        {
+            var view = _state.ToView();
+            // While it waits, the task says what placement last said it waits for.
+            Sender.Tell(_state.State == TaskStates.Queued && _waiting is { } w && w.Attempt == _state.CurrentAttempt ? view with { Reason = w.Reason } : view);
+            return;
+        }
+        Sender.Tell(new TaskNotFound(_state.Id));
+        // A query for an unknown id must not leave a (remembered) entity behind.
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    private void Decide(IReadOnlyList<ITaskEvent> events, Action after)
+    {
+        if (events.Count == 0)
+        {
+            after();
+            return;
+        }
+        var before = _state;
+        var writeStarted = Stopwatch.GetTimestamp();
+        PersistAll(events, evt =>
+        {
+            _state = _state.Apply(evt, LastSequenceNr);
+            if (evt is not TaskSpendSettled) Publish(evt);
+        });
+        DeferAsync(events[^1], _ =>
+        {
+            JournalMetrics.ObserveWrite("task", Stopwatch.GetElapsedTime(writeStarted), events.Count);
+            if (LastSequenceNr / _settings.SnapshotEvery > (LastSequenceNr - events.Count) / _settings.SnapshotEvery)
+                SaveSnapshot(_state.ToSnapshot());
+            ActOnTransition(before, events);
+            after();
+        });
+    }
+
+    private void Publish(ITaskEvent evt)
+    {
+        var published = new TaskEventPublished(
+            _state.Tenant, _state.Id, LastSequenceNr, TaskState.TypeName(evt), _state.State, _state.Spec!.Lane, _state.Node, evt.At);
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        mediator.Tell(new Publish(Topics.TaskEvents(_state.Tenant), published));
+        mediator.Tell(new Publish(Topics.AllTaskEvents, published));
+    }
+
+    // Side effects that follow from where the task now stands.
+    private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
+    {
+        foreach (var ended in events.OfType<TaskAttemptEnded>())
+            Placement.Tell(new ReleasePlacement(_state.Id, ended.Attempt));
+        if (events.Any(e => e is TaskAttemptEnded or TaskSpendSettled)) SendOwedSpend(retry: false);
+        // Nothing resumes a finished task: the hosts holding its checkpoints may drop them. Best
+        // effort; a host that misses this keeps one archive per task (stores keep only the newest).
+        if (_state.IsTerminal && !before.IsTerminal) CloseAtTenant(retry: false);
+        if (_state.IsTerminal && !before.IsTerminal)
+            foreach (var holder in _state.CheckpointHolders)
+                Context.ActorSelection(holder).Tell(new ForgetCheckpoints(_state.Id));
+        // A task that ends while still queued (cancelled, refused) leaves placement's queue.
+        if (_state.IsTerminal && before.State == TaskStates.Queued)
+            Placement.Tell(new ReleasePlacement(_state.Id, _state.CurrentAttempt));
+        if (_state.State != before.State || _state.CurrentAttempt != before.CurrentAttempt) Nudge();
+        ScheduleNudges();
+    }
+
+    private void AfterRecovery()
+    {
+        if (!_state.Exists) return;
+        Nudge();
+        ScheduleNudges();
+        SendOwedSpend(retry: false); // spend persisted as owed before a restart is still owed
+        if (_state.IsTerminal) CloseAtTenant(retry: false);
+    }
+
+    // A finished task tells its tenant, at least once, so it stops counting against the tenant's
+    // cap on unfinished tasks; re-sent with growing pauses (as spend is) until acknowledged.
+    private void CloseAtTenant(bool retry)
+    {
+        if (_tenantClosed) return;
+        _closeBackoff = retry ? TimeSpan.FromTicks(Math.Min(_closeBackoff.Ticks * 2, _settings.SpendRetryMax.Ticks)) : _settings.SpendRetryMin;
+        if (ActorRegistry.For(Context.System).TryGet<TenantRegionKey>(out var tenants))
+            tenants.Tell(new CloseTenantTask(_state.Tenant, _state.Id));
+        Timers.StartSingleTimer(CloseTimer, CloseTick.Instance, _closeBackoff);
+    }
+
+    // Spend is at-least-once: the cost of the earliest unacknowledged attempt goes to the tenant,
+    // again and again with growing pauses, until TenantSpendAcked is persisted as TaskSpendSettled;
+    // then the next attempt's. The tenant dedupes, so a copy that was only slow costs nothing.
+    private void SendOwedSpend(bool retry)
+    {
+        if (_state.OwedSpend is not { } owed)
+        {
+            Timers.Cancel(SpendTimer);
+            _spendRetry = default;
+            return;
+        }
+        _spendRetry = retry && _spendRetry.Attempt == owed.Attempt
+            ? (owed.Attempt, TimeSpan.FromTicks(Math.Min(_spendRetry.Backoff.Ticks * 2, _settings.SpendRetryMax.Ticks)))
+            : (owed.Attempt, _settings.SpendRetryMin);
+        // Sharding may not be up yet on a host that is still starting; the timer tries again.
+        if (ActorRegistry.For(Context.System).TryGet<TenantRegionKey>(out var tenants))
+            tenants.Tell(new RecordTenantSpend(_state.Tenant, _state.Id, owed.Attempt, owed.Cost));
+        Timers.StartSingleTimer(SpendTimer, SpendTick.Instance, _spendRetry.Backoff);
+    }
+
+    // Queued: ask placement. Placed: ask the worker to start. Both repeat until the state moves on.
+    private void Nudge()
+    {
+        switch (_state.State)
+        {
+            case TaskStates.Queued:
+                Placement.Tell(new RequestPlacement(
+                    _state.Id, _state.CurrentAttempt, _state.Tenant, _state.Spec!.Requirements,
+                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
+                break;
+            case TaskStates.Placed:
+                StartOnWorker();
+                break;
+            case TaskStates.Running:
+                WorkerAt(_state.Member!).Tell(new ConfirmTaskRun(_state.Id, _state.CurrentAttempt));
+                break;
+        }
+    }
+
+    private void StartOnWorker() =>
+        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint));
+
+    // Queued and placed tasks nudge often; running ones check on their worker now and then, which
+    // catches a worker host that restarted without leaving the cluster; finished ones go quiet and,
+    // after a while, leave memory.
+    private void ScheduleNudges()
+    {
+        Timers.Cancel(NudgeTimer);
+        // A task that still owes its tenant spend stays in memory until the tenant has it.
+        // So does one whose tenant has not yet heard that it finished.
+        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null && _tenantClosed ? _settings.PassivateAfter : null);
+        if (_state.AwaitsPlacement)
+            Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
+        else if (_state.State == TaskStates.Running)
+            Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.RunningCheckInterval);
+    }
+
+    private ActorSelection WorkerAt(string member) => Context.ActorSelection(member + WorkerPaths.Agent);
+}
+
+internal sealed record NudgeTick
+{
+    public static readonly NudgeTick Instance = new();
+}
+
+internal sealed record SpendTick
+{
+    public static readonly SpendTick Instance = new();
+}
+
+internal sealed record CloseTick
+{
+    public static readonly CloseTick Instance = new();
+}

@@ -1,0 +1,21 @@
+using Akka.Actor;
+
+namespace ActorGrid.Core.Tasks;
+
+// actorgrid.tasks in HOCON.
+public sealed record TaskSettings(
+    int SnapshotEvery, TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
+    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax)
+{
+    public static TaskSettings From(ActorSystem system)
+    {
+        var config = system.Settings.Config.GetConfig("actorgrid.tasks");
+        return new(
+            config.GetInt("snapshot-every", 50),
+            config.GetTimeSpan("nudge-interval", TimeSpan.FromSeconds(2)),
+            config.GetTimeSpan("running-check-interval", TimeSpan.FromSeconds(10)),
+            config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)),
+            config.GetTimeSpan("spend-retry-min", TimeSpan.FromSeconds(1)),
+            config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)));
+    }
+}

@@ -1,0 +1,254 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Serialization;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+
+namespace ActorGrid.Core.Tasks;
+
+// The whole lifecycle of one task as pure functions: Decide* turn a command into the events to
+// persist (or none), Apply folds an event into a new state. No actor, clock or I/O in here, so
+// every rule is testable on its own and replays identically during recovery.
+public sealed record TaskState(
+    TaskId Id,
+    TenantId Tenant,
+    TaskSpec? Spec,
+    TenantQuota Quota,
+    string? IdempotencyKey,
+    string State,
+    ImmutableList<TaskAttemptView> Attempts,
+    int CurrentAttempt,
+    NodeId? Node,
+    string? Member,
+    double? Progress,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string StdoutTail,
+    string StderrTail,
+    string? Reason,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset UpdatedAt,
+    ImmutableList<TaskHistoryEntry> History,
+    PlacementExplanation? Placement = null,
+    ImmutableSortedSet<int>? SpendSettled = null,
+    string? RequestHash = null)
+{
+    private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
+
+    public static TaskState Empty(TaskId id) => new(
+        id, default, null, TenantQuota.Default, null, "", [], 0, null, null, null, null, "", "", null,
+        default, default, []);
+
+    public bool Exists => Spec is not null;
+
+    public bool IsTerminal => TaskStates.IsTerminal(State);
+
+    // Queued or placed: placement still owes this task a running attempt.
+    public bool AwaitsPlacement => State is TaskStates.Queued or TaskStates.Placed;
+
+    public long LastSeq => History.Count == 0 ? 0 : History[^1].Seq;
+
+    private ImmutableSortedSet<int> Settled => SpendSettled ?? [];
+
+    // The earliest ended attempt whose cost the tenant has not acknowledged yet. Spend goes to the
+    // tenant one attempt at a time, in order, which is what lets the tenant dedupe with a watermark.
+    public TaskAttemptView? OwedSpend => Attempts.FirstOrDefault(a => a.Cost > 0 && !Settled.Contains(a.Attempt));
+
+    // ---- decisions ----
+
+    public IReadOnlyList<ITaskEvent> DecideSubmit(SubmitTask cmd, DateTimeOffset now) =>
+        Exists
+            ? []
+            : [
+                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, now, cmd.RequestHash),
+                new TaskQueued(cmd.TaskId, 1, "waiting for a node that meets the requirements", now),
+            ];
+
+    // A submit for a task that exists. The id derives from tenant and idempotency key, so this is
+    // a retried POST: the same request gets the task back, a different one under the same key is
+    // a conflict. Tasks submitted before requests were hashed accept any retry, as they always did.
+    public IActorGridMessage RepeatedSubmitReply(SubmitTask cmd) =>
+        Tenant != cmd.Tenant ? new TaskRejected(Id, 409, "a task with this id already exists")
+        : RequestHash is not null && cmd.RequestHash is not null && RequestHash != cmd.RequestHash ? new TaskIdempotencyConflict(Id, IdempotencyKey)
+        : new TaskAccepted(Id, State, Created: false);
+
+    public IReadOnlyList<ITaskEvent> DecideAssign(AssignTask cmd, DateTimeOffset now) =>
+        State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
+            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now, cmd.Explanation)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
+        State == TaskStates.Placed && cmd.Attempt == CurrentAttempt && cmd.Node == Node
+            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now, cmd.CheckpointNote)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideProgress(ReportTaskProgress cmd, DateTimeOffset now) =>
+        State == TaskStates.Running && cmd.Attempt == CurrentAttempt
+            ? [new TaskProgressed(Id, cmd.Attempt, cmd.Progress, cmd.Metrics, now)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now)
+    {
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
+        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint);
+        if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
+        if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
+            return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
+        return [ended, AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
+    }
+
+    public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now)
+    {
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
+        var reason = $"node {cmd.Node} was lost: {cmd.Reason}";
+        return [
+            new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, AttemptOutcomes.NodeLost, null, reason, StdoutTail, StderrTail, now),
+            AfterFailedAttempt(reason, now),
+        ];
+    }
+
+    public IReadOnlyList<ITaskEvent> DecideRefused(RefusePlacement cmd, DateTimeOffset now) =>
+        State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
+            ? [new TaskFailed(Id, "no node can run it in time: " + cmd.Reason, now)]
+            : [];
+
+    public IReadOnlyList<ITaskEvent> DecideCancel(CancelTask cmd, DateTimeOffset now)
+    {
+        if (!Exists || IsTerminal) return [];
+        var cancelled = new TaskCancelled(Id, cmd.Reason, now);
+        return State is TaskStates.Placed or TaskStates.Running
+            ? [new TaskAttemptEnded(Id, CurrentAttempt, Node, AttemptOutcomes.Cancelled, null, cmd.Reason, StdoutTail, StderrTail, now), cancelled]
+            : [cancelled];
+    }
+
+    // A durable copy of an attempt's checkpoint (during the attempt or just after it ended). Kept
+    // when it is at least as new as the latest one known, and new: another archive, or another holder.
+    public IReadOnlyList<ITaskEvent> DecideCheckpoint(ReportTaskCheckpoint cmd, DateTimeOffset now)
+    {
+        if (!Exists || IsTerminal || Attempts.All(a => a.Attempt != cmd.Attempt)) return [];
+        if (!BlobsLookValid(cmd.Checkpoint)) return [];
+        if (LatestCheckpoint is { } latest && (latest.PackedAt > cmd.Checkpoint.PackedAt
+            || (latest.Sha256 == cmd.Checkpoint.Sha256 && cmd.Checkpoint.Holders.All(latest.Holders.Contains))))
+            return [];
+        return [new TaskCheckpointSaved(Id, cmd.Attempt, cmd.Checkpoint, now)];
+    }
+
+    private static bool BlobsLookValid(CheckpointRef c) =>
+        c.Sha256 is { Length: 64 } && c.SizeBytes >= 0 && c.Holders.Count > 0;
+
+    // What the next attempt resumes from: the newest checkpoint any attempt left.
+    public CheckpointRef? LatestCheckpoint =>
+        Attempts.Select(a => a.Checkpoint).OfType<CheckpointRef>().MaxBy(c => c.PackedAt);
+
+    // Every host that may hold one of this task's checkpoints, to be told to forget them.
+    public IReadOnlyList<string> CheckpointHolders =>
+        [.. Attempts.Select(a => a.Checkpoint).OfType<CheckpointRef>().SelectMany(c => c.Holders).Distinct()];
+
+    public IReadOnlyList<ITaskEvent> DecideSpendAcked(TenantSpendAcked ack, DateTimeOffset now) =>
+        ack.TaskId == Id && Attempts.FirstOrDefault(a => a.Attempt == ack.Attempt && a.Cost > 0) is { } attempt && !Settled.Contains(ack.Attempt)
+            ? [new TaskSpendSettled(Id, ack.Attempt, attempt.Cost, ack.Refused, now)]
+            : [];
+
+    private bool IsCurrentRun(int attempt, NodeId? node) =>
+        State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
+
+    // maxAttempts bounds the task's own failures (and lost nodes); attempts the grid stopped to
+    // make room (preempted, drained) are not counted against it.
+    private ITaskEvent AfterFailedAttempt(string reason, DateTimeOffset now)
+    {
+        var failures = Attempts.Count(a => a.Attempt != CurrentAttempt && AttemptOutcomes.CountsAsFailure(a.Outcome)) + 1;
+        return failures < Spec!.MaxAttempts
+            ? new TaskQueued(Id, CurrentAttempt + 1, $"retrying after attempt {CurrentAttempt}: {reason}", now)
+            : new TaskFailed(Id, $"attempt {CurrentAttempt} failed ({failures} of {Spec.MaxAttempts} allowed failures): {reason}", now);
+    }
+
+    private static string DescribeExit(ReportTaskExited cmd) =>
+        cmd.ExitCode is { } code ? $"exited with code {code}" : cmd.Outcome;
+
+    // ---- evolution ----
+
+    public TaskState Apply(ITaskEvent evt, long seq)
+    {
+        // Bookkeeping between task and tenant: clients following the lifecycle never see it.
+        if (evt is TaskSpendSettled settled) return this with { SpendSettled = Settled.Add(settled.Attempt) };
+        var next = evt switch
+        {
+            TaskSubmitted e => this with
+            {
+                Tenant = e.Tenant, Spec = e.Spec, Quota = e.Quota, IdempotencyKey = e.IdempotencyKey, RequestHash = e.RequestHash,
+                State = TaskStates.Submitted, SubmittedAt = e.At,
+            },
+            TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason },
+            TaskPlaced e => this with
+            {
+                State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null, Placement = e.Explanation ?? Placement,
+                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null, e.Explanation?.PricePerHour ?? 0)),
+            },
+            TaskStarted e => this with { State = TaskStates.Running, Attempts = UpdateAttempt(e.Attempt, a => a with { StartedAt = e.At }) },
+            TaskProgressed e => this with { Progress = e.Progress ?? Progress, Metrics = e.Metrics ?? Metrics },
+            TaskAttemptEnded e => this with
+            {
+                StdoutTail = e.StdoutTail, StderrTail = e.StderrTail,
+                Attempts = UpdateAttempt(e.Attempt, a => a with
+                {
+                    EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At),
+                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint),
+                }),
+            },
+            TaskCheckpointSaved e => this with { Attempts = UpdateAttempt(e.Attempt, a => a with { Checkpoint = Merge(a.Checkpoint, e.Checkpoint) }) },
+            TaskSucceeded => this with { State = TaskStates.Succeeded, Progress = 1.0, Reason = null },
+            TaskFailed e => this with { State = TaskStates.Failed, Reason = e.Reason },
+            TaskCancelled e => this with { State = TaskStates.Cancelled, Reason = e.Reason },
+            _ => this,
+        };
+        return next with
+        {
+            UpdatedAt = evt.At,
+            History = next.History.Add(new TaskHistoryEntry(seq, TypeName(evt), evt.At, JsonSerializer.SerializeToElement(evt, evt.GetType(), HistoryJson))),
+        };
+    }
+
+    // "TaskPlaced" → "placed": the event type clients see on the history and the SSE stream.
+    public static string TypeName(ITaskEvent evt) =>
+        ProtocolManifests.ByType[evt.GetType()]["task.".Length..];
+
+    // Billed from start to end at the price the winning bid named; an attempt that never started costs nothing.
+    private static decimal CostOf(TaskAttemptView attempt, DateTimeOffset endedAt) =>
+        attempt.StartedAt is { } started && endedAt > started
+            ? Math.Round(attempt.PricePerHour * (decimal)(endedAt - started).TotalHours, 6)
+            : 0;
+
+    public decimal TotalCost => Attempts.Sum(a => a.Cost);
+
+    // The same archive from another holder adds that holder; a newer archive replaces the older.
+    private static CheckpointRef? Merge(CheckpointRef? known, CheckpointRef? arrived) =>
+        (known, arrived) switch
+        {
+            (_, null) => known,
+            (null, _) => arrived,
+            _ when known.Sha256 == arrived.Sha256 => arrived.Holders.Aggregate(known, (c, h) => c.WithHolder(h)),
+            _ => arrived.PackedAt >= known.PackedAt ? arrived : known,
+        };
+
+    private ImmutableList<TaskAttemptView> UpdateAttempt(int attempt, Func<TaskAttemptView, TaskAttemptView> update)
+    {
+        var index = Attempts.FindLastIndex(a => a.Attempt == attempt);
+        return index < 0 ? Attempts : Attempts.SetItem(index, update(Attempts[index]));
+    }
+
+    // ---- views and snapshots ----
+
+    public TaskView ToView() => new(
+        Id, Tenant, Spec?.Kind ?? "", State, Spec?.Lane ?? "", Spec!, Attempts, Progress, Metrics,
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq, Placement);
+
+    public TaskSnapshot ToSnapshot() => new(
+        Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash);
+
+    public static TaskState FromSnapshot(TaskSnapshot s) => new(
+        s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
+        s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement,
+        [.. s.SpendSettled ?? []], s.RequestHash);
+}

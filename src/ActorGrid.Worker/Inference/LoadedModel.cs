@@ -1,0 +1,113 @@
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ActorGrid.Worker.Inference;
+
+// One ONNX Runtime session and the model's signature, reused for every request on this worker.
+// Run is called from one batch at a time (the runner actor serialises it), off the actor thread.
+public sealed class LoadedModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly RunOptions _runOptions = new();
+
+    public LoadedModel(InferenceSession session)
+    {
+        _session = session;
+        Signature = ReadSignature(session);
+        _inputNames = [.. Signature.Inputs.Select(i => i.Name)];
+        _outputNames = [.. Signature.Outputs.Select(o => o.Name)];
+    }
+
+    public ModelSignature Signature { get; }
+
+    public static ModelSignature ReadSignature(InferenceSession session) => new(
+        [.. session.InputMetadata.Select(pair => SpecOf(pair.Key, pair.Value))],
+        [.. session.OutputMetadata.Select(pair => SpecOf(pair.Key, pair.Value))]);
+
+    private static TensorSpec SpecOf(string name, NodeMetadata meta) => meta.IsTensor
+        ? new TensorSpec(name, TensorTypes.NameOf(meta.ElementDataType), [.. meta.Dimensions.Select(d => d < 0 ? -1L : d)])
+        : new TensorSpec(name, meta.OnnxValueType.ToString().ToLowerInvariant(), []);
+
+    // Runs one request or a stack of them. Each entry is one request's inputs; they are
+    // concatenated along dimension 0 (the caller grouped requests whose other dims agree), run
+    // once, and the outputs cut back along dimension 0 in the same order.
+    public IReadOnlyList<IReadOnlyDictionary<string, TensorPayload>> Run(IReadOnlyList<IReadOnlyDictionary<string, TensorPayload>> requests)
+    {
+        if (requests.Count == 1) return [RunOne(requests[0])];
+
+        var rows = requests.Select(r => r[_inputNames[0]].Shape[0]).ToArray();
+        var stacked = new Dictionary<string, TensorPayload>(_inputNames.Length);
+        foreach (var name in _inputNames)
+        {
+            var first = requests[0][name];
+            var total = requests.Sum(r => r[name].Data.Length);
+            var data = new byte[total];
+            var at = 0;
+            foreach (var r in requests)
+            {
+                var part = r[name].Data;
+                Buffer.BlockCopy(part, 0, data, at, part.Length);
+                at += part.Length;
+            }
+            stacked[name] = new TensorPayload(first.Type, [rows.Sum(), .. first.Shape.Skip(1)], data);
+        }
+
+        var outputs = RunOne(stacked);
+        var totalRows = rows.Sum();
+        var results = new Dictionary<string, TensorPayload>[requests.Count];
+        for (var i = 0; i < results.Length; i++) results[i] = new Dictionary<string, TensorPayload>(_outputNames.Length);
+        foreach (var (name, output) in outputs)
+        {
+            if (output.Shape.Count == 0 || output.Shape[0] != totalRows)
+                throw new InvalidOperationException($"Output '{name}' has shape [{string.Join(",", output.Shape)}], not {totalRows} rows; the model cannot be batched.");
+            var rowBytes = output.Data.Length / (int)totalRows;
+            var offset = 0;
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var bytes = output.Data.AsSpan(offset, (int)rows[i] * rowBytes).ToArray();
+                offset += bytes.Length;
+                results[i][name] = new TensorPayload(output.Type, [rows[i], .. output.Shape.Skip(1)], bytes);
+            }
+        }
+        return results;
+    }
+
+    private Dictionary<string, TensorPayload> RunOne(IReadOnlyDictionary<string, TensorPayload> inputs)
+    {
+        var values = new OrtValue[_inputNames.Length];
+        try
+        {
+            for (var i = 0; i < _inputNames.Length; i++)
+            {
+                var tensor = inputs[_inputNames[i]];
+                var element = TensorTypes.ElementOf(tensor.Type)
+                              ?? throw new ArgumentException($"Input '{_inputNames[i]}' has unsupported type {tensor.Type}.");
+                values[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, element, [.. tensor.Shape]);
+                tensor.Data.CopyTo(values[i].GetTensorMutableRawData());
+            }
+            using var results = _session.Run(_runOptions, _inputNames, values, _outputNames);
+            var outputs = new Dictionary<string, TensorPayload>(_outputNames.Length);
+            var index = 0;
+            foreach (var result in results)
+            {
+                var info = result.GetTensorTypeAndShape();
+                outputs[_outputNames[index++]] = new TensorPayload(
+                    TensorTypes.NameOf(info.ElementDataType), info.Shape, result.GetTensorMutableRawData().ToArray());
+            }
+            return outputs;
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Transfer.Models;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorGrid.Worker.Inference;
+
+// One model version on one worker: owns its ONNX Runtime session (loaded once, reused), the
+// dynamic batcher's queue and the numbers the gateway routes on. Child of InferenceHost, which
+// forwards it RunInference so replies go straight back to the gateway's asker. Batches run one
+// at a time on the thread pool and come back with PipeTo; the actor itself never blocks.
+public sealed class ModelRunner : ReceiveActor, IWithTimers
+{
+    private const string FlushTimer = "flush";
+    private const string StatusTimer = "status";
+    private readonly ModelRef _model;
+    private readonly NodeDescriptor _node;
+    private readonly InferenceSettings _settings;
+    private readonly OnnxSessionFactory _sessions;
+    private readonly ModelBlobStore _store;
+    private readonly MicroBatchQueue<Pending> _queue;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly LatencyWindow _latencies = new(256);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private LoadedModel? _loaded;
+    private string _state = "loading";
+    private string? _failure;
+    private bool _running;
+    private int _runningCount;
+    private double _batchMs = 1;
+    private bool _measured;
+
+    public ModelRunner(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store)
+    {
+        _model = model;
+        _node = node;
+        _settings = settings;
+        _sessions = sessions;
+        _store = store;
+        var maxRows = model.Signature.Batchable ? settings.MaxBatchSize : 1;
+        _queue = new MicroBatchQueue<Pending>(maxRows, maxRows > 1 ? settings.MaxQueueDelay : TimeSpan.Zero);
+
+        // Retiring (see Retire): nothing new is taken.
+        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Status, _retiring.Reason)));
+        Receive<Retire>(retire => _retiring ??= retire);
+        Receive<RunInference>(Enqueue);
+        Receive<PreloadModel>(_ => { });
+        Receive<BlobReady>(ready => OpenSession(ready.Path));
+        Receive<LoadFailed>(failed =>
+        {
+            _state = "failed";
+            _failure = failed.Reason;
+            _log.Warning("Model {0}@{1} ({2}) could not be loaded: {3}", _model.Name, _model.Version, _model.Sha256, failed.Reason);
+            foreach (var e in _queue.TakeAll()) Reject(e.Item, 503, LoadFailureReason());
+            ReportStatus();
+            // Give up the slot after a while so a later request retries (e.g. the blob host is back).
+            Timers.StartSingleTimer("retire", PoisonPill.Instance, TimeSpan.FromSeconds(10));
+        });
+        Receive<Loaded>(loaded =>
+        {
+            _loaded = loaded.Model;
+            _state = "ready";
+            _log.Info("Model {0}@{1} loaded in {2:0} ms ({3} batching, providers {4})", _model.Name, _model.Version, loaded.Millis,
+                _queue.MaxRows > 1 ? $"max batch {_queue.MaxRows}, delay {_queue.MaxDelay.TotalMilliseconds} ms" : "no", string.Join(",", _sessions.EffectiveProviders()));
+            ReportStatus();
+            Dispatch();
+        });
+        Receive<Flush>(_ => Dispatch());
+        Receive<BatchDone>(OnBatchDone);
+        Receive<ReportStatusTick>(_ => ReportStatus());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store) =>
+        Akka.Actor.Props.Create(() => new ModelRunner(model, node, settings, sessions, store));
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(StatusTimer, ReportStatusTick.Instance, _settings.StatusInterval);
+        if (_store.Has(_model.Sha256))
+            Self.Tell(new BlobReady(_store.PathOf(_model.Sha256)));
+        else
+            Context.ActorOf(ModelBlobFetcher.Props(_model, _store, _settings), "fetch");
+    }
+
+    protected override void PostStop() => _loaded?.Dispose();
+
+    // InferenceHost retires a runner when its model is deleted or no longer deployed here. What
+    // was already queued or running still gets its answer; new requests get the retirement's
+    // status (410 deleted, 503 undeployed) and reason. Once the last one is answered (and any load
+    // in progress has come back, so its session is not orphaned) the runner stops, and PostStop
+    // disposes the ONNX Runtime session.
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        if (_retiring is not null && !_running && _queue.Count == 0 && _state != "loading") Context.Stop(Self);
+        return handled;
+    }
+
+    internal sealed record Retire(int Status, string Reason);
+
+    private Retire? _retiring;
+
+    private void OpenSession(string path)
+    {
+        var sessions = _sessions;
+        Task.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            var model = new LoadedModel(sessions.Open(path));
+            return (object)new Loaded(model, watch.Elapsed.TotalMilliseconds);
+        }).PipeTo(Self, failure: ex => new LoadFailed("ONNX Runtime could not open the model: " + (ex.InnerException ?? ex).Message));
+    }
+
+    private void Enqueue(RunInference run)
+    {
+        var now = _clock.Elapsed;
+        if (InputValidation.Check(_model.Signature, run.Inputs) is { } problem)
+        {
+            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 400, problem));
+            return;
+        }
+        if (_state == "failed")
+        {
+            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503, LoadFailureReason()));
+            return;
+        }
+        if (_queue.Count >= _settings.MaxQueuePerModel)
+        {
+            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503,
+                $"Node {_node.Id} has {_queue.Count} requests queued for model {_model.Name}, its limit; retry shortly or send to another site."));
+            return;
+        }
+        var rows = _model.Signature.Batchable ? run.Inputs[_model.Signature.Inputs[0].Name].Shape[0] : 1;
+        // Only refuse on a measured model: before the first batch there is nothing to predict from.
+        if (_state == "ready" && _measured)
+        {
+            var wait = _queue.PredictWaitMs(rows, _running, _batchMs);
+            if (wait > run.BudgetMs)
+            {
+                Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 429,
+                    $"Node {_node.Id} would answer in about {wait:0.#} ms ({_queue.Count} queued, {_batchMs:0.##} ms per batch) but the SLA leaves {run.BudgetMs:0.#} ms."));
+                return;
+            }
+        }
+        var key = GroupKey(run);
+        // A request that arrives while the model loads was sent here knowingly (a cold start);
+        // it is answered when the model is ready rather than expired for the load's sake.
+        var deadline = _state == "loading" ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
+        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, _state == "loading"), rows, key, now, deadline));
+        Dispatch();
+    }
+
+    // Requests stack only if every non-batch dimension agrees.
+    private string GroupKey(RunInference run)
+    {
+        if (!_model.Signature.Batchable) return "";
+        return string.Join(";", _model.Signature.Inputs.Select(i => string.Join(",", run.Inputs[i.Name].Shape.Skip(1))));
+    }
+
+    private void Dispatch()
+    {
+        if (_running || _loaded is null || _queue.Count == 0) return;
+        var now = _clock.Elapsed;
+        foreach (var late in _queue.TakeExpired(now))
+            Reject(late.Item, 429, $"The request waited {(now - late.Item.ArrivedAt).TotalMilliseconds:0} ms in the queue of node {_node.Id} and its SLA ran out before it could run.");
+        if (_queue.ReadyAt() is not { } readyAt) return;
+        if (readyAt > now)
+        {
+            Timers.StartSingleTimer(FlushTimer, Flush.Instance, readyAt - now);
+            return;
+        }
+        var batch = _queue.TakeBatch();
+        _running = true;
+        _runningCount = batch.Count;
+        var model = _loaded;
+        var inputs = batch.Select(e => e.Item.Run.Inputs).ToList();
+        var started = _clock.Elapsed;
+        Task.Run(() => RunBatch(model, inputs))
+            .PipeTo(Self, success: outputs => new BatchDone(batch, outputs, null, started));
+    }
+
+    // A batch that throws is retried request by request, so one bad input fails alone and the
+    // others in its batch still get their answers.
+    private static IReadOnlyList<object> RunBatch(LoadedModel model, IReadOnlyList<IReadOnlyDictionary<string, TensorPayload>> inputs)
+    {
+        try
+        {
+            return [.. model.Run(inputs)];
+        }
+        catch (Exception) when (inputs.Count > 1)
+        {
+            return [.. inputs.Select(input => RunSingle(model, input))];
+        }
+        catch (Exception ex)
+        {
+            return [ex.Message];
+        }
+    }
+
+    private static object RunSingle(LoadedModel model, IReadOnlyDictionary<string, TensorPayload> input)
+    {
+        try
+        {
+            return model.Run([input])[0];
+        }
+        catch (Exception ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private void OnBatchDone(BatchDone done)
+    {
+        var now = _clock.Elapsed;
+        var computeMs = (now - done.Started).TotalMilliseconds;
+        _batchMs = _measured ? 0.8 * _batchMs + 0.2 * computeMs : computeMs;
+        _measured = true;
+        _running = false;
+        _runningCount = 0;
+        for (var i = 0; i < done.Batch.Count; i++)
+        {
+            var pending = done.Batch[i].Item;
+            var queueMs = (done.Started - pending.ArrivedAt).TotalMilliseconds;
+            _latencies.Add(queueMs + computeMs);
+            if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
+                pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart));
+            else
+                Reject(pending, 500, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
+        }
+        Dispatch();
+    }
+
+    private void Reject(Pending pending, int status, string reason) =>
+        pending.ReplyTo.Tell(new InferenceRejected(pending.Run.RequestId, _node.Id, status, reason));
+
+    private string LoadFailureReason() =>
+        $"Node {_node.Id} could not load model {_model.Name}@{_model.Version}: {_failure}";
+
+    private void ReportStatus() =>
+        Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99()));
+
+    private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart);
+
+    private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, string? Error, TimeSpan Started);
+
+    private sealed record Loaded(LoadedModel Model, double Millis);
+
+    internal sealed record LoadFailed(string Reason);
+
+    internal sealed record BlobReady(string Path);
+
+    private sealed class Flush
+    {
+        public static readonly Flush Instance = new();
+    }
+
+    private sealed class ReportStatusTick
+    {
+        public static readonly ReportStatusTick Instance = new();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace ActorGrid.Worker.Sandbox;
+
+// The process between the worker and an attempt's sandbox, so that at most one live copy of an
+// attempt exists. It reads the worker's renewals on its stdin: when the worker dies (SIGKILL
+// closes the pipe) or falls silent for longer than `silence` (paused with SIGSTOP, or its lease
+// lapsed because placement stopped answering), it kills the sandbox, whose pid namespace takes
+// every process of the attempt with it. A bash script, not a thread in the worker, because a
+// stopped or dead worker runs no threads.
+public static class LeaseGuard
+{
+    // What the guard prints on the attempt's stderr when it stops the attempt.
+    public const string StoppedMessage = "actorgrid-guard: the worker stopped renewing";
+
+    // $1 = seconds of silence tolerated, $2 = cgroup.procs files to join (':'-separated), rest = command.
+    // The command's stdin is /dev/null; the guard keeps the worker's pipe on fd 3 for itself. The
+    // command leads its own process group, so the guard's kill reaches it all even unsandboxed.
+    public const string Script = """
+        silence="$1"; cgroups="$2"; shift 2
+        exec 3<&0
+        (
+          IFS=':'
+          for f in $cgroups; do
+            if [ -n "$f" ]; then echo "$BASHPID" > "$f" || { echo "actorgrid: could not join cgroup $f" >&2; exit 125; }; fi
+          done
+          exec setsid "$@"
+        ) </dev/null 3<&- &
+        child=$!
+        (
+          while IFS= read -r -t "$silence" -u 3 _; do :; done
+          echo "actorgrid-guard: the worker stopped renewing this attempt's lease; stopping it" >&2
+          kill -KILL -- "-$child" "$child" 2>/dev/null
+        ) </dev/null &
+        watcher=$!
+        exec 3<&-
+        wait "$child" 2>/dev/null; rc=$?
+        kill "$watcher" 2>/dev/null
+        exit "$rc"
+        """;
+
+    public static IReadOnlyList<string> Wrap(string bash, TimeSpan silence, IReadOnlyList<string> cgroupProcs, IReadOnlyList<string> command) =>
+        [bash, "-c", Script, "actorgrid-guard",
+            silence.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), string.Join(':', cgroupProcs), .. command];
+}
+
+// One thread per worker process writes a renewal to every guarded attempt whose lease is held.
+// A dedicated thread rather than the thread pool: a pool starved by a busy host must not starve
+// renewals into killing healthy attempts.
+public static class LeaseRenewals
+{
+    private static readonly ConcurrentDictionary<long, (Stream Pipe, AttemptLease Lease)> Guarded = new();
+    private static long _next;
+    private static readonly Lazy<Thread> Renewer = new(() =>
+    {
+        var thread = new Thread(Loop) { IsBackground = true, Name = "actorgrid-lease-renewals" };
+        thread.Start();
+        return thread;
+    });
+
+    public static TimeSpan Interval { get; } = TimeSpan.FromMilliseconds(250);
+
+    public static IDisposable Register(Stream pipe, AttemptLease lease)
+    {
+        var id = Interlocked.Increment(ref _next);
+        Guarded[id] = (pipe, lease);
+        _ = Renewer.Value;
+        Renew(id, pipe, lease);
+        return new Registration(id);
+    }
+
+    private static void Loop()
+    {
+        while (true)
+        {
+            foreach (var (id, (pipe, lease)) in Guarded) Renew(id, pipe, lease);
+            Thread.Sleep(Interval);
+        }
+    }
+
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    private static void Renew(long id, Stream pipe, AttemptLease lease)
+    {
+        if (!lease.IsHeld(DateTimeOffset.UtcNow)) return;
+        try
+        {
+            pipe.Write(Newline);
+            pipe.Flush();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            Guarded.TryRemove(id, out _); // the guard has exited
+        }
+    }
+
+    private sealed class Registration(long id) : IDisposable
+    {
+        public void Dispose() => Guarded.TryRemove(id, out _);
+    }
+}

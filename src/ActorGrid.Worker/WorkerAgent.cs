@@ -1,0 +1,414 @@
+using ActorGrid.Hosting;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Workers;
+using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Worker.Checkpoints;
+using ActorGrid.Worker.Sandbox;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Hosting;
+
+namespace ActorGrid.Worker;
+
+// The worker agent of one host (at /user/worker on every worker-role host). It announces its node
+// to node/<id> with each heartbeat, runs the attempts task entities start on it as real processes,
+// and reports start, progress and exit back to task/<id>. Exit reports are re-sent until the task
+// acknowledges them, so a report is never lost to a passing network fault or a shard handover.
+// Every attempt runs in the host's sandbox (SandboxHost) behind a LeaseGuard; placement's answers
+// to the heartbeats renew the lease that keeps the guards from stopping the attempts.
+public sealed class WorkerAgent : ReceiveActor, IWithTimers
+{
+    private const string HeartbeatTimer = "heartbeat";
+    private const string ResendTimer = "resend";
+    private readonly NodeDescriptor _descriptor;
+    private readonly WorkerSettings _settings;
+    private readonly Dictionary<TaskId, Run> _runs = new();
+    private readonly WorkerLedger _ledger;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _member;
+    private readonly SandboxHost _sandbox;
+    private readonly UidPool _uids;
+    private readonly AttemptLease _lease;
+    private readonly IActorRef _checkpoints;
+    private bool _leaseLapsed;
+
+    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory)
+    {
+        _descriptor = descriptor;
+        _sandbox = sandbox;
+        _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize);
+        _ledger = new WorkerLedger(descriptor);
+        _settings = WorkerSettings.From(Context.System);
+        _lease = new AttemptLease(_settings.LeaseTimeout);
+        _member = Cluster.Get(Context.System).SelfAddress.ToString();
+        var checkpointRoot = sandbox.CheckpointRoot;
+        var store = new CheckpointStore(Path.Combine(dataDirectory, "checkpoint-blobs"));
+        var checkpointSettings = CheckpointSettings.From(Context.System);
+        var server = Context.ActorOf(CheckpointServer.Props(store, checkpointSettings, checkpointRoot), CheckpointServer.Name);
+        _checkpoints = Context.ActorOf(
+            CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
+
+        Receive<HeartbeatTick>(_ =>
+        {
+            Heartbeat();
+            CheckLease();
+        });
+        Receive<LeaseRenewed>(renewed =>
+        {
+            _lease.RenewedBy(renewed.HeartbeatAt);
+            if (_leaseLapsed && _lease.IsHeld(DateTimeOffset.UtcNow))
+            {
+                _leaseLapsed = false;
+                _log.Info("Placement answers again: the lease on this worker's attempts is renewed");
+            }
+        });
+        Receive<ResendTick>(_ => ResendExitReports());
+        Receive<StartTaskRun>(Start);
+        Receive<CallForBids>(OnCallForBids);
+        Receive<AwardTask>(OnAward);
+        Receive<ConfirmTaskRun>(Confirm);
+        Receive<CancelTaskRun>(cmd =>
+        {
+            if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt && run.Exit is null)
+                Stop(run, cmd.Outcome, cmd.Reason);
+        });
+        Receive<TaskRunReportAcked>(ack =>
+        {
+            if (_runs.TryGetValue(ack.TaskId, out var run) && run.Attempt == ack.Attempt && run.Exit is not null)
+            {
+                run.Cancel.Dispose();
+                _runs.Remove(ack.TaskId);
+            }
+        });
+        Receive<RunStarted>(OnStarted);
+        Receive<RunProgressed>(OnProgressed);
+        Receive<RunEnded>(OnEnded);
+        Receive<CheckpointKeeper.Restored>(OnRestored);
+        Receive<CheckpointKeeper.Packed>(OnPacked);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory));
+
+    private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(HeartbeatTimer, HeartbeatTick.Instance, TimeSpan.Zero, _settings.HeartbeatInterval);
+        Timers.StartPeriodicTimer(ResendTimer, ResendTick.Instance, _settings.ReportResendInterval);
+    }
+
+    // The host is going away: kill what runs here so no orphan keeps burning the machine.
+    protected override void PostStop()
+    {
+        foreach (var run in _runs.Values.Where(r => r.Exit is null)) run.Cancel.Cancel();
+    }
+
+    // Telemetry counts promised attempts as running: their room is taken either way.
+    private void Heartbeat()
+    {
+        foreach (var expired in _ledger.ExpirePromises(DateTimeOffset.UtcNow, _settings.PromiseTimeout))
+            _log.Warning("Promise for {0} expired: it was awarded here but never started", expired);
+        var (cpu, memory, _) = _ledger.Free();
+        var telemetry = new NodeTelemetry(
+            DateTimeOffset.UtcNow, cpu, memory,
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))], _sandbox.Level);
+        ActorRegistry.For(Context.System).Get<NodeRegionKey>()
+            .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
+    }
+
+    // Placement has not answered for the lease's length: it may already count this node as lost
+    // and place its attempts elsewhere, so they stop here (their guards would stop them anyway).
+    private void CheckLease()
+    {
+        if (_leaseLapsed || _lease.IsHeld(DateTimeOffset.UtcNow)) return;
+        var live = _runs.Values.Where(r => r.Exit is null && r.StopOutcome is null).ToList();
+        if (live.Count == 0) return;
+        _leaseLapsed = true;
+        _log.Warning("No answer from placement since {0:O}: the lease lapsed, stopping {1} attempt(s) before they may run elsewhere", _lease.HeldUntil - _lease.Timeout, live.Count);
+        foreach (var run in live)
+            Stop(run, AttemptOutcomes.NodeLost, $"stopped on {_descriptor.Id}: its lease lapsed (placement did not answer for {_lease.Timeout.TotalSeconds:0.#}s)");
+    }
+
+    private void Start(StartTaskRun cmd)
+    {
+        if (_runs.TryGetValue(cmd.TaskId, out var existing))
+        {
+            if (existing.Attempt == cmd.Attempt)
+            {
+                ReportStatus(existing); // a repeated start: tell the task where the run stands
+                return;
+            }
+            existing.Cancel.Cancel(); // an older attempt the task has given up on
+            _runs.Remove(cmd.TaskId);
+        }
+        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
+        _runs[cmd.TaskId] = run;
+        _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
+        Heartbeat();
+        if (cmd.Checkpoint is { } checkpoint)
+        {
+            // The process starts once its checkpoint is in place (or could not be, and it starts fresh).
+            _log.Info("Restoring checkpoint {0} of {1} before attempt {2}", checkpoint.Sha256, cmd.TaskId, cmd.Attempt);
+            _checkpoints.Tell(new CheckpointKeeper.Restore(cmd.TaskId, cmd.Attempt, checkpoint, CheckpointDirectory(cmd.TaskId)));
+            return;
+        }
+        Launch(run, cmd);
+    }
+
+    private void OnRestored(CheckpointKeeper.Restored restored)
+    {
+        if (!IsCurrent(restored.TaskId, restored.Attempt, out var run) || run.Launched) return;
+        if (restored.Failed) _log.Warning("{0} attempt {1}: {2}", restored.TaskId, restored.Attempt, restored.Note);
+        run.CheckpointNote = restored.Note;
+        Launch(run, new StartTaskRun(run.TaskId, run.Attempt, run.Spec));
+    }
+
+    private void Launch(Run run, StartTaskRun cmd)
+    {
+        run.Launched = true;
+        var self = Self;
+        if (_sandbox.Level == SandboxHost.On)
+        {
+            run.Uid = _uids.Take();
+            if (run.Uid is null)
+            {
+                self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
+                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null)));
+                return;
+            }
+        }
+        _log.Info("Starting {0} attempt {1} (sandbox {2}{3}): {4}", cmd.TaskId, cmd.Attempt, _sandbox.Level,
+            run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
+        RunSandboxedAsync(run, cmd, self)
+            .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
+                failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
+                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+        _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
+    }
+
+    // Prepares the sandbox (directories, ownership, cgroup), runs the attempt in it, then reads what
+    // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
+    private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
+    {
+        var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
+        ProcessOutcome? outcome = null;
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token);
+            using var memory = prepared.WatchMemory(stop);
+            outcome = await ProcessExecution.RunAsync(
+                prepared.Launch,
+                pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
+                progress => self.Tell(new RunProgressed(cmd.TaskId, cmd.Attempt, progress)),
+                stop.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened, nothing of the attempt may be left running or lying around.
+            if (outcome is null) prepared.Conclude(new ProcessOutcome(AttemptOutcomes.Failed, null, "abandoned", "", "", null));
+        }
+        return prepared.Conclude(outcome);
+    }
+
+    // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
+    // to the task, not the attempt: a task preempted, drained or retried on this host finds what
+    // its earlier attempt saved there and can resume instead of starting over.
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd) =>
+        _sandbox.EnvironmentFor(cmd.Spec.Env, new Dictionary<string, string>
+        {
+            ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
+            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
+            ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
+        }, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
+
+    private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
+
+    private void Confirm(ConfirmTaskRun cmd)
+    {
+        if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt)
+        {
+            ReportStatus(run);
+            return;
+        }
+        Sender.Tell(new ReportTaskExited(cmd.TaskId, cmd.Attempt, _descriptor.Id, AttemptOutcomes.NodeLost, null,
+            $"the worker on {_descriptor.Id} has no record of attempt {cmd.Attempt} (its host restarted)", "", ""));
+    }
+
+    private void ReportStatus(Run run)
+    {
+        if (run.Exit is not null) TaskRegion.Tell(run.Exit);
+        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid, run.CheckpointNote));
+    }
+
+    private void OnStarted(RunStarted msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        run.Pid = msg.Pid;
+        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid, run.CheckpointNote));
+    }
+
+    // Progress is a stream of samples: forwarding at most one a second keeps the journal calm.
+    private void OnProgressed(RunProgressed msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        var now = DateTimeOffset.UtcNow;
+        if (now - run.LastProgressSent < _settings.ProgressInterval) return;
+        run.LastProgressSent = now;
+        TaskRegion.Tell(new ReportTaskProgress(msg.TaskId, msg.Attempt, msg.Progress.Progress, msg.Progress.Metrics));
+    }
+
+    private void OnEnded(RunEnded msg)
+    {
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        var o = msg.Outcome;
+        if (run.Uid is { } uid) _uids.Release(uid);
+        run.Uid = null;
+        // A run we stopped on the grid's behalf reports why it was stopped, not just "cancelled";
+        // one its guard stopped (this worker paused or cut off) was lost with its node.
+        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason)
+            : o.Outcome != AttemptOutcomes.Succeeded && o.StderrTail.Contains(LeaseGuard.StoppedMessage, StringComparison.Ordinal)
+                ? (AttemptOutcomes.NodeLost, $"stopped by its guard on {_descriptor.Id}: the worker did not renew its lease for {_settings.GuardSilence.TotalSeconds:0.#}s (paused, or cut off from placement)")
+                : (o.Outcome, o.Reason);
+        _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
+        _ledger.Release(msg.TaskId);
+        Heartbeat();
+        _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
+        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
+        // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
+        // else (failed with retries left, preempted, drained) is packed for the next attempt, which
+        // may run on another host; the exit report names the archive once it exists.
+        if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
+        {
+            _checkpoints.Tell(new CheckpointKeeper.Forget(msg.TaskId, CheckpointDirectory(msg.TaskId)));
+            ReportExit(run, run.Ended);
+        }
+        else
+            _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
+    }
+
+    private void OnPacked(CheckpointKeeper.Packed packed)
+    {
+        if (!IsCurrent(packed.TaskId, packed.Attempt, out var run) || run.Ended is not { } ended || run.Exit is not null) return;
+        var reason = packed.Problem is null ? ended.Reason : $"{ended.Reason}; {packed.Problem}";
+        ReportExit(run, ended with { Checkpoint = packed.Checkpoint, Reason = reason });
+    }
+
+    private void ReportExit(Run run, ReportTaskExited exit)
+    {
+        run.Exit = exit;
+        TaskRegion.Tell(exit);
+    }
+
+    private void OnCallForBids(CallForBids cfp)
+    {
+        if (_sandbox.Refuses)
+        {
+            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, SandboxRefusal));
+            return;
+        }
+        var evicting = _ledger.Evictable(cfp.Preemptible, cfp.Lane);
+        var whyNot = _ledger.WhyNot(cfp.Requirements, evicting);
+        if (whyNot is not null)
+        {
+            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, whyNot));
+            return;
+        }
+        var (cpu, memory, _) = _ledger.Free(evicting);
+        Sender.Tell(new BidSubmitted(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, cpu, memory,
+            _ledger.Claims.Count, EstimatedStartSeconds: evicting.Count > 0 ? 1 : 0, PriceOf(cfp.Requirements)));
+    }
+
+    // The award is honoured only if the room is still there now; then it is promised to the task
+    // (and whatever must be evicted for it is stopped) before we say yes.
+    private void OnAward(AwardTask award)
+    {
+        if (_ledger.Claims.Any(c => c.TaskId == award.TaskId && c.Attempt == award.Attempt))
+        {
+            Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
+            return;
+        }
+        var evicting = _ledger.Evictable(award.Preempt, award.Lane);
+        var whyNot = _sandbox.Refuses ? SandboxRefusal : _ledger.WhyNot(award.Requirements, evicting);
+        if (whyNot is not null)
+        {
+            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, whyNot));
+            return;
+        }
+        foreach (var victim in evicting)
+        {
+            if (_runs.TryGetValue(victim, out var run) && run.Exit is null)
+                Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
+            _ledger.Release(victim);
+        }
+        _ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow);
+        Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
+        Heartbeat();
+    }
+
+    private void Stop(Run run, string outcome, string reason)
+    {
+        _log.Info("Stopping {0} attempt {1} ({2}): {3}", run.TaskId, run.Attempt, outcome, reason);
+        run.StopOutcome = outcome;
+        run.StopReason = reason;
+        run.Cancel.Cancel();
+    }
+
+    private string SandboxRefusal =>
+        $"{_descriptor.Id} runs no tenant tasks: it cannot sandbox them ({_sandbox.WhyNot}); set actorgrid.workers.sandbox = off to run them unsandboxed";
+
+    private decimal PriceOf(ResourceRequirements req) =>
+        (decimal)req.Cpu * _descriptor.PricePerCoreHour + (req.Chips?.Count ?? 0) * _descriptor.PricePerChipHour;
+
+    private void ResendExitReports()
+    {
+        foreach (var run in _runs.Values.Where(r => r.Exit is not null)) TaskRegion.Tell(run.Exit!);
+    }
+
+    private bool IsCurrent(TaskId task, int attempt, out Run run) =>
+        _runs.TryGetValue(task, out run!) && run.Attempt == attempt;
+
+    private sealed class Run(TaskId taskId, int attempt, TaskSpec spec, CancellationTokenSource cancel)
+    {
+        public TaskId TaskId { get; } = taskId;
+        public int Attempt { get; } = attempt;
+        public TaskSpec Spec { get; } = spec;
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public int? Pid { get; set; }
+        public DateTimeOffset LastProgressSent { get; set; }
+        public ReportTaskExited? Exit { get; set; }
+        public string? StopOutcome { get; set; }
+        public string? StopReason { get; set; }
+        public bool Launched { get; set; }
+        public string? CheckpointNote { get; set; }
+
+        // The host uid the attempt runs as while it runs (sandbox level "on").
+        public int? Uid { get; set; }
+
+        // The process is over but its exit is not reported yet: its checkpoint is being packed.
+        public ReportTaskExited? Ended { get; set; }
+    }
+
+    private sealed record HeartbeatTick
+    {
+        public static readonly HeartbeatTick Instance = new();
+    }
+
+    private sealed record ResendTick
+    {
+        public static readonly ResendTick Instance = new();
+    }
+
+    private sealed record RunStarted(TaskId TaskId, int Attempt, int Pid);
+
+    private sealed record RunProgressed(TaskId TaskId, int Attempt, ProcessProgress Progress);
+
+    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome);
+}

@@ -1,0 +1,23 @@
+using Akka.Actor;
+
+namespace ActorGrid.Worker;
+
+// actorgrid.worker in HOCON. LeaseTimeout: how long after a heartbeat placement answered the
+// worker keeps its attempts running without another answer. GuardSilence: how long an attempt's
+// guard waits for the worker's next renewal before it stops the attempt.
+public sealed record WorkerSettings(
+    TimeSpan HeartbeatInterval, TimeSpan ReportResendInterval, TimeSpan ProgressInterval, TimeSpan PromiseTimeout,
+    TimeSpan LeaseTimeout, TimeSpan GuardSilence)
+{
+    public static WorkerSettings From(ActorSystem system)
+    {
+        var config = system.Settings.Config.GetConfig("actorgrid.worker");
+        return new(
+            config.GetTimeSpan("heartbeat-interval", TimeSpan.FromSeconds(2)),
+            config.GetTimeSpan("report-resend-interval", TimeSpan.FromSeconds(3)),
+            config.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(1)),
+            config.GetTimeSpan("promise-timeout", TimeSpan.FromSeconds(30)),
+            config.GetTimeSpan("lease-timeout", TimeSpan.FromSeconds(6)),
+            config.GetTimeSpan("guard-silence", TimeSpan.FromSeconds(1.5)));
+    }
+}

@@ -1,0 +1,48 @@
+using ActorGrid.Hosting;
+using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Inference;
+using ActorGrid.Worker.Sandbox;
+using Akka.Event;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorGrid.Worker;
+
+public sealed class InferenceHostKey;
+
+// The worker role's actors, for the machine this host runs on: the inference executor and the
+// worker agent (announces the node, bids, runs attempts in their sandbox, streams status).
+public static class WorkerSetup
+{
+    // On every host, not only workers: gateways open uploaded models with the same session
+    // factory to read their signature, and keep uploads in the same blob store.
+    public static IServiceCollection AddGridInference(this IServiceCollection services, GridSettings settings)
+    {
+        var inference = InferenceSettings.From(GridConfiguration.Load(settings));
+        services.AddSingleton(inference);
+        services.AddSingleton(new OnnxSessionFactory(inference));
+        services.AddSingleton(new ModelBlobStore(settings.DataDirectory));
+        return services;
+    }
+
+    public static AkkaConfigurationBuilder WithGridWorker(this AkkaConfigurationBuilder builder, GridSettings settings)
+    {
+        if (!settings.Has(Roles.Worker) || settings.Node is not { } node) return builder;
+        builder.WithActors((system, registry, resolver) => registry.Register<InferenceHostKey>(system.ActorOf(InferenceHost.Props(
+            node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>(),
+            registry.Get<ModelDeploymentsKey>()), InferenceHost.Name)));
+        builder.WithActors((system, registry) =>
+        {
+            var isolation = IsolationSettings.From(system.Settings.Config);
+            var sandbox = SandboxHost.Detect(isolation, settings.DataDirectory);
+            var log = Akka.Event.Logging.GetLogger(system, "sandbox");
+            if (sandbox.Level == SandboxHost.On) log.Info("Attempts are sandboxed: {0}", sandbox.WhyNot);
+            else if (sandbox.Level == SandboxHost.Namespaces) log.Warning("Attempts run in namespaces only: {0}", sandbox.WhyNot);
+            else if (sandbox.Level == SandboxHost.Off)
+                log.Warning("SANDBOX OFF (actorgrid.workers.sandbox = off): tenants' attempts run as this node's user and can read its files, environment and processes");
+            else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
+            registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory), WorkerPaths.AgentName));
+        });
+        return builder;
+    }
+}
