@@ -75,9 +75,8 @@ public static class InferenceApi
         var refusedBy = new HashSet<string>();
         InferenceRejected? refusal = null;
     Route:
-        var decision = InferenceRoutePolicy.Choose(
-            refusedBy.Count == 0 ? routes.Live(settings.StatusStaleAfter) : [.. routes.Live(settings.StatusStaleAfter).Where(h => !refusedBy.Contains(h.Member))],
-            model.Sha256, input.OriginSite, refusedBy.Count == 0 ? input.SlaMs : input.SlaMs - Elapsed(started), routes.InFlight, routes.NetworkMs);
+        var decision = InferenceRoutePolicy.Choose(routes.Live(settings.StatusStaleAfter), model.Sha256, input.OriginSite,
+            refusedBy.Count == 0 ? input.SlaMs : input.SlaMs - Elapsed(started), routes.InFlight, routes.NetworkMs, refusedBy);
         if (decision.Chosen is not { } chosen)
         {
             if (refusal is not null)

@@ -38,9 +38,12 @@ public static class InferenceRoutePolicy
     public static double NetworkMs(Topology topology, string? originSite, InferenceHostStatus host) =>
         originSite is null ? 0.1 : topology.Link(originSite, host.Site).LatencyMs;
 
+    // refusedBy: members that already refused this request with 503 (queue full, draining); they
+    // count as excluded, so the decision still says when the answer leaves the nearest tier.
     public static RouteDecision Choose(
         IReadOnlyList<InferenceHostStatus> hosts, string sha256, string? originSite, double slaMs,
-        Func<string, string, int> inFlight, Func<string?, InferenceHostStatus, double>? network = null)
+        Func<string, string, int> inFlight, Func<string?, InferenceHostStatus, double>? network = null,
+        IReadOnlySet<string>? refusedBy = null)
     {
         if (hosts.Count == 0)
             return new RouteDecision(null, 503, "No worker with the inference executor has reported to this gateway yet; is a worker host up?", false);
@@ -52,6 +55,11 @@ public static class InferenceRoutePolicy
         foreach (var host in hosts)
         {
             var net = network(originSite, host);
+            if (refusedBy?.Contains(host.Member) == true)
+            {
+                excluded.Add(new RouteCandidate(host, net, double.PositiveInfinity, false, "refused it: queue full"));
+                continue;
+            }
             var runner = host.Models.FirstOrDefault(m => m.Sha256 == sha256);
             if (runner is null)
             {

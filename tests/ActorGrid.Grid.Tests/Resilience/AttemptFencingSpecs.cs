@@ -69,5 +69,32 @@ public sealed class AttemptFencingSpecs(ITestOutputHelper output)
         Assert.Equal(0, first.Count(l => l.At > resumedAt));
     }
 
+    [Fact]
+    public async Task Should_stop_attempts_whose_lease_placement_stops_renewing()
+    {
+        // The core host (placement) paused: the workers run on, but nothing renews their lease.
+        // Resumed before the Split Brain Resolver would decide (failure detection 4 s + 7 s).
+        await using var grid = await WitnessedGrid.StartAsync("fence-lease", output);
+        var (id, _, _) = await grid.StartWitnessedTaskAsync(seconds: 20);
+        var pausedAt = Now();
+        grid.Hosts[0].SignalNodeOnly(SigStop);
+        await Task.Delay(TimeSpan.FromSeconds(8.5));
+        grid.Hosts[0].SignalNodeOnly(SigCont);
+
+        var done = await grid.Api.WaitForStateAsync(grid.Key, id, Tasks.IsTerminal, Long);
+        var lines = grid.Witness(id);
+        var lastOfFirst = lines.Where(l => l.Attempt == 1).Max(l => l.At);
+        var firstOfSecond = lines.Where(l => l.Attempt == 2).Min(l => l.At);
+        var first = done["attempts"]![0]!;
+        output.WriteLine($"core paused 8.5 s: attempt 1 stopped {lastOfFirst - pausedAt:0.00}s after the pause ({first["outcome"]}: {first["reason"]}); " +
+                         $"attempt 2 from {firstOfSecond - pausedAt:0.0}s; overlap {Math.Max(0, lastOfFirst - firstOfSecond):0.00}s");
+        Assert.True(Tasks.State(done) == "succeeded", done.ToJsonString());
+        Assert.Equal("node-lost", first["outcome"]!.GetValue<string>());
+        Assert.Contains("lease", first["reason"]!.GetValue<string>());
+        // Held for lease-timeout (6 s) after the last answered heartbeat, which was at most ~1 s before the pause.
+        Assert.InRange(lastOfFirst - pausedAt, 4.5, 8.0);
+        Assert.True(lastOfFirst < firstOfSecond);
+    }
+
     private static double Now() => WitnessedGrid.Now();
 }

@@ -55,6 +55,18 @@ public class InferenceRoutePolicySpecs
     }
 
     [Fact]
+    public void Should_route_around_a_worker_that_refused_the_request_and_say_it_was_offloaded()
+    {
+        // The edge looked free in its last report but refused (another gateway filled its queue).
+        var edge = Edge(Ready());
+        var decision = InferenceRoutePolicy.Choose([edge, Regional(Ready())], Sha, Origin, 80, None, refusedBy: new HashSet<string> { edge.Member });
+
+        Assert.Equal("regional-1", decision.Chosen!.Host.Node.Value);
+        Assert.True(decision.Offloaded);
+        Assert.Contains("edge-1 (edge) refused it: queue full", decision.Reason);
+    }
+
+    [Fact]
     public void Should_refuse_with_every_estimate_when_nothing_meets_the_sla()
     {
         var decision = InferenceRoutePolicy.Choose([Edge(Ready(queued: 3, batchMs: 30)), Regional(Ready(queued: 3, batchMs: 30))], Sha, Origin, 20, None);
