@@ -173,6 +173,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         run.Launched = true;
         var self = Self;
+        if (_sandbox.Refuses)
+        {
+            // Bids are declined here, so only a stale or forged start gets this far: it never runs.
+            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null)));
+            return;
+        }
         if (_sandbox.Level == SandboxHost.On)
         {
             run.Uid = _uids.Take();
