@@ -202,11 +202,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
     private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
     {
+        var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
         var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
         ProcessOutcome? outcome = null;
         try
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             using var memory = prepared.WatchMemory(stop);
             outcome = await ProcessExecution.RunAsync(
                 prepared.Launch,
