@@ -28,6 +28,11 @@ internal sealed class DemandContext
     public readonly bool LatencyLane;
     public readonly bool BackgroundLane;
     public readonly double GreenWeight;
+    public readonly string Workload;
+    public readonly ChipProfiles? Profiles;
+
+    // Finish-time scoring and waiting for a faster node apply to this demand.
+    public readonly bool FinishTimeAware;
 
     // The share of the expected run in each hour of the day, when green matters to this demand:
     // a node's green share for it is then its average over the run, not its share at the start.
@@ -80,6 +85,36 @@ internal sealed class DemandContext
             GreenWindowPlanner.HourWeights(now, demand.ExpectedDuration ?? TimeSpan.Zero, RunHourWeights);
         }
         GreenFirst = demand.Lane == Lanes.Deferrable && options.DeferrableOnGreenestNode;
+        Workload = demand.Workload ?? WorkloadClass.Analysis;
+        Profiles = options.ChipProfiles;
+        FinishTimeAware = BackgroundLane && options.Weights.FinishTime > 0 && RunMs > 0;
+    }
+
+    // The expected run time on this node's chip (slot as CheckStatic returns it, busy ones as ~slot).
+    public double RunMsOn(in NodeRow row, int slot)
+    {
+        if (Profiles is null || RunMs <= 0) return RunMs;
+        string? model = null;
+        if (NeedsChips)
+        {
+            var s = slot >= 0 ? slot : ~slot;
+            if (s < 0 || s >= row.Chips.Length) return RunMs;
+            model = row.Chips[s].ModelName;
+        }
+        return Profiles.RunSeconds(RunMs, model, Workload);
+    }
+
+    // Estimated finish from now on this node: its queue wait, there and back, input transfer, run.
+    public double FinishMs(in NodeRow row, int slot)
+    {
+        double oneWay = 0, transfer = 0;
+        if (HasOrigin)
+        {
+            var link = Inventory.Topology.Link(Origin, row.Site, (Origin < 0 || row.Site < 0) && Demand.OriginSite == row.SiteName);
+            oneWay = link.LatencyMs;
+            transfer = link.TransferMs(Demand.InputMb);
+        }
+        return row.QueueWaitMs + 2 * oneWay + transfer + RunMsOn(row, slot);
     }
 
     // The node's green share for this demand run from now: averaged over the run when it matters.
@@ -199,7 +234,8 @@ internal sealed class DemandContext
             transfer = link.TransferMs(Demand.InputMb);
         }
         var queue = row.QueueWaitMs;
-        var response = queue + 2 * oneWay + transfer + RunMs;
+        var runMs = RunMsOn(row, slot);
+        var response = queue + 2 * oneWay + transfer + runMs;
         var meets = SlaBudgetMs is not { } budget || response <= budget;
         var tierSteps = HasOrigin ? Math.Abs(row.TierRank - OriginTier) : 0;
 
@@ -216,6 +252,7 @@ internal sealed class DemandContext
 
         var latencyCost = SlaBudgetMs is { } slaBudget
             ? w.SlaUse * response / Math.Max(slaBudget, 1)
+            : FinishTimeAware ? w.FinishTime * response / RunMs
             : w.LatencyWithoutSla * Math.Min(1, (queue + 2 * oneWay + transfer) / Math.Max(RunMs, 3_600_000));
         return new ScoreTerms(
             oneWay, transfer, queue, response, SlaBudgetMs, meets, tierSteps, price, green, util,

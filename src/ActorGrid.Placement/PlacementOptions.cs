@@ -31,6 +31,13 @@ public sealed record PlacementWeights
 
     // Flat cost of putting batch or deferrable work on a device or edge node.
     public double EdgeHeadroom { get; init; } = 1.5;
+
+    // For batch and deferrable work with an expected duration: times the estimated finish (queue
+    // wait + network + input transfer + run time at the chip's speed) over the run time on the
+    // reference chip. 0 keeps the older rule (network-plus-queue over run time, LatencyWithoutSla).
+    // At 2.0 an H100 (2.5x) costs 0.8 and an L4 (0.25x) 8.0: a finish-time gap outweighs any price
+    // gap short of ~40/h for a task with no max price.
+    public double FinishTime { get; init; }
 }
 
 public sealed record PlacementOptions
@@ -72,4 +79,18 @@ public sealed record PlacementOptions
     public double ReferencePricePerHour { get; init; } = 10.0;
 
     public PlacementWeights Weights { get; init; } = new();
+
+    // Relative chip speeds (hocon/chips/profiles.hocon). Null: every chip runs a task in its
+    // expected duration, the rule before chips had speeds.
+    public ChipProfiles? ChipProfiles { get; init; }
+
+    // Batch and deferrable work waits for a busy node (its EstimatedQueueWait says when it frees)
+    // when it would finish there at least this share sooner than on the best node free now. Only
+    // with FinishTime on and an expected duration; 0 or less turns waiting off.
+    public double MinWaitGain { get; init; } = 0.3;
+
+    // The hardware-aware preset: chip speeds, finish-time scoring, waiting for a faster chip, and
+    // (for the queue) ServiceQueueComparer.
+    public static PlacementOptions HardwareAware(ChipProfiles profiles) =>
+        new() { ChipProfiles = profiles, Weights = new PlacementWeights { FinishTime = 2.0 } };
 }

@@ -35,6 +35,26 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
         return reason is { } r ? Scan.MakeRejection(ctx, row, r, needed, available) : null;
     }
 
+    // When the task would be done on `node` if started there after the node's queue wait: queue
+    // wait, there and back, input transfer and the run at the node's chip speed (the chip profiles
+    // in Options; the expected duration as is without them). Null when the node could never take
+    // it or the task has no expected duration.
+    public TimeSpan? EstimateFinish(TaskDemand demand, NodeInventory inventory, NodeId node, DateTimeOffset now)
+    {
+        var i = inventory.IndexOf(node);
+        if (i < 0 || demand.ExpectedDuration is null) return null;
+        var ctx = new DemandContext(demand, inventory, Options, now);
+        ref readonly var row = ref inventory.Row(i);
+        var slot = ctx.CheckStatic(row, zoneChecked: false, out var reason, out _, out _);
+        return reason is null ? TimeSpan.FromMilliseconds(ctx.FinishMs(row, slot)) : null;
+    }
+
+    // The expected run time on one chip model (null: no chip), at the profiles' speed.
+    public TimeSpan? EstimateRunTime(TaskDemand demand, string? chipModel) =>
+        demand.ExpectedDuration is not { } d ? null
+        : Options.ChipProfiles is not { } profiles ? d
+        : TimeSpan.FromSeconds(profiles.RunSeconds(d.TotalSeconds, chipModel, demand.Workload ?? WorkloadClass.Analysis));
+
     // The foundation's seam: resources, zones and lane only, so no latency, price or green terms.
     public PlacementDecision Decide(PlacementQuery query, IReadOnlyCollection<NodeCapacity> nodes)
     {
@@ -105,6 +125,9 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
         // (busy ones included: they may be free by the window).
         private readonly HashSet<double[]>? _greenProfiles;
         private double[]? _lastGreen;
+        // The busy node where the task would finish soonest once it frees (finish-time-aware work).
+        private int _waitRow = -1;
+        private double _waitFinishMs = double.PositiveInfinity;
 
         public Scan(DemandContext ctx)
         {
@@ -177,6 +200,11 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             if (_ctx.CheckDynamic(row, slot, out needed, out available) is { } dynamicReason)
             {
                 _couldFitLater++;
+                if (_ctx.FinishTimeAware && dynamicReason != RejectReason.NotReady && row.QueueWaitMs > 0 && _ctx.Options.MinWaitGain > 0)
+                {
+                    var finish = _ctx.FinishMs(row, slot);
+                    if (finish < _waitFinishMs) (_waitFinishMs, _waitRow) = (finish, i);
+                }
                 Reject(row, dynamicReason, needed, available);
                 return;
             }
@@ -285,6 +313,12 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             }
 
             var chosen = shortlist[0];
+            if (_waitRow >= 0 && _waitFinishMs < chosen.Terms.ResponseMs * (1 - _ctx.Options.MinWaitGain))
+            {
+                var faster = _ctx.Inventory.Row(_waitRow).Descriptor;
+                return Make(PlacementOutcome.Queued, shortlist, string.Create(CultureInfo.InvariantCulture,
+                    $"waiting for {faster.Id} ({faster.Tier}): done in {_waitFinishMs / 3_600_000:0.##} h once it frees, against {chosen.Terms.ResponseMs / 3_600_000:0.##} h on {chosen.Node} now"));
+            }
             if (_greenProfiles is { Count: > 0 })
             {
                 // Measured against what the task would get now on the node it would run on, which

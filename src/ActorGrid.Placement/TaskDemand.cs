@@ -40,6 +40,10 @@ public sealed record TaskDemand(
     TimeSpan? ExpectedDuration = null,
     TenantId? Tenant = null)
 {
+    // Training, inference or analysis (WorkloadClass): which column of the chip profiles the run
+    // time is read from. Null reads as analysis.
+    public string? Workload { get; init; }
+
     // The demand the foundation's PlacementQuery can express: resources, zones and lane only.
     public static TaskDemand From(PlacementQuery query, DateTimeOffset submittedAt) =>
         new(query.TaskId, query.Requirements.Cpu, query.Requirements.MemoryMiB,

@@ -1,9 +1,12 @@
 using ActorGrid.Sim;
 using ActorGrid.Sim.Bench;
+using ActorGrid.Sim.Import;
 using ActorGrid.Sim.Report;
 using ActorGrid.Sim.Trace;
 
 // actorgrid-sim: see SimOptions.Usage. A command-line tool, so it prints to the console.
+if (args.Length > 0 && args[0] == "import") return ImportCommand.Run(args[1..], Console.Out, Console.Error);
+
 SimOptions options;
 try
 {
@@ -34,14 +37,16 @@ try
     if (options.Placements is { } placementsPath)
     {
         using var placements = PlacementsCsv.Create(placementsPath, inputs.Nodes);
-        results = SimRunner.RunAll(inputs, options.Seed, placements);
+        results = SimRunner.RunAll(inputs, options.Seed, placements, AllBaselines(options));
         placementRows = placements.Rows;
     }
     else
     {
-        results = SimRunner.RunAll(inputs, options.Seed);
+        results = SimRunner.RunAll(inputs, options.Seed, allBaselines: AllBaselines(options));
     }
-    var title = options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}, {options.Hours:0.##} h" : $"trace {options.Trace}";
+    var scale = options.ArrivalScale == 1 ? "" : $", arrivals x{options.ArrivalScale:0.##}";
+    var title = (options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}" + (s == "inspection" ? $", {options.Hours:0.##} h" : "") : $"trace {options.Trace}") + scale
+        + (inputs.Profiles is null ? "" : ", at the chips' speeds");
     if (options.Json)
     {
         Console.WriteLine(SummaryJson.Write(inputs.Trace.Count, results));
@@ -59,3 +64,5 @@ catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundExcep
     Console.Error.WriteLine($"actorgrid-sim: {ex.Message}");
     return 2;
 }
+
+static bool AllBaselines(SimOptions o) => o.AllBaselines || o.Scenario is "gpu-trace" or "campaign";

@@ -14,23 +14,56 @@ public static class SimRunner
     public static IReadOnlyList<ISimPolicy> Policies() =>
         [new ActorGridSimPolicy(), new FifoNearestPolicy(), new RandomFeasiblePolicy(), new CheapestFeasiblePolicy()];
 
+    // With chip profiles, actorgrid is the hardware-aware policy; `all` adds the GPU-cluster baselines.
+    public static IReadOnlyList<ISimPolicy> Policies(SimInputs inputs, bool all)
+    {
+        if (inputs.Profiles is not { } profiles) return all ? [.. Policies(), .. Extra(ChipProfiles.Uniform)] : Policies();
+        List<ISimPolicy> list = [ActorGridSimPolicy.HardwareAware(profiles), new FifoNearestPolicy(), new RandomFeasiblePolicy(), new CheapestFeasiblePolicy()];
+        if (all) list.AddRange(Extra(profiles));
+        return list;
+
+        static IEnumerable<ISimPolicy> Extra(ChipProfiles speeds) =>
+            [new FifoConsolidatePolicy(), new SrtfOraclePolicy(speeds), new TiresiasLasPolicy(), ActorGridSimPolicy.HardwareAware(speeds, blind: true)];
+    }
+
+    public static string DefaultProfilesPath()
+    {
+        var here = Path.Combine("hocon", "chips", "profiles.hocon");
+        return File.Exists(here) ? here : Path.Combine(AppContext.BaseDirectory, "hocon", "chips", "profiles.hocon");
+    }
+
     // Throws FileNotFoundException / FormatException with a one-line message on bad input.
     public static SimInputs Load(SimOptions options)
     {
-        if (options.Scenario is not null)
+        var profiles = options.ChipProfiles is { } p ? ChipProfiles.Load(p)
+            : options.Scenario is HeterogeneousScenarios.GpuTrace or HeterogeneousScenarios.Campaign ? ChipProfiles.Load(DefaultProfilesPath())
+            : null;
+        SimInputs inputs;
+        if (options.Scenario is HeterogeneousScenarios.GpuTrace) inputs = HeterogeneousScenarios.BuildGpuTrace(options.Seed, profiles!);
+        else if (options.Scenario is HeterogeneousScenarios.Campaign) inputs = HeterogeneousScenarios.BuildCampaign(options.Seed, profiles!);
+        else if (options.Scenario is not null) inputs = InspectionScenario.Build(options.Seed, options.Hours) with { Profiles = profiles };
+        else
         {
-            var scenario = InspectionScenario.Build(options.Seed, options.Hours);
-            return options.Trace is { } trace ? scenario with { Trace = TraceCsv.Load(trace) } : scenario;
+            var topology = LoadTopology(options.Topology!);
+            var nodes = InventoryFile.Load(options.Nodes!);
+            if (nodes.Count == 0) throw new FormatException($"node inventory '{options.Nodes}' lists no nodes");
+            inputs = new SimInputs(topology, nodes, [], profiles);
         }
-        var topology = LoadTopology(options.Topology!);
-        var nodes = InventoryFile.Load(options.Nodes!);
-        if (nodes.Count == 0) throw new FormatException($"node inventory '{options.Nodes}' lists no nodes");
-        return new SimInputs(topology, nodes, TraceCsv.Load(options.Trace!));
+        if (options.Trace is { } trace) inputs = inputs with { Trace = TraceCsv.Load(trace) };
+        return options.ArrivalScale == 1 ? inputs : inputs with { Trace = Scale(inputs.Trace, options.ArrivalScale) };
     }
 
+    // The same tasks arriving `k` times as densely; deadlines keep their distance from submission.
+    public static IReadOnlyList<TraceRow> Scale(IReadOnlyList<TraceRow> rows, double k) =>
+        rows.Select(r => r with
+        {
+            SubmitS = Math.Round(r.SubmitS / k, 3),
+            DeadlineS = r.DeadlineS is { } d ? Math.Round(r.SubmitS / k, 3) + (d - r.SubmitS) : null,
+        }).ToList();
+
     // With `placements`, each policy's per-task rows stream into it as tasks settle.
-    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null) =>
-        Policies().Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
+    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null, bool allBaselines = false) =>
+        Policies(inputs, allBaselines).Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
 
     private static Topology LoadTopology(string path)
     {

@@ -174,6 +174,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         run.Launched = true;
         var self = Self;
+        if (_sandbox.Refuses)
+        {
+            // Bids are declined here, so only a stale or forged start gets this far: it never runs.
+            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null)));
+            return;
+        }
         if (_sandbox.Level == SandboxHost.On)
         {
             run.Uid = _uids.Take();
@@ -197,11 +203,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
     private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
     {
+        var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
         var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
         ProcessOutcome? outcome = null;
         try
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             using var memory = prepared.WatchMemory(stop);
             outcome = await ProcessExecution.RunAsync(
                 prepared.Launch,

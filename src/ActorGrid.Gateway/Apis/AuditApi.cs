@@ -45,6 +45,10 @@ public static class AuditApi
         var group = app.MapGroup("/v1/audit").WithTags("Audit");
         group.MapGet("/", QueryAsync).Produces<List<AuditRecordResponse>>().Produces(200, contentType: "text/csv").ProducesProblem(400);
         group.MapGet("/verify", VerifyAsync).Produces<AuditVerification>();
+        group.MapGet("/report", ReportAsync).Produces<CalibrationReport>().Produces(200, contentType: "text/html").ProducesProblem(400)
+            .WithSummary("A calibration report of one model's inferences over a period")
+            .WithDescription("model= (required), from=/to= (ISO 8601), format=html|json (default json, or html when the client accepts text/html). "
+                + "The report id is derived from the records it covers; the chain check covers the tenant's whole trail.");
         group.MapGet("/retention", GetRetentionAsync).Produces<AuditRetentionResponse>().ProducesProblem(401)
             .WithSummary("How long this tenant's audit records are kept");
         group.MapPut("/retention", SetRetentionAsync).Accepts<AuditRetentionRequest>("application/json")
@@ -141,26 +145,49 @@ public static class AuditApi
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
+        return TypedResults.Ok(await VerifyChainAsync(store, tenant!.Id.Value, cancel));
+    }
+
+    private static async Task<AuditVerification> VerifyChainAsync(AuditStore store, string tenant, CancellationToken cancel)
+    {
         // The retention job may prune while the chain is read: read it again if the anchor moved.
         AuditStore.Anchor anchor;
         List<AuditRecord> all;
         var tries = 0;
         do
         {
-            anchor = await store.AnchorAsync(tenant!.Id.Value, cancel);
+            anchor = await store.AnchorAsync(tenant, cancel);
             all = [];
             long after = 0;
             while (true)
             {
-                var page = await store.ReadAsync(new AuditStore.Query(tenant.Id.Value, AfterSeq: after, Limit: 10_000), cancel);
+                var page = await store.ReadAsync(new AuditStore.Query(tenant, AfterSeq: after, Limit: 10_000), cancel);
                 if (page.Count == 0) break;
                 all.AddRange(page);
                 after = page[^1].Seq;
             }
         }
-        while (++tries < 3 && await store.AnchorAsync(tenant.Id.Value, cancel) != anchor);
+        while (++tries < 3 && await store.AnchorAsync(tenant, cancel) != anchor);
         var (valid, broken, problem) = AuditChain.Verify(all, anchor.Seq, anchor.Hash);
-        return TypedResults.Ok(new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null, anchor.Seq, anchor.Hash));
+        return new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null, anchor.Seq, anchor.Hash);
+    }
+
+    private static async Task<IResult> ReportAsync(
+        HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel,
+        string? model = null, string? from = null, string? to = null, string? format = null)
+    {
+        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
+        if (denied is not null) return denied;
+        if (string.IsNullOrWhiteSpace(model)) return Problems.BadRequest("model is required: GET /v1/audit/report?model=<name>[&from=…&to=…][&format=html|json].");
+        if (!TryTime(from, out var fromMs)) return Problems.BadRequest($"from '{from}' is not a time; use ISO 8601, e.g. 2026-11-23T09:00:00Z.");
+        if (!TryTime(to, out var toMs)) return Problems.BadRequest($"to '{to}' is not a time; use ISO 8601, e.g. 2026-11-23T10:00:00Z.");
+        format ??= request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase) ? "html" : "json";
+        if (format is not ("html" or "json")) return Problems.BadRequest($"format '{format}' is not one of html, json.");
+        var records = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, model, fromMs, toMs, 0, MaxLimit), cancel);
+        var period = new CalibrationPeriod(
+            fromMs is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f) : null, toMs is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null);
+        var report = CalibrationReport.Build(tenant.Id.Value, model, period, records, await VerifyChainAsync(store, tenant.Id.Value, cancel), DateTimeOffset.UtcNow);
+        return format == "html" ? TypedResults.Content(report.ToHtml(), "text/html", Encoding.UTF8) : TypedResults.Ok(report);
     }
 
     private static bool TryTime(string? text, out long? unixMs)

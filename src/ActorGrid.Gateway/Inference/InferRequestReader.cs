@@ -264,6 +264,9 @@ public static class InferRequestReader
     // expect (a string, null, a nested array, a trailing comma, a malformed number), and then the
     // tokenizer reads the array again from '[' to report that thing with its exact error. Most of a
     // request's bytes are these numbers, and tokenizing each one costs more than parsing it.
+    // Measured against a plain Utf8JsonReader/TryGetDouble loop in one process (Release, 2 cores):
+    // a 1x3x320x320 frame as JSON (3.1 MiB) 15-19 ms vs 59-73 ms, 1x3x640x640 (12.5 MiB) 50-87 ms
+    // vs 127-283 ms: 2.5-4x, tens of ms of an 80 ms SLA, so it stays.
     private static int TryScanNumbers(ReadOnlySpan<byte> s, int i, JsonTensor tensor)
     {
         i = SkipSpace(s, i);

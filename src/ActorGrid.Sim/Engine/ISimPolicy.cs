@@ -15,6 +15,16 @@ public interface ISimPolicy
     IComparer<SimTask> QueueOrder(SimWorld world);
 }
 
+// A scheduler that also takes chips back: asked after arrivals and every CheckEveryS while work
+// waits, it names running tasks to evict; they go back to the queue (keeping their last
+// checkpoint) and the freed capacity is offered to the queue in the policy's order.
+public interface IPreemptingSimPolicy : ISimPolicy
+{
+    double CheckEveryS { get; }
+
+    IReadOnlyList<SimTask> Victims(SimWorld world, IReadOnlyList<SimTask> queued);
+}
+
 // What a policy may look at.
 public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, SplitMix64 rng)
 {
@@ -32,6 +42,36 @@ public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, Split
     internal Dictionary<NodeId, List<RunningTask>> Running { get; } = new();
 
     internal Dictionary<NodeId, List<SimTask>> NodeQueues { get; } = new();
+
+    internal Dictionary<NodeId, List<SimTask>> RunningTasks { get; } = new();
+
+    public IReadOnlyList<SimTask> TasksOn(NodeId node) => RunningTasks.TryGetValue(node, out var list) ? list : [];
+
+    public IEnumerable<SimTask> AllRunning => RunningTasks.Values.SelectMany(l => l);
+
+    // Seconds from now until `demand` would fit on `node` as its running tasks end in their
+    // expected order (the estimate a worker gives as EstimatedQueueWait): 0 when it fits now, null
+    // when even an empty node would not take it.
+    public double? FreesInS(NodeId node, TaskDemand demand)
+    {
+        if (Inventory.Find(node) is not { } view) return null;
+        if (Simulation.FitsNow(demand, view, ignoreZones: true)) return 0;
+        if (Empty.Find(node) is not { } empty || !Simulation.FitsNow(demand, empty, ignoreZones: true)) return null;
+        var cpu = view.FreeCpu;
+        var memory = view.FreeMemoryMiB;
+        var chips = new Dictionary<string, int>(view.FreeChips);
+        foreach (var t in TasksOn(node).OrderBy(t => t.ExpectedEndS))
+        {
+            cpu += t.Claim!.Cpu;
+            memory += t.Claim.MemoryMiB;
+            if (t.Claim.ChipModel is { } m) chips[m] = chips.GetValueOrDefault(m) + t.Claim.ChipCount;
+            if (demand.Cpu <= cpu + 1e-9 && demand.MemoryMiB <= memory
+                && (demand.Chips is not { Count: > 0 } need || empty.Descriptor.Chips.Any(c =>
+                    (need.IsAnyModel || c.Model == need.Model) && c.MemoryMiB >= need.MinMemoryMiB && chips.GetValueOrDefault(c.Model) >= need.Count)))
+                return Math.Max(0, t.ExpectedEndS - NowS);
+        }
+        return null;
+    }
 
     public IReadOnlyList<RunningTask> RunningOn(NodeId node) => Running.TryGetValue(node, out var list) ? list : [];
 

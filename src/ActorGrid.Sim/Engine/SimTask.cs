@@ -17,6 +17,18 @@ public sealed class SimTask
     }
 
     public int Index { get; }
+
+    // The chip speed of the current run (1.0 = reference chip); RemainingS is reference-chip seconds.
+    public double Speed { get; set; } = 1.0;
+
+    // Chip-seconds (core-seconds for chipless work) of all runs that ended: LAS's attained service.
+    public double AttainedChipS { get; set; }
+
+    // Wall seconds the current run needs once its input is in.
+    public double RunWallS => RemainingS / Speed;
+
+    // The workload class the chip profiles read.
+    public string Workload => WorkloadClass.Of(Row.Kind);
     public TraceRow Row { get; }
     public TaskDemand Demand { get; private set; }
     public double RemainingS { get; private set; }
@@ -49,6 +61,9 @@ public sealed class SimTask
     public double RunStartS { get; set; }
     public double NetworkInS { get; set; }
     public double OneWayS { get; set; }
+    // When the current run ends if nothing stops it.
+    public double ExpectedEndS => RunStartS + NetworkInS + RunWallS;
+
     public DateTimeOffset RunStartedAt => Simulation.Epoch.AddSeconds(RunStartS);
 
     public double SubmitS => Row.SubmitS;
@@ -57,9 +72,10 @@ public sealed class SimTask
     // Progress kept after an eviction at `nowS`: the last checkpoint for kinds that take them.
     public void Evicted(double nowS)
     {
+        // Checkpoints every CheckpointS of wall time; what a run kept is that much at its chip's speed.
         var ran = Math.Max(0, nowS - RunStartS - NetworkInS);
         var kept = TaskKindsInTraces.Checkpoints(Row.Kind) ? Math.Floor(ran / TaskKindsInTraces.CheckpointS) * TaskKindsInTraces.CheckpointS : 0;
-        RemainingS = Math.Max(0, RemainingS - kept);
+        RemainingS = Math.Max(0, RemainingS - kept * Speed);
         Demand = Demand with { ExpectedDuration = TimeSpan.FromSeconds(RemainingS) };
         Preemptions++;
         Attempt++;
@@ -81,5 +97,8 @@ public sealed class SimTask
             InputMb: TaskKindsInTraces.InputMb(row.Kind),
             Preemptible: row.Lane is Lanes.Batch or Lanes.Deferrable,
             ExpectedDuration: TimeSpan.FromSeconds(row.DurationS),
-            Tenant: IdRules.IsValid(row.Tenant) ? new TenantId(row.Tenant) : null);
+            Tenant: IdRules.IsValid(row.Tenant) ? new TenantId(row.Tenant) : null)
+        {
+            Workload = WorkloadClass.Of(row.Kind),
+        };
 }

@@ -15,7 +15,7 @@ public sealed class Simulation
     // A Monday at midnight in China Standard Time: hour-of-day green profiles read in local time.
     public static readonly DateTimeOffset Epoch = new(2026, 3, 2, 0, 0, 0, TimeSpan.FromHours(8));
 
-    private enum Kind { Arrive, Finish, Wake, Retry }
+    private enum Kind { Arrive, Finish, Wake, Retry, Preempt }
 
     private readonly record struct Event(Kind Kind, SimTask Task, int Attempt);
 
@@ -31,6 +31,9 @@ public sealed class Simulation
     private readonly double _horizonS;
     private int _residencyViolations, _deferrals;
     private readonly Dictionary<string, double> _tierBusy = new();
+    private readonly Dictionary<string, double> _tierChipBusy = new();
+    private readonly IPreemptingSimPolicy? _preempting;
+    private double _nextPreemptCheckS = double.NegativeInfinity;
 
     // Told of each task once, as soon as nothing more can happen to it: finished, dropped, or
     // left over when the events ran out.
@@ -41,6 +44,7 @@ public sealed class Simulation
         _inputs = inputs;
         _policy = policy;
         _settled = settled;
+        _preempting = policy as IPreemptingSimPolicy;
         var inventory = new NodeInventory(inputs.Topology);
         var empty = new NodeInventory(inputs.Topology);
         foreach (var node in inputs.Nodes)
@@ -83,6 +87,10 @@ public sealed class Simulation
             {
                 case Kind.Arrive:
                     Dispatch(e.Task);
+                    SchedulePreemptCheck();
+                    break;
+                case Kind.Preempt:
+                    Preempt();
                     break;
                 case Kind.Wake:
                     e.Task.Deferred = false;
@@ -102,6 +110,31 @@ public sealed class Simulation
                 task.Unplaced = task.Queued ? "still queued when the trace ended" : "never placed";
                 _settled?.Invoke(task);
             }
+    }
+
+    // At most one pending check, CheckEveryS apart, and only while work waits.
+    private void SchedulePreemptCheck()
+    {
+        if (_preempting is null || _queue.Count == 0 || _nextPreemptCheckS > _world.NowS) return;
+        _nextPreemptCheckS = _world.NowS + _preempting.CheckEveryS;
+        Push(_nextPreemptCheckS, Kind.Preempt, _tasks[0]);
+    }
+
+    private void Preempt()
+    {
+        var victims = _preempting!.Victims(_world, _queue.ToList());
+        var freed = new HashSet<NodeId>();
+        foreach (var v in victims)
+        {
+            if (v.Node is not { } node) continue;
+            Stop(v, node);
+            v.Evicted(_world.NowS);
+            v.Queued = true;
+            _queue.Add(v);
+            freed.Add(node);
+        }
+        foreach (var node in freed.OrderBy(n => n.Value, StringComparer.Ordinal)) Pump(node);
+        SchedulePreemptCheck();
     }
 
     private void Push(double at, Kind kind, SimTask task, int attempt = 0) => _events.Enqueue(new Event(kind, task, attempt), (at, _seq++));
@@ -181,7 +214,10 @@ public sealed class Simulation
         task.FirstStartS ??= _world.NowS;
         if (!_world.Running.TryGetValue(node, out var running)) _world.Running[node] = running = [];
         running.Add(new RunningTask(task.Demand.TaskId, task.Lane, task.Demand.Preemptible, claim, task.RunStartedAt));
-        Push(_world.NowS + task.NetworkInS + task.RemainingS, Kind.Finish, task, task.Attempt);
+        if (!_world.RunningTasks.TryGetValue(node, out var tasks)) _world.RunningTasks[node] = tasks = [];
+        tasks.Add(task);
+        task.Speed = _inputs.Speeds.Speed(claim.ChipCount > 0 ? claim.ChipModel : null, task.Workload);
+        Push(task.ExpectedEndS, Kind.Finish, task, task.Attempt);
     }
 
     private void Finish(SimTask task, NodeId node)
@@ -199,6 +235,8 @@ public sealed class Simulation
         var claim = task.Claim!;
         _world.Inventory.Release(node, claim);
         _world.Running[node].RemoveAll(r => r.TaskId == task.Demand.TaskId);
+        _world.RunningTasks[node].Remove(task);
+        task.AttainedChipS += Math.Max(0, _world.NowS - task.RunStartS) * Math.Max(1, claim.ChipCount);
         Account(task, _nodes[node], claim, task.RunStartS, _world.NowS);
     }
 
@@ -271,6 +309,7 @@ public sealed class Simulation
         if (totalChips > 0) share = Math.Max(share, (double)claim.ChipCount / totalChips);
         var withinTrace = Math.Max(0, Math.Min(toS, _horizonS) - fromS);
         _tierBusy[node.Tier] = _tierBusy.GetValueOrDefault(node.Tier) + share * withinTrace;
+        _tierChipBusy[node.Tier] = _tierChipBusy.GetValueOrDefault(node.Tier) + claim.ChipCount * seconds;
     }
 
     // Board power by chip, for the green-energy share; CPU cores count 10 W each.
@@ -280,6 +319,8 @@ public sealed class Simulation
         "jetson-orin" => 40,
         "nvidia-l4" => 72,
         "nvidia-h100" => 700,
+        "nvidia-a100" => 400,
+        "ascend-910b" => 350,
         _ => 300,
     };
 
@@ -302,6 +343,13 @@ public sealed class Simulation
             var count = _nodes.Values.Count(n => n.Tier == tier);
             utilization[tier] = count == 0 ? 0 : _tierBusy.GetValueOrDefault(tier) / (count * _horizonS);
         }
+        var makespan = done.Count == 0 ? 0 : done.Max(t => t.FinishS!.Value) - _tasks.Min(t => t.SubmitS);
+        var chipUtilization = new Dictionary<string, double>();
+        foreach (var tier in new[] { Tiers.Edge, Tiers.Regional, Tiers.Hub })
+        {
+            var chips = _nodes.Values.Where(n => n.Tier == tier).Sum(n => n.Chips.Sum(c => c.Count));
+            chipUtilization[tier] = chips == 0 || makespan <= 0 ? 0 : _tierChipBusy.GetValueOrDefault(tier) / (chips * makespan);
+        }
         return new PolicySummary(
             _policy.Name, _tasks.Length,
             jct.Length == 0 ? 0 : jct.Average(), Percentile(jct, 0.50), Percentile(jct, 0.99),
@@ -322,6 +370,9 @@ public sealed class Simulation
             EnergyShareByLane = Lanes.All.ToDictionary(lane => lane, lane =>
                 _energy <= 0 ? 0 : _tasks.Where(t => t.Lane == lane).Sum(t => t.EnergyJ) / _energy),
             EnergyKWh = _energy / 3.6e6,
+            MakespanS = makespan,
+            ChipUtilization = chipUtilization,
+            PreemptionsPerTask = _tasks.Length == 0 ? 0 : (double)_tasks.Sum(t => t.Preemptions) / _tasks.Length,
             NonGreenEnergyKWh = (_energy - _greenEnergy) / 3.6e6,
             MeanWaitByLane = Lanes.All.ToDictionary(lane => lane, lane =>
                 done.Where(t => t.Lane == lane).Select(t => t.FirstStartS!.Value - t.SubmitS).DefaultIfEmpty(double.NaN).Average() is var m && !double.IsNaN(m) ? m : (double?)null),

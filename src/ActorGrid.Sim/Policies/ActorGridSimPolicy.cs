@@ -6,19 +6,32 @@ namespace ActorGrid.Sim.Policies;
 // ActorGrid's own policy, exactly as the live placement actor runs it: Decide for every task,
 // PlanPreemption when realtime work would otherwise fail fast, the lane comparer with aging for
 // the queue, green windows for deferrable work.
-public sealed class ActorGridSimPolicy(PlacementPolicy policy) : ISimPolicy
+//
+// Hardware-aware (options with ChipProfiles): before each decision every node's queue wait is set
+// to when the task would fit there as its running tasks end (what a worker reports as
+// EstimatedQueueWait), so the policy can wait for a faster chip; and the queue is served by
+// ServiceQueueComparer (shortest remaining service when durations are given, 2D-LAS otherwise).
+public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = ActorGridSimPolicy.PolicyName) : ISimPolicy
 {
     public const string PolicyName = "actorgrid";
+    public const string BlindName = "actorgrid-blind";
 
     public ActorGridSimPolicy()
         : this(new PlacementPolicy())
     {
     }
 
-    public string Name => PolicyName;
+    // Hardware-aware with the chips' speeds, or (blind) with every chip assumed the reference chip.
+    public static ActorGridSimPolicy HardwareAware(ChipProfiles profiles, bool blind = false) =>
+        new(new PlacementPolicy(PlacementOptions.HardwareAware(blind ? ChipProfiles.Uniform : profiles)), blind ? BlindName : PolicyName);
+
+    public string Name => name;
+
+    private bool Aware => policy.Options.ChipProfiles is not null;
 
     public SimDecision Decide(SimTask task, SimWorld world)
     {
+        if (Aware) EstimateQueueWaits(task, world);
         var result = policy.Decide(task.Demand, world.Inventory, world.Now);
         switch (result.Outcome)
         {
@@ -39,8 +52,23 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy) : ISimPolicy
         }
     }
 
+    private static void EstimateQueueWaits(SimTask task, SimWorld world)
+    {
+        foreach (var node in world.Empty.Nodes)
+        {
+            var id = node.Descriptor.Id;
+            var wait = task.Demand.Lane is Protocol.Tasks.Lanes.Batch or Protocol.Tasks.Lanes.Deferrable ? world.FreesInS(id, task.Demand) ?? 0 : 0;
+            world.Inventory.SetQueueWait(id, TimeSpan.FromSeconds(wait));
+        }
+    }
+
     public IComparer<SimTask> QueueOrder(SimWorld world)
     {
+        if (Aware)
+        {
+            var service = new ServiceQueueComparer(world.Now, _ => 0);
+            return Comparer<SimTask>.Create((a, b) => service.Compare(a.Demand, b.Demand));
+        }
         var lanes = new LaneQueueComparer(world.Now, policy.Options.AgingStep);
         return Comparer<SimTask>.Create((a, b) => lanes.Compare(a.Demand, b.Demand));
     }

@@ -33,4 +33,10 @@ public sealed record PolicySummary(
     // energy was drawn on green supply, so the absolute figure stays next to it.
     public double EnergyKWh { get; init; }
     public double NonGreenEnergyKWh { get; init; }
+
+    // First submission to last result; chip-seconds busy over chips x makespan, per tier (so a
+    // campaign submitted at once is measured over its own length); evictions per task.
+    public double MakespanS { get; init; }
+    public IReadOnlyDictionary<string, double> ChipUtilization { get; init; } = new Dictionary<string, double>();
+    public double PreemptionsPerTask { get; init; }
 }

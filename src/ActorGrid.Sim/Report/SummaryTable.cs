@@ -16,6 +16,8 @@ public static class SummaryTable
             ("p50 JCT (s)", p => F(p.P50JctS, "0.000")),
             ("p99 JCT (s)", p => F(p.P99JctS, "0.0")),
             ("mean queueing (s)", p => F(p.MeanQueueS, "0.0")),
+            ("makespan (h)", p => F(p.MakespanS / 3600, "0.00")),
+            ("preemptions per task", p => F(p.PreemptionsPerTask, "0.000")),
         };
         foreach (var lane in Lanes.All)
             rows.Add(($"mean JCT, {lane} (s)", p => p.MeanJctByLane.GetValueOrDefault(lane) is { } m ? F(m, m < 10 ? "0.000" : "0.0") : "-"));
@@ -37,6 +39,8 @@ public static class SummaryTable
         rows.Add(("non-green energy (kWh)", p => F(p.NonGreenEnergyKWh, "0.0")));
         foreach (var tier in new[] { Tiers.Edge, Tiers.Regional, Tiers.Hub })
             rows.Add(($"utilization, {tier}", p => P(p.Utilization.GetValueOrDefault(tier))));
+        foreach (var tier in new[] { Tiers.Edge, Tiers.Regional, Tiers.Hub })
+            rows.Add(($"chip utilization, {tier}", p => P(p.ChipUtilization.GetValueOrDefault(tier))));
         rows.Add(("preemptions", p => p.Preemptions.ToString(CultureInfo.InvariantCulture)));
         rows.Add(("green deferrals", p => p.Deferred.ToString(CultureInfo.InvariantCulture)));
 
@@ -66,6 +70,10 @@ public static class SummaryTable
                         text.Append(CultureInfo.InvariantCulture, $"  {lane} x{Ratio(a, b)}");
                 text.Append('\n');
             }
+            text.Append("actorgrid against each baseline, training view (ratio < 1 is better for actorgrid):\n");
+            foreach (var other in policies.Where(p => p != ours))
+                text.Append(CultureInfo.InvariantCulture,
+                    $"  vs {other.Policy,-17} mean JCT x{Ratio(ours.MeanJctS, other.MeanJctS)}  p99 JCT x{Ratio(ours.P99JctS, other.P99JctS)}  makespan x{Ratio(ours.MakespanS, other.MakespanS)}  speed-up (theirs/ours): mean JCT {Ratio(other.MeanJctS, ours.MeanJctS)}  makespan {Ratio(other.MakespanS, ours.MakespanS)}\n");
             text.Append("mean JCT by lane, actorgrid against each baseline (deferrable work waits for green supply by design):\n");
             foreach (var other in policies.Where(p => p != ours))
             {

@@ -32,13 +32,13 @@ public static class InspectionScenario
     //     steady with a night lift; Ningxia on desert solar at midday and wind at night, with dips
     //     at dawn and at dusk between the two. So which hub is greener depends on the hour, and
     //     the east is greenest at midday: choosing the hour and the node both matter.
-    private static readonly double[] ZhejiangGreen =
+    internal static readonly double[] ZhejiangGreen =
         [0.16, 0.16, 0.16, 0.16, 0.16, 0.17, 0.22, 0.30, 0.40, 0.49, 0.56, 0.60, 0.62, 0.60, 0.54, 0.45, 0.34, 0.24, 0.19, 0.18, 0.17, 0.17, 0.16, 0.16];
-    private static readonly double[] JiangsuGreen =
+    internal static readonly double[] JiangsuGreen =
         [0.14, 0.14, 0.14, 0.14, 0.14, 0.14, 0.17, 0.23, 0.31, 0.38, 0.44, 0.47, 0.48, 0.47, 0.42, 0.35, 0.26, 0.18, 0.15, 0.14, 0.14, 0.14, 0.14, 0.14];
-    private static readonly double[] GuizhouGreen =
+    internal static readonly double[] GuizhouGreen =
         [0.80, 0.82, 0.84, 0.84, 0.82, 0.80, 0.74, 0.70, 0.68, 0.66, 0.66, 0.66, 0.66, 0.66, 0.66, 0.68, 0.70, 0.72, 0.74, 0.76, 0.76, 0.78, 0.78, 0.78];
-    private static readonly double[] NingxiaGreen =
+    internal static readonly double[] NingxiaGreen =
         [0.86, 0.88, 0.90, 0.90, 0.88, 0.80, 0.62, 0.52, 0.58, 0.70, 0.80, 0.85, 0.86, 0.85, 0.80, 0.68, 0.54, 0.44, 0.48, 0.60, 0.70, 0.78, 0.82, 0.84];
 
     // Declared after the profiles: static fields initialise in text order.
