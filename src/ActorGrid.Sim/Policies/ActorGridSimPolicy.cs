@@ -11,7 +11,8 @@ namespace ActorGrid.Sim.Policies;
 //   WithholdDurations: the policy is not told how long tasks run, as on a real cluster: the queue
 //     goes by attained service (2D-LAS), placement scores with PriorS (the trace's median job) or,
 //     for a task that already ran longer, as long again as it has run; nodes' free-up times are
-//     estimated the same way, never read from the simulator.
+//     estimated the same way, never read from the simulator. Realtime and interactive services
+//     keep their (profiled, millisecond) durations.
 public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQueue = true, bool Packing = false, bool WithholdDurations = false)
 {
     public static readonly ActorGridParts All = new();
@@ -75,7 +76,7 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
     public SimDecision Decide(SimTask task, SimWorld world)
     {
         if (Aware) EstimateQueueWaits(task, world);
-        var demand = _parts.WithholdDurations ? task.Demand with { ExpectedDuration = TimeSpan.FromSeconds(GuessRemainingS(task, world)) } : task.Demand;
+        var demand = _parts.WithholdDurations && Untimed(task) ? task.Demand with { ExpectedDuration = TimeSpan.FromSeconds(GuessRemainingS(task, world)) } : task.Demand;
         var result = policy.Decide(demand, world.Inventory, world.Now);
         switch (result.Outcome)
         {
@@ -100,13 +101,16 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
     private static double DoneS(SimTask t, SimWorld world) =>
         t.Row.DurationS - t.RemainingS + (t.Node is null ? 0 : Math.Max(0, world.NowS - t.RunStartS - t.NetworkInS) * t.Speed);
 
+    // Only training and batch work goes untimed: realtime and interactive services are profiled.
+    private static bool Untimed(SimTask t) => t.Lane is Lanes.Batch or Lanes.Deferrable;
+
     // Without durations: a task is expected to run as long again as it has (at least PriorS).
     private static double GuessRemainingS(SimTask t, SimWorld world) => Math.Max(ActorGridParts.PriorS, DoneS(t, world));
 
     private void EstimateQueueWaits(SimTask task, SimWorld world)
     {
         Func<SimTask, double> end = _parts.WithholdDurations
-            ? t => world.NowS + Math.Max(0, t.RunStartS + t.NetworkInS - world.NowS) + GuessRemainingS(t, world) / t.Speed
+            ? t => !Untimed(t) ? t.ExpectedEndS : world.NowS + Math.Max(0, t.RunStartS + t.NetworkInS - world.NowS) + GuessRemainingS(t, world) / t.Speed
             : t => t.ExpectedEndS;
         foreach (var node in world.Empty.Nodes)
         {

@@ -94,4 +94,15 @@ public sealed class FairTraceSpecs
         Assert.Equal("regional-b", spread.Decide(job, inventory, Grid.Now).Chosen!.Node.Value);
         Assert.Equal("regional-a", packed.Decide(job, inventory, Grid.Now).Chosen!.Node.Value);
     }
+
+    [Fact]
+    public void Should_keep_realtime_sla_on_the_campaign_when_training_durations_are_withheld()
+    {
+        var inputs = HeterogeneousScenarios.BuildCampaign(1, Profiles(), realtimeHours: 0.5);
+        var las = ActorGridSimPolicy.HardwareAware(inputs.Profiles!, new ActorGridParts(WithholdDurations: true), ActorGridSimPolicy.LasName);
+
+        var summary = Simulation.Run(inputs, las, 1);
+
+        Assert.True(summary.SlaHitRate[Lanes.Realtime] >= 0.999, $"realtime SLA hit {summary.SlaHitRate[Lanes.Realtime]:P2}");
+    }
 }
