@@ -260,7 +260,7 @@ internal sealed class DemandContext
             LatencyCost: latencyCost,
             PriceCost: w.Price * price / PriceScale,
             GreenCost: GreenWeight * (1 - green),
-            LoadCost: w.Load * Math.Clamp(util, 0, 1),
+            LoadCost: (w.Load - (BackgroundLane && NeedsChips ? w.Pack : 0)) * Math.Clamp(util, 0, 1),
             EdgeHeadroomCost: BackgroundLane && row.TierRank <= 1 ? w.EdgeHeadroom : 0);
     }
 

@@ -38,6 +38,11 @@ public sealed record PlacementWeights
     // At 2.0 an H100 (2.5x) costs 0.8 and an L4 (0.25x) 8.0: a finish-time gap outweighs any price
     // gap short of ~40/h for a task with no max price.
     public double FinishTime { get; init; }
+
+    // For batch and deferrable work that needs chips: times the node's busiest share once the task
+    // is on it, taken off the Load term (best fit instead of spreading), so multi-chip jobs keep
+    // finding whole nodes. 0 (the default) leaves Load alone; above Load the policy consolidates.
+    public double Pack { get; init; }
 }
 
 public sealed record PlacementOptions

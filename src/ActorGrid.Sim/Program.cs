@@ -37,12 +37,12 @@ try
     if (options.Placements is { } placementsPath)
     {
         using var placements = PlacementsCsv.Create(placementsPath, inputs.Nodes);
-        results = SimRunner.RunAll(inputs, options.Seed, placements, AllBaselines(options));
+        results = SimRunner.RunAll(inputs, options.Seed, placements, AllBaselines(options), options.Ablation);
         placementRows = placements.Rows;
     }
     else
     {
-        results = SimRunner.RunAll(inputs, options.Seed, allBaselines: AllBaselines(options));
+        results = SimRunner.RunAll(inputs, options.Seed, allBaselines: AllBaselines(options), ablation: options.Ablation);
     }
     var scale = options.ArrivalScale == 1 ? "" : $", arrivals x{options.ArrivalScale:0.##}";
     var title = (options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}" + (s == "inspection" ? $", {options.Hours:0.##} h" : "") : $"trace {options.Trace}") + scale
@@ -65,4 +65,4 @@ catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundExcep
     return 2;
 }
 
-static bool AllBaselines(SimOptions o) => o.AllBaselines || o.Scenario is "gpu-trace" or "campaign";
+static bool AllBaselines(SimOptions o) => o.AllBaselines || o.Scenario is "gpu-trace" or "gpu-trace-fair" or "campaign";

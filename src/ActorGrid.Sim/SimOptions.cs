@@ -21,6 +21,7 @@ public sealed record SimOptions
     public string? ChipProfiles { get; init; }
     public double ArrivalScale { get; init; } = 1;
     public bool AllBaselines { get; init; }
+    public bool Ablation { get; init; }
 
     public const string Usage = """
         actorgrid-sim: ActorGrid's placement policy in virtual time, side by side with three baselines
@@ -31,21 +32,26 @@ public sealed record SimOptions
           actorgrid-sim --trace FILE.csv --nodes INVENTORY.hocon|json --topology TOPOLOGY.hocon|json [--seed N] [--json] [--placements FILE.csv]
           actorgrid-sim --scenario inspection --trace FILE.csv [--json] [--placements FILE.csv]   (a trace on the scenario's nodes and topology)
           actorgrid-sim --bench-policy [--bench-nodes 1000,10000,100000]
-          actorgrid-sim --scenario gpu-trace|campaign [--seed N] [--arrival-scale K] [--chip-profiles FILE] [--json]
+          actorgrid-sim --scenario gpu-trace|gpu-trace-fair|campaign [--seed N] [--arrival-scale K] [--chip-profiles FILE] [--ablation] [--json]
           actorgrid-sim import --format philly|pai|helios IN OUT.csv [--arrival-scale K] [--max-chips N]
 
         Options:
           --scenario NAME     built-in scenario: inspection (27 factories in two provinces, two regional
                               clouds, two national GPU hubs; realtime, interactive, batch, deferrable work)
                               gpu-trace: GPU-cluster-shaped training jobs on a heterogeneous grid (Jetson,
-                              L4, A100, H100, Ascend 910B) at the chips' speeds; campaign: 27 factories
+                              L4, A100, H100, Ascend 910B) at the chips' speeds; gpu-trace-fair: the same jobs
+                              without the edge Jetsons (no baseline can lose by training on one); campaign: 27 factories
                               retraining two models each with realtime inspection at the edge. Both run
                               every baseline (fifo-consolidate, srtf-oracle, 2d-las, actorgrid-blind too).
           --chip-profiles F   chip speeds (default hocon/chips/profiles.hocon for gpu-trace and campaign);
                               with a trace or the inspection scenario, work runs at these speeds and
                               actorgrid is hardware-aware; without, every chip runs at 1.0 as before
           --arrival-scale K   divide every submission time by K (K times the contention)
-          --all-baselines     also run fifo-consolidate, srtf-oracle, 2d-las and actorgrid-blind
+          --all-baselines     also run fifo-consolidate, srtf-oracle, 2d-las, actorgrid-blind and actorgrid-las
+                              (actorgrid not told durations: 2D-LAS queue, a prior for placement)
+          --ablation          with chip profiles, also run actorgrid's parts added one by one: ag:speeds
+                              (finish-time placement, FIFO), ag:+wait (waits for a faster chip),
+                              ag:+srf-queue (= actorgrid), ag:+packing (best fit for chip work)
           --seed N            seeds the scenario generator and the random baseline (default 1)
           --hours H           length of the generated workload in hours (default 24)
           --trace FILE        workload CSV; header, in this order:
@@ -106,6 +112,7 @@ public sealed record SimOptions
                 "--chip-profiles" => options with { ChipProfiles = Value(args, ref i) },
                 "--arrival-scale" => options with { ArrivalScale = Positive(arg, Value(args, ref i)) },
                 "--all-baselines" => options with { AllBaselines = true },
+                "--ablation" => options with { Ablation = true },
                 "--bench-nodes" => options with { BenchNodes = Value(args, ref i).Split(',').Select(n => Int(arg, n)).ToArray() },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };
@@ -116,8 +123,8 @@ public sealed record SimOptions
             if (options.Placements is not null) throw new ArgumentException("--placements writes a simulation's tasks; it does not go with --bench-policy");
             return options;
         }
-        if (options.Scenario is { } s && s is not (Scenario_.Inspection or Scenario_.GpuTrace or Scenario_.Campaign))
-            throw new ArgumentException($"unknown scenario '{s}'; the built-in ones are '{Scenario_.Inspection}', '{Scenario_.GpuTrace}' and '{Scenario_.Campaign}'");
+        if (options.Scenario is { } s && s is not (Scenario_.Inspection or Scenario_.GpuTrace or Scenario_.GpuTraceFair or Scenario_.Campaign))
+            throw new ArgumentException($"unknown scenario '{s}'; the built-in ones are '{Scenario_.Inspection}', '{Scenario_.GpuTrace}', '{Scenario_.GpuTraceFair}' and '{Scenario_.Campaign}'");
         if (options.Scenario is null)
         {
             if (options.Trace is null) throw new ArgumentException("give --scenario inspection, or --trace with --nodes and --topology");
@@ -136,6 +143,7 @@ public sealed record SimOptions
         public const string Inspection = "inspection";
         public const string GpuTrace = ActorGrid.Sim.Scenario.HeterogeneousScenarios.GpuTrace;
         public const string Campaign = ActorGrid.Sim.Scenario.HeterogeneousScenarios.Campaign;
+        public const string GpuTraceFair = ActorGrid.Sim.Scenario.HeterogeneousScenarios.GpuTraceFair;
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i)

@@ -15,6 +15,13 @@ public static class SimRunner
         [new ActorGridSimPolicy(), new FifoNearestPolicy(), new RandomFeasiblePolicy(), new CheapestFeasiblePolicy()];
 
     // With chip profiles, actorgrid is the hardware-aware policy; `all` adds the GPU-cluster baselines.
+    // With `ablation` (and chip profiles), the hardware-aware policy's parts one by one are added.
+    public static IReadOnlyList<ISimPolicy> Policies(SimInputs inputs, bool all, bool ablation)
+    {
+        var list = Policies(inputs, all);
+        return ablation && inputs.Profiles is { } profiles ? [.. list, .. ActorGridSimPolicy.Ablation(profiles)] : list;
+    }
+
     public static IReadOnlyList<ISimPolicy> Policies(SimInputs inputs, bool all)
     {
         if (inputs.Profiles is not { } profiles) return all ? [.. Policies(), .. Extra(ChipProfiles.Uniform)] : Policies();
@@ -23,7 +30,8 @@ public static class SimRunner
         return list;
 
         static IEnumerable<ISimPolicy> Extra(ChipProfiles speeds) =>
-            [new FifoConsolidatePolicy(), new SrtfOraclePolicy(speeds), new TiresiasLasPolicy(), ActorGridSimPolicy.HardwareAware(speeds, blind: true)];
+            [new FifoConsolidatePolicy(), new SrtfOraclePolicy(speeds), new TiresiasLasPolicy(), ActorGridSimPolicy.HardwareAware(speeds, blind: true),
+             ActorGridSimPolicy.HardwareAware(speeds, new ActorGridParts(WithholdDurations: true), ActorGridSimPolicy.LasName)];
     }
 
     public static string DefaultProfilesPath()
@@ -36,10 +44,11 @@ public static class SimRunner
     public static SimInputs Load(SimOptions options)
     {
         var profiles = options.ChipProfiles is { } p ? ChipProfiles.Load(p)
-            : options.Scenario is HeterogeneousScenarios.GpuTrace or HeterogeneousScenarios.Campaign ? ChipProfiles.Load(DefaultProfilesPath())
+            : options.Scenario is HeterogeneousScenarios.GpuTrace or HeterogeneousScenarios.GpuTraceFair or HeterogeneousScenarios.Campaign ? ChipProfiles.Load(DefaultProfilesPath())
             : null;
         SimInputs inputs;
         if (options.Scenario is HeterogeneousScenarios.GpuTrace) inputs = HeterogeneousScenarios.BuildGpuTrace(options.Seed, profiles!);
+        else if (options.Scenario is HeterogeneousScenarios.GpuTraceFair) inputs = HeterogeneousScenarios.BuildGpuTrace(options.Seed, profiles!, edge: false);
         else if (options.Scenario is HeterogeneousScenarios.Campaign) inputs = HeterogeneousScenarios.BuildCampaign(options.Seed, profiles!);
         else if (options.Scenario is not null) inputs = InspectionScenario.Build(options.Seed, options.Hours) with { Profiles = profiles };
         else
@@ -62,8 +71,8 @@ public static class SimRunner
         }).ToList();
 
     // With `placements`, each policy's per-task rows stream into it as tasks settle.
-    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null, bool allBaselines = false) =>
-        Policies(inputs, allBaselines).Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
+    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null, bool allBaselines = false, bool ablation = false) =>
+        Policies(inputs, allBaselines, ablation).Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
 
     private static Topology LoadTopology(string path)
     {

@@ -52,7 +52,11 @@ public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, Split
     // Seconds from now until `demand` would fit on `node` as its running tasks end in their
     // expected order (the estimate a worker gives as EstimatedQueueWait): 0 when it fits now, null
     // when even an empty node would not take it.
-    public double? FreesInS(NodeId node, TaskDemand demand)
+    public double? FreesInS(NodeId node, TaskDemand demand) => FreesInS(node, demand, t => t.ExpectedEndS);
+
+    // The same with the running tasks' ends as the caller estimates them (a scheduler that is not
+    // told durations cannot know ExpectedEndS).
+    public double? FreesInS(NodeId node, TaskDemand demand, Func<SimTask, double> expectedEndS)
     {
         if (Inventory.Find(node) is not { } view) return null;
         if (Simulation.FitsNow(demand, view, ignoreZones: true)) return 0;
@@ -60,7 +64,7 @@ public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, Split
         var cpu = view.FreeCpu;
         var memory = view.FreeMemoryMiB;
         var chips = new Dictionary<string, int>(view.FreeChips);
-        foreach (var t in TasksOn(node).OrderBy(t => t.ExpectedEndS))
+        foreach (var (t, end) in TasksOn(node).Select(t => (t, expectedEndS(t))).OrderBy(p => p.Item2))
         {
             cpu += t.Claim!.Cpu;
             memory += t.Claim.MemoryMiB;
@@ -68,7 +72,7 @@ public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, Split
             if (demand.Cpu <= cpu + 1e-9 && demand.MemoryMiB <= memory
                 && (demand.Chips is not { Count: > 0 } need || empty.Descriptor.Chips.Any(c =>
                     (need.IsAnyModel || c.Model == need.Model) && c.MemoryMiB >= need.MinMemoryMiB && chips.GetValueOrDefault(c.Model) >= need.Count)))
-                return Math.Max(0, t.ExpectedEndS - NowS);
+                return Math.Max(0, end - NowS);
         }
         return null;
     }

@@ -1,7 +1,25 @@
 using ActorGrid.Placement;
+using ActorGrid.Protocol.Tasks;
 using ActorGrid.Sim.Engine;
 
 namespace ActorGrid.Sim.Policies;
+
+// Which parts of the hardware-aware policy run, for the ablation and for the run without durations.
+//   WaitForFasterChip: a task may wait for a busy node where it finishes sooner (MinWaitGain).
+//   ServiceQueue: the queue is ServiceQueueComparer (SRF / 2D-LAS); off, arrival order.
+//   Packing: best fit for chip work (PlacementWeights.Pack) instead of spreading load.
+//   WithholdDurations: the policy is not told how long tasks run, as on a real cluster: the queue
+//     goes by attained service (2D-LAS), placement scores with PriorS (the trace's median job) or,
+//     for a task that already ran longer, as long again as it has run; nodes' free-up times are
+//     estimated the same way, never read from the simulator. Realtime and interactive services
+//     keep their (profiled, millisecond) durations.
+public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQueue = true, bool Packing = false, bool WithholdDurations = false)
+{
+    public static readonly ActorGridParts All = new();
+
+    // Reference-chip seconds assumed for a task nobody has timed: the median job of the GPU traces.
+    public const double PriorS = 1_200;
+}
 
 // ActorGrid's own policy, exactly as the live placement actor runs it: Decide for every task,
 // PlanPreemption when realtime work would otherwise fail fast, the lane comparer with aging for
@@ -11,10 +29,13 @@ namespace ActorGrid.Sim.Policies;
 // to when the task would fit there as its running tasks end (what a worker reports as
 // EstimatedQueueWait), so the policy can wait for a faster chip; and the queue is served by
 // ServiceQueueComparer (shortest remaining service when durations are given, 2D-LAS otherwise).
-public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = ActorGridSimPolicy.PolicyName) : ISimPolicy
+public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = ActorGridSimPolicy.PolicyName, ActorGridParts? parts = null) : ISimPolicy
 {
     public const string PolicyName = "actorgrid";
     public const string BlindName = "actorgrid-blind";
+    public const string LasName = "actorgrid-las";
+
+    private readonly ActorGridParts _parts = parts ?? ActorGridParts.All;
 
     public ActorGridSimPolicy()
         : this(new PlacementPolicy())
@@ -25,14 +46,38 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
     public static ActorGridSimPolicy HardwareAware(ChipProfiles profiles, bool blind = false) =>
         new(new PlacementPolicy(PlacementOptions.HardwareAware(blind ? ChipProfiles.Uniform : profiles)), blind ? BlindName : PolicyName);
 
+    // Hardware-aware with only some of its parts, under `name`.
+    public static ActorGridSimPolicy HardwareAware(ChipProfiles profiles, ActorGridParts parts, string name)
+    {
+        var options = PlacementOptions.HardwareAware(profiles);
+        options = options with
+        {
+            MinWaitGain = parts.WaitForFasterChip ? options.MinWaitGain : 0,
+            Weights = options.Weights with { Pack = parts.Packing ? 1.0 : 0 },
+        };
+        return new ActorGridSimPolicy(new PlacementPolicy(options), name, parts);
+    }
+
+    // The ablation on a trace: each part added in turn, all of them last (= actorgrid).
+    public static IReadOnlyList<ActorGridSimPolicy> Ablation(ChipProfiles profiles) =>
+    [
+        HardwareAware(profiles, new ActorGridParts(WaitForFasterChip: false, ServiceQueue: false), "ag:speeds"),
+        HardwareAware(profiles, new ActorGridParts(ServiceQueue: false), "ag:+wait"),
+        HardwareAware(profiles, new ActorGridParts(), "ag:+srf-queue"),
+        HardwareAware(profiles, new ActorGridParts(Packing: true), "ag:+packing"),
+    ];
+
     public string Name => name;
+
+    public ActorGridParts Parts => _parts;
 
     private bool Aware => policy.Options.ChipProfiles is not null;
 
     public SimDecision Decide(SimTask task, SimWorld world)
     {
         if (Aware) EstimateQueueWaits(task, world);
-        var result = policy.Decide(task.Demand, world.Inventory, world.Now);
+        var demand = _parts.WithholdDurations && Untimed(task) ? task.Demand with { ExpectedDuration = TimeSpan.FromSeconds(GuessRemainingS(task, world)) } : task.Demand;
+        var result = policy.Decide(demand, world.Inventory, world.Now);
         switch (result.Outcome)
         {
             case PlacementOutcome.Placed:
@@ -52,18 +97,37 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         }
     }
 
-    private static void EstimateQueueWaits(SimTask task, SimWorld world)
+    // Reference seconds of work the task has done, checkpointed runs and the current one so far.
+    private static double DoneS(SimTask t, SimWorld world) =>
+        t.Row.DurationS - t.RemainingS + (t.Node is null ? 0 : Math.Max(0, world.NowS - t.RunStartS - t.NetworkInS) * t.Speed);
+
+    // Only training and batch work goes untimed: realtime and interactive services are profiled.
+    private static bool Untimed(SimTask t) => t.Lane is Lanes.Batch or Lanes.Deferrable;
+
+    // Without durations: a task is expected to run as long again as it has (at least PriorS).
+    private static double GuessRemainingS(SimTask t, SimWorld world) => Math.Max(ActorGridParts.PriorS, DoneS(t, world));
+
+    private void EstimateQueueWaits(SimTask task, SimWorld world)
     {
+        Func<SimTask, double> end = _parts.WithholdDurations
+            ? t => !Untimed(t) ? t.ExpectedEndS : world.NowS + Math.Max(0, t.RunStartS + t.NetworkInS - world.NowS) + GuessRemainingS(t, world) / t.Speed
+            : t => t.ExpectedEndS;
         foreach (var node in world.Empty.Nodes)
         {
             var id = node.Descriptor.Id;
-            var wait = task.Demand.Lane is Protocol.Tasks.Lanes.Batch or Protocol.Tasks.Lanes.Deferrable ? world.FreesInS(id, task.Demand) ?? 0 : 0;
+            var wait = task.Demand.Lane is Lanes.Batch or Lanes.Deferrable ? world.FreesInS(id, task.Demand, end) ?? 0 : 0;
             world.Inventory.SetQueueWait(id, TimeSpan.FromSeconds(wait));
         }
     }
 
     public IComparer<SimTask> QueueOrder(SimWorld world)
     {
+        if (Aware && !_parts.ServiceQueue) return FeasibleSet.ArrivalOrder;
+        if (Aware && _parts.WithholdDurations)
+        {
+            var las = new ServiceQueueComparer(world.Now, d => _attained.GetValueOrDefault(d.TaskId));
+            return Comparer<SimTask>.Create((a, b) => las.Compare(Blind(a, world), Blind(b, world)));
+        }
         if (Aware)
         {
             var service = new ServiceQueueComparer(world.Now, _ => 0);
@@ -71,5 +135,13 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         }
         var lanes = new LaneQueueComparer(world.Now, policy.Options.AgingStep);
         return Comparer<SimTask>.Create((a, b) => lanes.Compare(a.Demand, b.Demand));
+    }
+
+    private readonly Dictionary<Protocol.TaskId, double> _attained = new();
+
+    private TaskDemand Blind(SimTask t, SimWorld world)
+    {
+        _attained[t.Demand.TaskId] = TiresiasLasPolicy.Attained(t, world);
+        return t.Demand with { ExpectedDuration = null };
     }
 }

@@ -27,10 +27,15 @@ internal static class PackingChoice
     // The candidate where the task finishes first at the chip speeds the simulation runs at.
     public static ScoredCandidate EarliestFinish(IReadOnlyList<ScoredCandidate> candidates, SimTask task, ChipProfiles speeds) =>
         candidates
-            .OrderBy(c => c.Terms.OneWayLatencyMs * 2 + c.Terms.TransferMs + 1000 * speeds.RunSeconds(task.RemainingS, c.Claim.ChipCount > 0 ? c.Claim.ChipModel : null, task.Workload))
+            .OrderBy(c => FinishS(c, task, speeds))
             .ThenBy(c => c.Terms.PricePerHour)
             .ThenBy(c => c.Node.Value, StringComparer.Ordinal)
             .First();
+
+    // Seconds from its start on `c` until the task is done: there and back, input, the run.
+    public static double FinishS(ScoredCandidate c, SimTask task, ChipProfiles speeds) =>
+        (c.Terms.OneWayLatencyMs * 2 + c.Terms.TransferMs) / 1000
+        + speeds.RunSeconds(task.RemainingS, c.Claim.ChipCount > 0 ? c.Claim.ChipModel : null, task.Workload);
 }
 
 // Evictions for the preemptive baselines: for the first few queued tasks that fit nowhere now, the

@@ -14,6 +14,9 @@ namespace ActorGrid.Sim.Scenario;
 //   gpu-trace: a workload shaped like the public GPU-cluster traces (Philly, Helios): most jobs 1 GPU,
 //     some 2/4/8, log-normal run times (median 20 min on an A100, a heavy tail to 48 h), Poisson
 //     arrivals at about 15% of the grid's training capacity; --arrival-scale K makes it K times denser.
+//   gpu-trace-fair: the same jobs on the grid without its edge Orins (regional and hub nodes only),
+//     so a speed-blind baseline cannot lose by training on a Jetson: what is left is choosing among
+//     datacenter chips, waiting for a faster one, the queue order and packing.
 //   campaign: the seed's training campaign: every factory retrains its dial-reading model (2 chips,
 //     8 h on A100s) and its weld-detection model (4 chips, 12 h) at once, a third of them kept in
 //     their province, while realtime inspection (80 ms SLA) runs at the edge for the first hours.
@@ -21,8 +24,13 @@ public static class HeterogeneousScenarios
 {
     public const string GpuTrace = "gpu-trace";
     public const string Campaign = "campaign";
+    public const string GpuTraceFair = "gpu-trace-fair";
 
-    public static SimInputs Grid(ChipProfiles profiles, out List<(string Site, string Zone)> factories)
+    public static SimInputs Grid(ChipProfiles profiles, out List<(string Site, string Zone)> factories) =>
+        Grid(profiles, edge: true, out factories);
+
+    // Without `edge`, the factories are still sites (origins) but have no node.
+    public static SimInputs Grid(ChipProfiles profiles, bool edge, out List<(string Site, string Zone)> factories)
     {
         var sites = new List<TopologySite>();
         var nodes = new List<InventoryNode>();
@@ -43,7 +51,7 @@ public static class HeterogeneousScenarios
                 var city = p.Cities[f % p.Cities.Length];
                 var site = $"{city}-f{f + 1:00}";
                 sites.Add(new TopologySite(site, Tiers.Edge, city, p.Province));
-                nodes.Add(Node($"edge-{site}", Tiers.Edge, site, p.Zone, 8, 16_384, new ChipSet("jetson-orin", 1, 16_384), 0.05m, 0.005m, p.Green));
+                if (edge) nodes.Add(Node($"edge-{site}", Tiers.Edge, site, p.Zone, 8, 16_384, new ChipSet("jetson-orin", 1, 16_384), 0.05m, 0.005m, p.Green));
                 factories.Add((site, p.Zone));
             }
         }
@@ -57,9 +65,13 @@ public static class HeterogeneousScenarios
         return new SimInputs(new Topology(sites, Topology.PublicFigures, []), nodes, [], profiles);
     }
 
-    public static SimInputs BuildGpuTrace(int seed, ChipProfiles profiles, double days = 7)
+    public static SimInputs BuildGpuTrace(int seed, ChipProfiles profiles, double days = 7) =>
+        BuildGpuTrace(seed, profiles, edge: true, days);
+
+    // The same jobs with or without the edge nodes (gpu-trace or gpu-trace-fair).
+    public static SimInputs BuildGpuTrace(int seed, ChipProfiles profiles, bool edge, double days = 7)
     {
-        var grid = Grid(profiles, out _);
+        var grid = Grid(profiles, edge, out _);
         var rng = new SplitMix64(new SplitMix64((ulong)seed ^ 0x6B7A_CE11UL).Next());
         var rows = new List<TraceRow>();
         var horizon = days * 86_400;
