@@ -23,10 +23,7 @@ public static class GridHost
     // One pass per actor system: when the host's own actors ask to rejoin (RejoinSignal, e.g. its
     // cluster lost every core member), the whole host is stopped — coordinated shutdown, so it
     // leaves its cluster — and built again, and the new actor system joins through the seeds.
-    // A host of a multi-host grid that the cluster downed (the Split Brain Resolver's losing side,
-    // or a half that could not tell who left) is built again the same way: with no supervisor to
-    // restart the process, exiting would leave it out of the cluster for good. Anything else that
-    // stops the host (SIGTERM, Ctrl-C) ends the process as before.
+    // Anything else that stops the host (SIGTERM, Ctrl-C, being downed) ends the process as before.
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancel)
     {
         for (var pass = 1; ; pass++)
@@ -47,12 +44,6 @@ public static class GridHost
                 // one that does not trust it); the line before says which. Not a clean exit. The
                 // reason's type is internal to Akka.Remote, hence the name.
                 var reason = CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
-                if (reason is CoordinatedShutdown.ClusterDowningReason && options.Grid.Seeds.Count > 0 && !cancel.IsCancellationRequested)
-                {
-                    log.LogWarning("This host was downed by its cluster; building it again to rejoin through the seeds in {Delay}s", RejoinDelay.TotalSeconds);
-                    await Task.Delay(RejoinDelay, cancel);
-                    continue;
-                }
                 if (reason?.GetType().Name != "TlsHandshakeFailureReason") return 0;
                 log.LogError("Stopped: {Reason}. Check that this host's --tls-cert is signed by the cluster CA its peers use.", reason);
                 return 1;
@@ -61,9 +52,6 @@ public static class GridHost
             await app.StopAsync(CancellationToken.None);
         }
     }
-
-    // A pause before a downed host comes back, so a host that keeps being downed does not spin.
-    private static readonly TimeSpan RejoinDelay = TimeSpan.FromSeconds(2);
 
     private static IReadOnlyList<string> JoinSeeds(NodeOptions options) =>
         ClusterSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));

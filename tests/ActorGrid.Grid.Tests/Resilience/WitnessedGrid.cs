@@ -111,7 +111,7 @@ public sealed class WitnessedGrid : IAsyncDisposable
             if (Witness(id).FirstOrDefault(l => l.Attempt == attempt) is { } line) return line.Node;
             await Task.Delay(100);
         }
-        throw new TimeoutException($"attempt {attempt} of {id} never wrote a witness line\n{_hosts[0].Tail(60)}");
+        throw new TimeoutException($"attempt {attempt} of {id} never wrote a witness line; the task: {(await Api.GetTaskAsync(Key, id)).ToJsonString()}\n{_hosts[0].Tail(60)}");
     }
 
     public IReadOnlyList<WitnessLine> Witness(string id)
