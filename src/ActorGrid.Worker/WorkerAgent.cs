@@ -40,7 +40,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         _descriptor = descriptor;
         _sandbox = sandbox;
-        _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize);
+        _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
         _lease = new AttemptLease(_settings.LeaseTimeout);

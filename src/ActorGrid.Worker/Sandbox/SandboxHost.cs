@@ -19,6 +19,9 @@ public sealed class SandboxHost
     public const string Off = "off";
     public const string Unavailable = "unavailable";
 
+    // Where worker processes on one machine claim attempt uids from each other (see UidPool).
+    public const string UidLockDirectory = "/var/lib/actorgrid/uids";
+
     // Inside the sandbox, the attempt's own directories are always here.
     public const string WorkMount = "/work";
     public const string CheckpointMount = "/checkpoint";
