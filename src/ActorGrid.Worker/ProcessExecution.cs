@@ -176,7 +176,9 @@ public static class ProcessExecution
                     exited = true;
                     exitCode = process.ExitCode;
                     outcome = exitCode == 0 ? AttemptOutcomes.Succeeded : AttemptOutcomes.Failed;
-                    reason = exitCode == 0 ? null : $"exited with code {exitCode}";
+                    reason = exitCode == 0 ? null : exitCode > 128 && exitCode < 128 + 65
+                        ? $"exited with code {exitCode} (killed by signal {exitCode - 128}{SignalName(exitCode.Value - 128)})"
+                        : $"exited with code {exitCode}";
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -212,6 +214,16 @@ public static class ProcessExecution
             observers.Close();
         }
     }
+
+    // A shell reports a child killed by signal n as 128+n; the names a reader looks for.
+    private static string SignalName(int signal) => signal switch
+    {
+        6 => ", SIGABRT",
+        9 => ", SIGKILL: the kernel's OOM killer, a limit, or another process",
+        11 => ", SIGSEGV",
+        15 => ", SIGTERM",
+        _ => "",
+    };
 
     private static bool IsBounded(TimeSpan timeout) =>
         timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan && timeout.TotalMilliseconds < uint.MaxValue - 1;

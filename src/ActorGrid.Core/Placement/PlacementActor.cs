@@ -44,6 +44,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
     // When this actor last renewed each node's lease, on its own clock.
     private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
+    private DateTimeOffset _lastSweep = DateTimeOffset.UtcNow;
+    private DateTimeOffset _judgeFrom = DateTimeOffset.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public PlacementActor(PlacementPolicy policy, Topology topology)
@@ -314,6 +316,16 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private void Sweep()
     {
         var now = DateTimeOffset.UtcNow;
+        // A sweep that comes far later than its interval means this actor did not run (its host was
+        // paused, starved or collecting garbage): the heartbeats sent meanwhile are still in flight
+        // behind the tick, so silence is measured from now, not blamed on the workers.
+        if (now - _lastSweep > _settings.HeartbeatTimeout / 2)
+        {
+            _log.Warning("Placement did not run for {0:0.0}s; nodes get a fresh {1:0}s to be heard from before any is counted lost",
+                (now - _lastSweep).TotalSeconds, _settings.HeartbeatTimeout.TotalSeconds);
+            _judgeFrom = now;
+        }
+        _lastSweep = now;
         foreach (var key in _recentlyReleased.Where(r => now - r.Value > _settings.ReservationGrace).Select(r => r.Key).ToList())
             _recentlyReleased.Remove(key);
         foreach (var slot in _view.Nodes.ToList())
@@ -321,7 +333,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             if (slot.View.State == NodeStates.Lost) continue;
             // Measured on this actor's clock from its last lease renewal, not the worker's timestamps.
             var beat = _leaseRenewedAt.TryGetValue(slot.View.Id, out var renewed) ? renewed : slot.View.LastHeartbeat;
-            if (beat is { } last && now - last > _settings.HeartbeatTimeout)
+            if (beat is { } heard && (heard > _judgeFrom ? heard : _judgeFrom) is var last && now - last > _settings.HeartbeatTimeout)
             {
                 LoseNodesOf(slot.View.Member!, $"no heartbeat for {_settings.HeartbeatTimeout.TotalSeconds:0}s");
                 continue;

@@ -66,7 +66,7 @@ public static class InferenceRoutePolicy
                 candidates.Add(new RouteCandidate(host, net, 2 * net + ColdStartMs, false, "model not loaded"));
                 continue;
             }
-            if (runner.State == "failed")
+            if (runner.State == ModelRunnerStates.Failed)
             {
                 excluded.Add(new RouteCandidate(host, net, double.PositiveInfinity, false, "could not load the model"));
                 continue;
@@ -79,8 +79,8 @@ public static class InferenceRoutePolicy
             }
             var batchMs = Math.Max(runner.BatchMs, 0.05);
             var batchesAhead = Math.Ceiling((double)busy / Math.Max(1, runner.MaxBatch));
-            var estimate = 2 * net + batchesAhead * batchMs + batchMs + (runner.State == "loading" ? ColdStartMs : 0);
-            candidates.Add(new RouteCandidate(host, net, estimate, runner.State == "ready", runner.State == "ready" ? $"{busy} ahead" : "loading"));
+            var estimate = 2 * net + batchesAhead * batchMs + batchMs + (runner.State == ModelRunnerStates.Loading ? ColdStartMs : 0);
+            candidates.Add(new RouteCandidate(host, net, estimate, runner.State == ModelRunnerStates.Ready, runner.State == ModelRunnerStates.Ready ? $"{busy} ahead" : "loading"));
         }
 
         var meeting = candidates.Where(c => c.EstimatedMs <= slaMs).ToList();

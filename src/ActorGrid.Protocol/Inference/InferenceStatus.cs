@@ -9,11 +9,20 @@ public sealed record InferenceHostStatus(
     NodeId Node, string Member, IActorRef Executor, string Tier, string Site, string Zone,
     IReadOnlyList<ModelRunnerStatus> Models, int MaxQueuePerModel, DateTimeOffset At) : IActorGridMessage;
 
-// State is loading, ready or failed. BatchMs is the recent average time of one batch run;
+// State is one of ModelRunnerStates. BatchMs is the recent average time of one batch run;
 // P95LatencyMs and P99LatencyMs the recent queue+compute time seen by requests on this worker
 // (over its last requests; 0 before the first).
 public sealed record ModelRunnerStatus(
     string Sha256, string State, int Queued, int Running, double BatchMs, double P95LatencyMs, int MaxBatch, double P99LatencyMs = 0);
+
+// Loading: fetching, opening and warming the session (requests queue as cold starts); ready:
+// serving; failed: could not load, refusing until it retires and a later request retries.
+public static class ModelRunnerStates
+{
+    public const string Loading = "loading";
+    public const string Ready = "ready";
+    public const string Failed = "failed";
+}
 
 public static class InferenceTopics
 {

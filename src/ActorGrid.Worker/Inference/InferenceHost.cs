@@ -136,7 +136,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         Context.Watch(child);
         _runners[child] = model.Sha256;
         _active[model.Sha256] = child;
-        _statuses[model.Sha256] = new ModelRunnerStatus(model.Sha256, "loading", 0, 0, 0, 0, 1);
+        _statuses[model.Sha256] = new ModelRunnerStatus(model.Sha256, ModelRunnerStates.Loading, 0, 0, 0, 0, 1);
         return child;
     }
 

@@ -11,6 +11,8 @@ namespace ActorGrid.Worker.Inference;
 // dynamic batcher's queue and the numbers the gateway routes on. Child of InferenceHost, which
 // forwards it RunInference so replies go straight back to the gateway's asker. Batches run one
 // at a time on the thread pool and come back with PipeTo; the actor itself never blocks.
+// Three behaviours: Loading (fetching the blob, opening and warming the session: requests queue as
+// cold starts), Ready (requests batch and run), Failed (requests are refused until it retires).
 public sealed class ModelRunner : ReceiveActor, IWithTimers
 {
     private const string FlushTimer = "flush";
@@ -25,7 +27,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private readonly LatencyWindow _latencies = new(256);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LoadedModel? _loaded;
-    private string _state = "loading";
+    private string _state = ModelRunnerStates.Loading;
     private string? _failure;
     private bool _running;
     private int _runningCount;
@@ -42,17 +44,20 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         var maxRows = model.Signature.Batchable ? settings.MaxBatchSize : 1;
         _queue = new MicroBatchQueue<Pending>(maxRows, maxRows > 1 ? settings.MaxQueueDelay : TimeSpan.Zero);
 
-        // Retiring (see Retire): nothing new is taken.
-        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Status, _retiring.Reason)));
-        Receive<Retire>(retire => _retiring ??= retire);
+        Loading();
+    }
+
+    private void Loading()
+    {
+        _state = ModelRunnerStates.Loading;
+        Common();
         Receive<RunInference>(Enqueue);
-        Receive<PreloadModel>(_ => { });
         Receive<BlobReady>(ready => OpenSession(ready.Path));
         Receive<LoadFailed>(failed =>
         {
-            _state = "failed";
             _failure = failed.Reason;
             _log.Warning("Model {0}@{1} ({2}) could not be loaded: {3}", _model.Name, _model.Version, _model.Sha256, failed.Reason);
+            Become(Failed);
             foreach (var e in _queue.TakeAll()) Reject(e.Item, 503, LoadFailureReason());
             ReportStatus();
             // Give up the slot after a while so a later request retries (e.g. the blob host is back).
@@ -61,14 +66,38 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         Receive<Loaded>(loaded =>
         {
             _loaded = loaded.Model;
-            _state = "ready";
-            _log.Info("Model {0}@{1} loaded in {2:0} ms ({3} batching, providers {4})", _model.Name, _model.Version, loaded.Millis,
+            _log.Info("Model {0}@{1} loaded in {2:0} ms, warm-up {3} ({4} batching, providers {5})", _model.Name, _model.Version, loaded.Millis,
+                loaded.WarmUpProblem is null ? $"{loaded.WarmUpMillis:0} ms" : "skipped: " + loaded.WarmUpProblem,
                 _queue.MaxRows > 1 ? $"max batch {_queue.MaxRows}, delay {_queue.MaxDelay.TotalMilliseconds} ms" : "no", string.Join(",", _sessions.EffectiveProviders()));
+            Become(Ready);
             ReportStatus();
             Dispatch();
         });
+    }
+
+    private void Ready()
+    {
+        _state = ModelRunnerStates.Ready;
+        Common();
+        Receive<RunInference>(Enqueue);
         Receive<Flush>(_ => Dispatch());
         Receive<BatchDone>(OnBatchDone);
+    }
+
+    private void Failed()
+    {
+        _state = ModelRunnerStates.Failed;
+        Common();
+        Receive<RunInference>(run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503, LoadFailureReason())));
+    }
+
+    // What every behaviour handles first: retirement (nothing new is taken once retiring), preloads
+    // (the runner exists, so there is nothing more to do) and status reports.
+    private void Common()
+    {
+        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Status, _retiring.Reason)));
+        Receive<Retire>(retire => _retiring ??= retire);
+        Receive<PreloadModel>(_ => { });
         Receive<ReportStatusTick>(_ => ReportStatus());
     }
 
@@ -96,7 +125,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     protected override bool AroundReceive(Receive receive, object message)
     {
         var handled = base.AroundReceive(receive, message);
-        if (_retiring is not null && !_running && _queue.Count == 0 && _state != "loading") Context.Stop(Self);
+        if (_retiring is not null && !_running && _queue.Count == 0 && _state != ModelRunnerStates.Loading) Context.Stop(Self);
         return handled;
     }
 
@@ -111,7 +140,9 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         {
             var watch = Stopwatch.StartNew();
             var model = new LoadedModel(sessions.Open(path));
-            return (object)new Loaded(model, watch.Elapsed.TotalMilliseconds);
+            var opened = watch.Elapsed.TotalMilliseconds;
+            var problem = model.WarmUp();
+            return (object)new Loaded(model, opened, problem, watch.Elapsed.TotalMilliseconds - opened);
         }).PipeTo(Self, failure: ex => new LoadFailed("ONNX Runtime could not open the model: " + (ex.InnerException ?? ex).Message));
     }
 
@@ -123,11 +154,6 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 400, problem));
             return;
         }
-        if (_state == "failed")
-        {
-            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503, LoadFailureReason()));
-            return;
-        }
         if (_queue.Count >= _settings.MaxQueuePerModel)
         {
             Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503,
@@ -136,7 +162,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         }
         var rows = _model.Signature.Batchable ? run.Inputs[_model.Signature.Inputs[0].Name].Shape[0] : 1;
         // Only refuse on a measured model: before the first batch there is nothing to predict from.
-        if (_state == "ready" && _measured)
+        if (_state == ModelRunnerStates.Ready && _measured)
         {
             var wait = _queue.PredictWaitMs(rows, _running, _batchMs);
             if (wait > run.BudgetMs)
@@ -149,8 +175,9 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         var key = GroupKey(run);
         // A request that arrives while the model loads was sent here knowingly (a cold start);
         // it is answered when the model is ready rather than expired for the load's sake.
-        var deadline = _state == "loading" ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
-        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, _state == "loading"), rows, key, now, deadline));
+        var cold = _state == ModelRunnerStates.Loading;
+        var deadline = cold ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
+        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, cold), rows, key, now, deadline));
         Dispatch();
     }
 
@@ -247,7 +274,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, string? Error, TimeSpan Started);
 
-    private sealed record Loaded(LoadedModel Model, double Millis);
+    private sealed record Loaded(LoadedModel Model, double Millis, string? WarmUpProblem, double WarmUpMillis);
 
     internal sealed record LoadFailed(string Reason);
 

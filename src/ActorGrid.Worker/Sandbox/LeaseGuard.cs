@@ -30,7 +30,8 @@ public static class LeaseGuard
         child=$!
         (
           while IFS= read -r -t "$silence" -u 3 _; do :; done
-          echo "actorgrid-guard: the worker stopped renewing this attempt's lease; stopping it" >&2
+          if [ $? -gt 128 ]; then why="no renewal for ${silence}s"; else why="the worker's pipe closed"; fi
+          echo "actorgrid-guard: the worker stopped renewing this attempt's lease ($why); stopping it" >&2
           kill -KILL -- "-$child" "$child" 2>/dev/null
         ) </dev/null &
         watcher=$!
