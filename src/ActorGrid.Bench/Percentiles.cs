@@ -5,9 +5,7 @@ public static class Percentiles
     public static double Of(IReadOnlyList<double> values, double p)
     {
         if (values.Count == 0) return double.NaN;
-        var sorted = values.Order().ToArray();
-        var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
-        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+        return Protocol.Percentiles.NearestRank(values.Order().ToArray(), p / 100);
     }
 
     public static string Describe(IReadOnlyList<double> ms) => ms.Count == 0 ? "no answers" :

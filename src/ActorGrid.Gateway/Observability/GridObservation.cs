@@ -286,8 +286,7 @@ public sealed class GridObservation(ObservationLimits limits)
     public static double? Percentile(IReadOnlyList<double> sorted, double p)
     {
         if (sorted.Count == 0) return null;
-        var rank = (int)Math.Ceiling(p * sorted.Count); // nearest-rank
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+        return Protocol.Percentiles.NearestRank(sorted as double[] ?? [.. sorted], p);
     }
 
     private static double Ratio(double used, double capacity) => capacity <= 0 ? 0 : Math.Clamp(used / capacity, 0, 1);

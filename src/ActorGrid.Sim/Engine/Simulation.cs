@@ -390,5 +390,5 @@ public sealed class Simulation
     }
 
     private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        sorted.Length == 0 ? 0 : Protocol.Percentiles.NearestRank(sorted, p);
 }

@@ -24,6 +24,6 @@ public sealed class LatencyWindow(int size)
         if (_count == 0) return 0;
         var sorted = _values.AsSpan(0, _count).ToArray();
         Array.Sort(sorted);
-        return sorted[Math.Clamp((int)Math.Ceiling(_count * p) - 1, 0, _count - 1)];
+        return Protocol.Percentiles.NearestRank(sorted, p);
     }
 }
