@@ -132,7 +132,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         // A retiring runner of the same model may still hold its name while it drains.
         var name = "model-" + model.Sha256;
         if (!Context.Child(name).IsNobody()) name += "-" + ++_generation;
-        var child = Context.ActorOf(ModelRunner.Props(model, _node, _settings, _sessions, _store), name);
+        var child = Context.ActorOf(ModelRunner.Props(model, _node, _settings, _sessions, _store, sharingWith: _runners.Count), name);
         Context.Watch(child);
         _runners[child] = model.Sha256;
         _active[model.Sha256] = child;

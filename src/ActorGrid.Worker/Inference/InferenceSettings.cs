@@ -36,7 +36,7 @@ public sealed record InferenceSettings(
         var c = config.HasPath("actorgrid.inference") ? config.GetConfig("actorgrid.inference") : ConfigurationFactory.Empty;
         var providers = c.HasPath("execution-providers") ? c.GetStringList("execution-providers") : ["cpu"];
         return new InferenceSettings(
-            c.GetInt("intra-op-threads", 1),
+            ReadIntraOpThreads(c),
             c.GetInt("inter-op-threads", 1),
             c.GetString("graph-optimization-level", "all"),
             [.. providers.Select(p => p.Trim().ToLowerInvariant())],
@@ -56,6 +56,15 @@ public sealed record InferenceSettings(
             c.GetTimeSpan("audit.retention", TimeSpan.FromDays(365)),
             RetentionByTenant(c),
             c.GetTimeSpan("audit.prune-interval", TimeSpan.FromHours(1)));
+    }
+
+    // auto (0: chosen per load, see OnnxSessionFactory.IntraOpThreadsFor) or a fixed count.
+    private static int ReadIntraOpThreads(Config c)
+    {
+        var text = c.HasPath("intra-op-threads") ? c.GetString("intra-op-threads").Trim() : "auto";
+        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return 0;
+        if (int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1) return n;
+        throw new ConfigurationException($"actorgrid.inference.intra-op-threads = '{text}' is not valid; use auto or a count of 1 or more.");
     }
 
     // audit.tenant-retention { acme = 30d, globex = 7d }

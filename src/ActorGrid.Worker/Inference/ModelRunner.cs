@@ -33,9 +33,11 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private int _runningCount;
     private double _batchMs = 1;
     private bool _measured;
+    private readonly int _sharingWith; // other models this worker held when this one was created
 
-    public ModelRunner(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store)
+    public ModelRunner(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith)
     {
+        _sharingWith = sharingWith;
         _model = model;
         _node = node;
         _settings = settings;
@@ -66,9 +68,10 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         Receive<Loaded>(loaded =>
         {
             _loaded = loaded.Model;
-            _log.Info("Model {0}@{1} loaded in {2:0} ms, warm-up {3} ({4} batching, providers {5})", _model.Name, _model.Version, loaded.Millis,
-                loaded.WarmUpProblem is null ? $"{loaded.WarmUpMillis:0} ms" : "skipped: " + loaded.WarmUpProblem,
-                _queue.MaxRows > 1 ? $"max batch {_queue.MaxRows}, delay {_queue.MaxDelay.TotalMilliseconds} ms" : "no", string.Join(",", _sessions.EffectiveProviders()));
+            var warm = loaded.WarmUpProblem is null ? $"{loaded.WarmUpMillis:0} ms" : "skipped: " + loaded.WarmUpProblem;
+            var batching = _queue.MaxRows > 1 ? $"max batch {_queue.MaxRows}, delay {_queue.MaxDelay.TotalMilliseconds} ms" : "no";
+            _log.Info($"Model {_model.Name}@{_model.Version} loaded in {loaded.Millis:0} ms, warm-up {warm} ({batching} batching, " +
+                      $"providers {string.Join(",", _sessions.EffectiveProviders())}, {_sessions.IntraOpThreadsFor(_sharingWith)} intra-op threads)");
             Become(Ready);
             ReportStatus();
             Dispatch();
@@ -103,8 +106,8 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store) =>
-        Akka.Actor.Props.Create(() => new ModelRunner(model, node, settings, sessions, store));
+    public static Props Props(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith = 0) =>
+        Akka.Actor.Props.Create(() => new ModelRunner(model, node, settings, sessions, store, sharingWith));
 
     protected override void PreStart()
     {
@@ -136,10 +139,11 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private void OpenSession(string path)
     {
         var sessions = _sessions;
+        var sharing = _sharingWith;
         Task.Run(() =>
         {
             var watch = Stopwatch.StartNew();
-            var model = new LoadedModel(sessions.Open(path));
+            var model = new LoadedModel(sessions.Open(path, sharing));
             var opened = watch.Elapsed.TotalMilliseconds;
             var problem = model.WarmUp();
             return (object)new Loaded(model, opened, problem, watch.Elapsed.TotalMilliseconds - opened);
@@ -268,7 +272,8 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         $"Node {_node.Id} could not load model {_model.Name}@{_model.Version}: {_failure}";
 
     private void ReportStatus() =>
-        Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99()));
+        Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99(),
+            _loaded is null ? null : _sessions.EffectiveProviders()[0], _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
 
     private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart);
 

@@ -27,11 +27,17 @@ public sealed class OnnxSessionFactory(InferenceSettings settings)
         return result;
     }
 
-    public SessionOptions CreateOptions()
+    // intra-op-threads = auto: a model loaded on an idle worker gets every core for one frame
+    // (a 640×640 detector pinned to one thread ran at half the raw speed on 2 cores); each model
+    // already held here takes its share, so several busy models do not oversubscribe the host.
+    public int IntraOpThreadsFor(int sharingWith) =>
+        settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / (1 + Math.Max(0, sharingWith)));
+
+    public SessionOptions CreateOptions(int sharingWith = 0)
     {
         var options = new SessionOptions
         {
-            IntraOpNumThreads = settings.IntraOpThreads,
+            IntraOpNumThreads = IntraOpThreadsFor(sharingWith),
             InterOpNumThreads = settings.InterOpThreads,
             GraphOptimizationLevel = settings.GraphOptimizationLevel switch
             {
@@ -51,9 +57,9 @@ public sealed class OnnxSessionFactory(InferenceSettings settings)
         return options;
     }
 
-    public InferenceSession Open(string modelPath)
+    public InferenceSession Open(string modelPath, int sharingWith = 0)
     {
-        using var options = CreateOptions();
+        using var options = CreateOptions(sharingWith);
         return new InferenceSession(modelPath, options);
     }
 
