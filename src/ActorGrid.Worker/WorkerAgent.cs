@@ -256,7 +256,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         catch (BundleArchive.RefusedException ex)
         {
-            return new ProcessOutcome(AttemptOutcomes.Failed, null, $"bundle {cmd.Spec.Bundle?.Sha256} was refused, nothing of it was unpacked: {ex.Message}", "", "", null);
+            return new ProcessOutcome(AttemptOutcomes.Failed, null, $"bundle {cmd.Spec.Bundle?.Sha256} was refused and nothing of it was left in the working directory: {ex.Message}", "", "", null);
         }
         ProcessOutcome? outcome = null;
         try
