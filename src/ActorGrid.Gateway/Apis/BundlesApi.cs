@@ -22,8 +22,9 @@ public static class BundlesApi
     public static RouteGroupBuilder MapBundlesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/bundles").WithTags("Bundles");
+        // No Accepts metadata: routing would answer another type with a bare 415 before the
+        // endpoint can say which types it takes.
         group.MapPost("/", UploadAsync)
-            .Accepts<byte[]>("application/x-tar", "application/gzip")
             .Produces<BundleResponse>(201).Produces<BundleResponse>(200)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415);
         group.MapGet("/{sha256}", GetAsync).Produces<BundleResponse>().ProducesProblem(404);
