@@ -38,6 +38,7 @@ public static class GatewayEndpoints
         app.MapNodesApi();
         app.MapClusterApi();
         app.MapModelsApi();
+        app.MapBundlesApi();
         app.MapInferenceApi();
         app.MapAuditApi();
         app.MapGridObservability();

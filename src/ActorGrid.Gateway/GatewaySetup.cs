@@ -2,6 +2,7 @@ using ActorGrid.Core.Placement;
 using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Inference;
 using ActorGrid.Hosting;
+using ActorGrid.Transfer.Bundles;
 using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Transfer.Models;
 using ActorGrid.Worker.Inference;
@@ -14,8 +15,8 @@ namespace ActorGrid.Gateway;
 
 public sealed class AuditWriterKey;
 
-// The gateway role's actors (its HTTP API is GatewayEndpoints): the model blob server workers
-// fetch uploads from, the routing table's status listener, the audit writer and pruner, and the
+// The gateway role's actors (its HTTP API is GatewayEndpoints): the model blob and bundle servers
+// workers fetch uploads from, the routing table's status listener, the audit writer and pruner, and the
 // durable copies of running tasks' checkpoints.
 public static class GatewaySetup
 {
@@ -26,6 +27,7 @@ public static class GatewaySetup
         var topology = settings.Has(Roles.Gateway) ? PlacementPolicySetup.Load(settings).Topology : null;
         services.AddSingleton(new InferenceRoutingTable(topology));
         services.AddSingleton(new AuditStore(settings.Database));
+        services.AddSingleton(new BundleStore(settings.DataDirectory));
         return services;
     }
 
@@ -36,6 +38,7 @@ public static class GatewaySetup
         {
             var inference = resolver.GetService<InferenceSettings>();
             system.ActorOf(ModelBlobServer.Props(resolver.GetService<ModelBlobStore>()), ModelBlobServer.Name);
+            system.ActorOf(BundleServer.Props(resolver.GetService<BundleStore>()), BundleServer.Name);
             system.ActorOf(InferenceStatusListener.Props(resolver.GetService<InferenceRoutingTable>()), "inference-status");
             var writer = system.ActorOf(AuditWriter.Props(resolver.GetService<AuditStore>(), inference.AuditBatchSize, inference.AuditFlushInterval), "audit-writer");
             registry.Register<AuditWriterKey>(writer);

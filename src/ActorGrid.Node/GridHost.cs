@@ -75,7 +75,8 @@ public static class GridHost
             gatewaySettings.GetLong("max-body-bytes", 256 * 1024),
             gatewaySettings.GetTimeSpan("ask-timeout", TimeSpan.FromSeconds(10)),
             TenantLimitsOf(gatewaySettings),
-            MetricsAccess.RequiresToken(gatewaySettings.GetString("metrics-require-token", "auto"), options.HttpEndpoint));
+            MetricsAccess.RequiresToken(gatewaySettings.GetString("metrics-require-token", "auto"), options.HttpEndpoint),
+            gatewaySettings.HasPath("max-bundle-bytes") ? gatewaySettings.GetByteSize("max-bundle-bytes") ?? GatewayOptions.DefaultMaxBundleBytes : GatewayOptions.DefaultMaxBundleBytes);
         builder.Services.AddActorGridGateway(gatewayOptions);
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

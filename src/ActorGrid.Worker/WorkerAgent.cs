@@ -4,7 +4,9 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
+using ActorGrid.Transfer.Blobs;
 using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Worker.Bundles;
 using ActorGrid.Worker.Checkpoints;
 using ActorGrid.Worker.Sandbox;
 using Akka.Actor;
@@ -19,7 +21,8 @@ namespace ActorGrid.Worker;
 // and reports start, progress and exit back to task/<id>. Exit reports are re-sent until the task
 // acknowledges them, so a report is never lost to a passing network fault or a shard handover.
 // Every attempt runs in the host's sandbox (SandboxHost) behind a LeaseGuard; placement's answers
-// to the heartbeats renew the lease that keeps the guards from stopping the attempts.
+// to the heartbeats renew the lease that keeps the guards from stopping the attempts. Before an
+// attempt starts, its bundle is fetched (BundleCache) and its checkpoint restored (CheckpointKeeper).
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -34,6 +37,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly UidPool _uids;
     private readonly AttemptLease _lease;
     private readonly IActorRef _checkpoints;
+    private readonly IActorRef _bundles;
+    private readonly BundleSettings _bundleSettings;
     private bool _leaseLapsed;
 
     public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory)
@@ -51,6 +56,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var server = Context.ActorOf(CheckpointServer.Props(store, checkpointSettings, checkpointRoot), CheckpointServer.Name);
         _checkpoints = Context.ActorOf(
             CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
+        _bundleSettings = BundleSettings.From(Context.System.Settings.Config);
+        _bundles = Context.ActorOf(BundleCache.Props(new BlobStore(sandbox.BundleCacheRoot, ".tar"), _bundleSettings), BundleCache.Name);
 
         Receive<HeartbeatTick>(_ =>
         {
@@ -89,6 +96,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<RunEnded>(OnEnded);
         Receive<CheckpointKeeper.Restored>(OnRestored);
         Receive<CheckpointKeeper.Packed>(OnPacked);
+        Receive<BundleCache.Ready>(OnBundleReady);
+        Receive<BundleCache.Failed>(OnBundleFailed);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -148,10 +157,44 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             existing.Cancel.Cancel(); // an older attempt the task has given up on
             _runs.Remove(cmd.TaskId);
         }
-        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
+        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource()) { Checkpoint = cmd.Checkpoint };
         _runs[cmd.TaskId] = run;
         _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
         Heartbeat();
+        if (cmd.Spec.Bundle is { } bundle)
+        {
+            // The bundle first: without it the attempt cannot run, so nothing else is worth doing.
+            _bundles.Tell(new BundleCache.Fetch(cmd.TaskId, cmd.Attempt, bundle));
+            return;
+        }
+        RestoreOrLaunch(run, cmd);
+    }
+
+    private void OnBundleReady(BundleCache.Ready ready)
+    {
+        if (!IsCurrent(ready.TaskId, ready.Attempt, out var run) || run.Launched || run.Exit is not null) return;
+        if (run.StopOutcome is not null)
+        {
+            run.Launched = true; // stopped while its bundle was on the way: it never starts
+            Self.Tell(new RunEnded(run.TaskId, run.Attempt, new ProcessOutcome(AttemptOutcomes.Cancelled, null, run.StopReason ?? "stopped", "", "", null)));
+            return;
+        }
+        run.BundleArchive = ready.Archive;
+        run.BundleNote = ready.Note;
+        RestoreOrLaunch(run, new StartTaskRun(run.TaskId, run.Attempt, run.Spec, run.Checkpoint));
+    }
+
+    // The attempt fails without starting; its retries (if any) may find the bundle again.
+    private void OnBundleFailed(BundleCache.Failed failed)
+    {
+        if (!IsCurrent(failed.TaskId, failed.Attempt, out var run) || run.Launched || run.Exit is not null) return;
+        run.Launched = true;
+        _log.Warning("{0} attempt {1} does not start: {2}", failed.TaskId, failed.Attempt, failed.Reason);
+        Self.Tell(new RunEnded(failed.TaskId, failed.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, failed.Reason, "", "", null)));
+    }
+
+    private void RestoreOrLaunch(Run run, StartTaskRun cmd)
+    {
         if (cmd.Checkpoint is { } checkpoint)
         {
             // The process starts once its checkpoint is in place (or could not be, and it starts fresh).
@@ -204,7 +247,17 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
     {
         var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
-        var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
+        var bundle = run.BundleArchive;
+        PreparedAttempt prepared;
+        try
+        {
+            prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence,
+                bundle, _bundleSettings.MaxUnpackedBytes).ConfigureAwait(false);
+        }
+        catch (BundleArchive.RefusedException ex)
+        {
+            return new ProcessOutcome(AttemptOutcomes.Failed, null, $"bundle {cmd.Spec.Bundle?.Sha256} was refused and nothing of it was left in the working directory: {ex.Message}", "", "", null);
+        }
         ProcessOutcome? outcome = null;
         try
         {
@@ -252,14 +305,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void ReportStatus(Run run)
     {
         if (run.Exit is not null) TaskRegion.Tell(run.Exit);
-        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid, run.CheckpointNote));
+        else if (run.Pid is not null) TaskRegion.Tell(new ReportTaskStarted(run.TaskId, run.Attempt, _descriptor.Id, run.Pid, run.CheckpointNote, run.BundleNote));
     }
 
     private void OnStarted(RunStarted msg)
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
         run.Pid = msg.Pid;
-        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid, run.CheckpointNote));
+        TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid, run.CheckpointNote, run.BundleNote));
     }
 
     // Progress is a stream of samples: forwarding at most one a second keeps the journal calm.
@@ -395,6 +448,13 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public string? StopReason { get; set; }
         public bool Launched { get; set; }
         public string? CheckpointNote { get; set; }
+
+        public CheckpointRef? Checkpoint { get; init; }
+
+        // The verified archive in this host's bundle cache, and where it came from.
+        public string? BundleArchive { get; set; }
+
+        public string? BundleNote { get; set; }
 
         // The host uid the attempt runs as while it runs (sandbox level "on").
         public int? Uid { get; set; }

@@ -1,5 +1,6 @@
 using ActorGrid.Hosting;
 using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Bundles;
 using ActorGrid.Worker.Inference;
 using ActorGrid.Worker.Sandbox;
 using Akka.Event;
@@ -22,6 +23,8 @@ public static class WorkerSetup
         services.AddSingleton(inference);
         services.AddSingleton(new OnnxSessionFactory(inference));
         services.AddSingleton(new ModelBlobStore(settings.DataDirectory));
+        // Gateways check uploaded bundles by the limit workers unpack them by.
+        services.AddSingleton(BundleSettings.From(GridConfiguration.Load(settings)));
         return services;
     }
 

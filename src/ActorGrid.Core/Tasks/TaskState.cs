@@ -80,7 +80,7 @@ public sealed record TaskState(
 
     public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
         State == TaskStates.Placed && cmd.Attempt == CurrentAttempt && cmd.Node == Node
-            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now, cmd.CheckpointNote)]
+            ? [new TaskStarted(Id, cmd.Attempt, cmd.Node, cmd.Pid, now, cmd.CheckpointNote, cmd.BundleNote)]
             : [];
 
     public IReadOnlyList<ITaskEvent> DecideProgress(ReportTaskProgress cmd, DateTimeOffset now) =>

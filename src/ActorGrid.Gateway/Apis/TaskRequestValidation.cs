@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ActorGrid.Protocol.Bundles;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 
@@ -21,7 +22,8 @@ public sealed record SubmitTaskRequest(
     decimal? MaxPricePerHour = null,
     double? InputSizeMiB = null,
     bool? Preemptible = null,
-    int? ExpectedDurationSeconds = null);
+    int? ExpectedDurationSeconds = null,
+    string? Bundle = null);
 
 public sealed record RequirementsRequest(double? Cpu, long? MemoryMiB, ChipsRequest? Chips);
 
@@ -29,6 +31,8 @@ public sealed record ChipsRequest(string? Model, int? Count);
 
 // Turns a submitted body into a TaskSpec, or into field errors. Limits are generous for real
 // work and tight enough that an absurd request is refused before it reaches the journal.
+// findBundle answers the tenant's own bundle for a SHA-256 (null: it has none by that hash);
+// UnknownBundle is then set, and the endpoint answers 404 when nothing else is wrong.
 public static partial class TaskRequestValidation
 {
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
@@ -41,7 +45,8 @@ public static partial class TaskRequestValidation
 
     public static bool IsZone(string? zone) => zone is not null && ZonePattern().IsMatch(zone);
 
-    public static (TaskSpec? Spec, Dictionary<string, string[]> Errors) Validate(SubmitTaskRequest req, TenantView tenant, DateTimeOffset now)
+    public static (TaskSpec? Spec, Dictionary<string, string[]> Errors, string? UnknownBundle) Validate(
+        SubmitTaskRequest req, TenantView tenant, DateTimeOffset now, Func<string, BundleRef?>? findBundle = null)
     {
         var errors = new Dictionary<string, string[]>();
         void Fail(string field, string message) => errors[field] = [message];
@@ -105,9 +110,22 @@ public static partial class TaskRequestValidation
         if (req.ExpectedDurationSeconds is < 1 or > MaxTimeoutSeconds) Fail("expectedDurationSeconds", $"expectedDurationSeconds must be between 1 and {MaxTimeoutSeconds}.");
         if (lane == Lanes.Realtime && req.Preemptible == true) Fail("preemptible", "A realtime task cannot be preemptible: it is the lane that preempts.");
 
-        if (errors.Count > 0) return (null, errors);
+        BundleRef? bundle = null;
+        string? unknownBundle = null;
+        if (req.Bundle is { } sha)
+        {
+            if (sha.Length != 64 || !sha.All(ch => ch is >= '0' and <= '9' or >= 'a' and <= 'f'))
+                Fail("bundle", "bundle is the sha256 that POST /v1/bundles answered: 64 lower-case hex characters.");
+            else if ((bundle = findBundle?.Invoke(sha)) is null)
+            {
+                unknownBundle = sha;
+                Fail("bundle", $"Bundle '{sha}' does not exist for this tenant; upload it with POST /v1/bundles and use the sha256 it answers.");
+            }
+        }
+
+        if (errors.Count > 0) return (null, errors, unknownBundle);
         var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones,
-            req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds);
-        return (spec, errors);
+            req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds, bundle);
+        return (spec, errors, null);
     }
 }

@@ -3,8 +3,10 @@ using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Streaming;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Bundles;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
+using ActorGrid.Transfer.Bundles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,7 +34,7 @@ public static class TasksApi
     }
 
     private static async Task<IResult> SubmitAsync(
-        HttpRequest request, CallerAuthentication auth, SubmissionRateLimiter rate, GridActors actors, GatewayOptions options, CancellationToken cancel)
+        HttpRequest request, CallerAuthentication auth, SubmissionRateLimiter rate, GridActors actors, GatewayOptions options, BundleStore bundles, CancellationToken cancel)
     {
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
@@ -40,8 +42,12 @@ public static class TasksApi
         if (await rate.RefuseAsync(tenant!, cancel) is { } limited) return limited;
         var body = await JsonBody.ReadAsync<SubmitTaskRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
-        var (spec, errors) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow);
-        if (spec is null) return Problems.Invalid(errors);
+        // A bundle is this gateway's to hand out: the task names it, and where to fetch it, from here.
+        var storedBy = Akka.Cluster.Cluster.Get(actors.System).SelfAddress.ToString();
+        var (spec, errors, unknownBundle) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow,
+            sha => bundles.Find(tenant!.Id, sha) is { } owned ? new BundleRef(owned.Sha256, owned.SizeBytes, storedBy) : null);
+        if (spec is null)
+            return unknownBundle is not null && errors.Count == 1 ? BundlesApi.NotFound(unknownBundle) : Problems.Invalid(errors);
 
         if (await BudgetRefusalAsync(actors, tenant!, spec, cancel) is { } refused) return refused;
 

@@ -1,5 +1,6 @@
 using ActorGrid.Protocol.Cluster;
 using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Bundles;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
@@ -141,6 +142,9 @@ public static class ProtocolManifests
         ["model.fetch-blob"] = typeof(FetchModelBlob),
         ["model.blob-chunk"] = typeof(ModelBlobChunk),
         ["model.blob-missing"] = typeof(ModelBlobMissing),
+        ["bundle.fetch"] = typeof(FetchBundle),
+        ["bundle.chunk"] = typeof(BundleChunk),
+        ["bundle.missing"] = typeof(BundleMissing),
         ["model.deploy"] = typeof(DeployModel),
         ["model.undeploy"] = typeof(UndeployModel),
         ["model.get-deployments"] = typeof(GetModelDeployments),

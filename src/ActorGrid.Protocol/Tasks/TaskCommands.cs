@@ -31,8 +31,9 @@ public sealed record ReportNodeLost(TaskId TaskId, int Attempt, NodeId Node, str
 // From the worker running an attempt. Each is acknowledged with TaskRunReportAcked so the
 // worker can stop re-sending: reports are at-least-once and the entity ignores duplicates.
 // CheckpointNote: what became of the checkpoint the attempt was started with (restored, or why
-// it could not be and the attempt started fresh); null when it had none.
-public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, string? CheckpointNote = null) : IWithTaskId;
+// it could not be and the attempt started fresh); null when it had none. BundleNote: where the
+// attempt's bundle came from (this host's cache, or fetched from the gateway that stores it).
+public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, string? CheckpointNote = null, string? BundleNote = null) : IWithTaskId;
 
 public sealed record ReportTaskProgress(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics) : IWithTaskId;
 

@@ -14,7 +14,8 @@ public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateT
 
 public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At, Placement.PlacementExplanation? Explanation = null) : ITaskEvent;
 
-public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At, string? Checkpoint = null) : ITaskEvent;
+// Bundle: where the attempt's bundle came from; optional, so events written before it read back.
+public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At, string? Checkpoint = null, string? Bundle = null) : ITaskEvent;
 
 public sealed record TaskProgressed(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics, DateTimeOffset At) : ITaskEvent;
 

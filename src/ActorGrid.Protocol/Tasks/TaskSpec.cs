@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using ActorGrid.Protocol.Bundles;
+
 namespace ActorGrid.Protocol.Tasks;
 
 public static class TaskKinds
@@ -33,7 +36,9 @@ public sealed record ChipRequirement(string Model, int Count, long MinMemoryMiB 
 public sealed record ResourceRequirements(double Cpu, long MemoryMiB, ChipRequirement? Chips = null);
 
 // What the tenant asked to run. Immutable once submitted. The trailing placement hints are
-// optional so events written before they existed read back unchanged.
+// optional so events written before they existed read back unchanged. Bundle: the code and data
+// unpacked into the attempt's working directory before it starts; left out of the JSON when
+// there is none, so specs written before it existed (and their request fingerprints) stay the same.
 public sealed record TaskSpec(
     string Kind,
     IReadOnlyList<string> Command,
@@ -50,7 +55,8 @@ public sealed record TaskSpec(
     decimal? MaxPricePerHour = null,
     double InputSizeMiB = 0,
     bool Preemptible = false,
-    int? ExpectedDurationSeconds = null);
+    int? ExpectedDurationSeconds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleRef? Bundle = null);
 
 public static class TaskStates
 {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
+using ActorGrid.Worker.Bundles;
 
 namespace ActorGrid.Worker.Sandbox;
 
@@ -45,6 +46,7 @@ public sealed class SandboxHost
         _setpriv = setpriv;
         CheckpointRoot = Path.Combine(root, "checkpoints");
         RunsRoot = Path.Combine(root, "runs");
+        BundleCacheRoot = Path.Combine(root, "bundles");
     }
 
     public string Level { get; }
@@ -59,6 +61,10 @@ public sealed class SandboxHost
     public string CheckpointRoot { get; }
 
     public string RunsRoot { get; }
+
+    // The worker's cache of fetched bundles: only the node reads it (0700), attempts see their own
+    // unpacked copy in their run directory.
+    public string BundleCacheRoot { get; }
 
     public static SandboxHost Detect(IsolationSettings settings, string dataDirectory)
     {
@@ -113,6 +119,9 @@ public sealed class SandboxHost
                     ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute
                     : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+        Directory.CreateDirectory(host.BundleCacheRoot);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(host.BundleCacheRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return host;
     }
 
@@ -177,9 +186,12 @@ public sealed class SandboxHost
         return env;
     }
 
-    // Creates the attempt's directories and cgroup and says how to launch it. Runs in the task the
-    // worker pipes back (it touches the file system), never on the actor's thread.
-    public async Task<PreparedAttempt> PrepareAsync(TaskId task, int attempt, int? uid, TaskSpec spec, Dictionary<string, string> env, AttemptLease lease, TimeSpan guardSilence)
+    // Creates the attempt's directories and cgroup, unpacks its bundle (when it has one) into the
+    // run directory, and says how to launch it. Runs in the task the worker pipes back (it touches
+    // the file system), never on the actor's thread. A bundle that is refused (BundleArchive's
+    // rules) leaves no run directory behind.
+    public async Task<PreparedAttempt> PrepareAsync(TaskId task, int attempt, int? uid, TaskSpec spec, Dictionary<string, string> env, AttemptLease lease, TimeSpan guardSilence,
+        string? bundleArchive = null, long maxUnpackedBytes = long.MaxValue)
     {
         var run = RunDirectory(task, attempt);
         var checkpoint = CheckpointDirectory(task);
@@ -192,6 +204,18 @@ public sealed class SandboxHost
             File.SetUnixFileMode(run, Private);
             File.SetUnixFileMode(checkpoint, Private);
         }
+        if (bundleArchive is not null)
+        {
+            try
+            {
+                await BundleArchive.ExtractAsync(bundleArchive, run, maxUnpackedBytes).ConfigureAwait(false);
+            }
+            catch
+            {
+                try { Directory.Delete(run, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw;
+            }
+        }
         var timeout = TimeSpan.FromSeconds(spec.TimeoutSeconds);
         if (!Isolates)
             return new PreparedAttempt(new ProcessLaunch(
@@ -201,8 +225,9 @@ public sealed class SandboxHost
         AttemptCgroup? cgroup = null;
         if (Level == On)
         {
-            // What an earlier attempt (another uid) left in the checkpoint directory becomes this attempt's.
-            await Chown(run, uid!.Value, recursive: false).ConfigureAwait(false);
+            // What an earlier attempt (another uid) left in the checkpoint directory becomes this
+            // attempt's; so does its unpacked bundle (chown -R does not follow the links in it).
+            await Chown(run, uid!.Value, recursive: bundleArchive is not null).ConfigureAwait(false);
             await Chown(checkpoint, uid.Value, recursive: true).ConfigureAwait(false);
             cgroup = _cgroups!.Create($"{task.Value}-{attempt}", spec.Requirements.Cpu, spec.Requirements.MemoryMiB, _settings.PidsMax);
         }
