@@ -28,6 +28,7 @@ public static class GatewaySetup
         services.AddSingleton(new InferenceRoutingTable(topology));
         services.AddSingleton(new AuditStore(settings.Database));
         services.AddSingleton(new BundleStore(settings.DataDirectory));
+        services.AddHostedService<InferencePathWarmUp>();
         return services;
     }
 
