@@ -16,7 +16,8 @@ namespace ActorGrid.Worker.Checkpoints;
 // directory into the store so another host can fetch it; while attempts run it packs changed
 // directories every copy-interval and has a durable host (a gateway, see DurableCheckpoints) copy them,
 // so a checkpoint outlives a worker host that dies without warning. Packing and unpacking run off
-// the actor thread; packs of one task never overlap, because a newer archive replaces older ones.
+// the actor thread, and so does every walk or removal of a directory (fingerprints, clearing,
+// forgetting); packs of one task never overlap, because a newer archive replaces older ones.
 public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
 {
     public const string Name = "checkpoint-keeper";
@@ -41,12 +42,14 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
         Receive<FetchFailed>(f => { if (_restores.Remove(Sender, out var job)) NextHolder(job with { Failures = [.. job.Failures, f.Reason] }); });
         Receive<Unpacked>(u =>
         {
-            _packed[u.Job.Cmd.TaskId] = (CheckpointArchive.Fingerprint(u.Job.Cmd.Dir) ?? "", u.Job.Ref);
+            _packed[u.Job.Cmd.TaskId] = (u.Fingerprint ?? "", u.Job.Ref);
             Context.Parent.Tell(new Restored(u.Job.Cmd.TaskId, u.Job.Cmd.Attempt,
                 $"resumed from checkpoint {Short(u.Job.Ref)} ({u.Job.Ref.SizeBytes} bytes) {u.Source}", Failed: false));
         });
         Receive<UnpackFailed>(u => NextHolder(u.Job with { Failures = [.. u.Job.Failures, u.Reason] }));
+        Receive<RestoreChecked>(OnRestoreChecked);
         Receive<Pack>(OnPack);
+        Receive<Fingerprinted>(OnFingerprinted);
         Receive<PackDone>(OnPackDone);
         Receive<Watch>(w => _watched[w.TaskId] = w);
         Receive<Unwatch>(u => _watched.Remove(u.TaskId));
@@ -54,16 +57,17 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
         {
             _watched.Remove(f.TaskId);
             _packed.Remove(f.TaskId);
-            try
+            var store = _store;
+            // A tenant's directory may hold many files: removing it is no work for the actor's thread.
+            Task.Run(() =>
             {
-                _store.Forget(f.TaskId);
+                store.Forget(f.TaskId);
                 if (Directory.Exists(f.Dir)) Directory.Delete(f.Dir, recursive: true);
-            }
-            catch (IOException ex)
-            {
-                _log.Warning("Could not remove checkpoints of {0}: {1}", f.TaskId, ex.Message);
-            }
+            }).PipeTo(Self, success: () => ForgetDone.Instance,
+                failure: ex => new ForgetFailed(f.TaskId, (ex as AggregateException)?.InnerException?.Message ?? ex.Message));
         });
+        Receive<ForgetDone>(_ => { });
+        Receive<ForgetFailed>(f => _log.Warning("Could not remove checkpoints of {0}: {1}", f.TaskId, f.Reason));
         Receive<CopyTick>(_ => CopyChanged());
         Receive<CheckpointCopied>(OnCopied);
         Receive<CheckpointCopyFailed>(f => _log.Warning("A durable host could not copy checkpoint {0} of {1}: {2}", f.Sha256, f.TaskId, f.Reason));
@@ -87,12 +91,29 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
     private void OnRestore(Restore cmd)
     {
         var job = new RestoreJob(cmd, cmd.Checkpoint, Holder: -1, []); // -1: this host's own store
-        if (_packed.TryGetValue(cmd.TaskId, out var last) && last.Ref.Sha256 == cmd.Checkpoint.Sha256
-            && CheckpointArchive.Fingerprint(cmd.Dir) == last.Fingerprint)
+        if (_packed.TryGetValue(cmd.TaskId, out var last) && last.Ref.Sha256 == cmd.Checkpoint.Sha256)
         {
-            Context.Parent.Tell(new Restored(cmd.TaskId, cmd.Attempt, $"resumed from checkpoint {Short(cmd.Checkpoint)}, still in place on this host", Failed: false));
+            // The directory may still be what was packed: walking it to see is file system work.
+            var dir = cmd.Dir;
+            Task.Run(() => CheckpointArchive.Fingerprint(dir) == last.Fingerprint)
+                .PipeTo(Self, success: same => new RestoreChecked(job, same), failure: _ => new RestoreChecked(job, false));
             return;
         }
+        RestoreFromStoreOrHolders(job);
+    }
+
+    private void OnRestoreChecked(RestoreChecked checkedJob)
+    {
+        var cmd = checkedJob.Job.Cmd;
+        if (checkedJob.StillInPlace)
+            Context.Parent.Tell(new Restored(cmd.TaskId, cmd.Attempt, $"resumed from checkpoint {Short(cmd.Checkpoint)}, still in place on this host", Failed: false));
+        else
+            RestoreFromStoreOrHolders(checkedJob.Job);
+    }
+
+    private void RestoreFromStoreOrHolders(RestoreJob job)
+    {
+        var cmd = job.Cmd;
         if (_store.Has(cmd.TaskId, cmd.Checkpoint.Sha256))
             Unpack(job, _store.PathOf(cmd.TaskId, cmd.Checkpoint.Sha256), "kept on this host");
         else
@@ -105,19 +126,26 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
         var holder = job.Holder + 1;
         if (holder >= job.Ref.Holders.Count)
         {
-            // Better a fresh start than a half-written directory: the task sees an empty one.
-            try
+            // Better a fresh start than a half-written directory: the task sees an empty one. The
+            // parent hears of it once the directory is cleared, off the actor's thread.
+            var parent = Context.Parent; // told as this keeper, like every other report to it
+            var failed = job;
+            Task.Run(() =>
             {
-                if (Directory.Exists(job.Cmd.Dir)) Directory.Delete(job.Cmd.Dir, recursive: true);
-                Directory.CreateDirectory(job.Cmd.Dir);
-            }
-            catch (IOException ex)
-            {
-                job = job with { Failures = [.. job.Failures, "clearing the directory: " + ex.Message] };
-            }
-            var why = job.Failures.Count == 0 ? "it names no holder" : string.Join("; ", job.Failures);
-            Context.Parent.Tell(new Restored(job.Cmd.TaskId, job.Cmd.Attempt,
-                $"checkpoint {Short(job.Ref)} could not be restored ({why}); the attempt starts fresh", Failed: true));
+                var failures = failed.Failures;
+                try
+                {
+                    if (Directory.Exists(failed.Cmd.Dir)) Directory.Delete(failed.Cmd.Dir, recursive: true);
+                    Directory.CreateDirectory(failed.Cmd.Dir);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    failures = [.. failures, "clearing the directory: " + ex.Message];
+                }
+                var why = failures.Count == 0 ? "it names no holder" : string.Join("; ", failures);
+                return new Restored(failed.Cmd.TaskId, failed.Cmd.Attempt,
+                    $"checkpoint {Short(failed.Ref)} could not be restored ({why}); the attempt starts fresh", Failed: true);
+            }).PipeTo(parent, Self);
             return;
         }
         var next = job with { Holder = holder };
@@ -143,8 +171,14 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
     }
 
     private void Unpack(RestoreJob job, string archive, string source) =>
-        CheckpointArchive.UnpackAsync(archive, job.Ref.Sha256, job.Cmd.Dir)
-            .PipeTo(Self, success: () => new Unpacked(job, source), failure: ex => new UnpackFailed(job, "unpacking it: " + ex.Message));
+        UnpackAndFingerprintAsync(archive, job.Ref.Sha256, job.Cmd.Dir)
+            .PipeTo(Self, success: fingerprint => new Unpacked(job, source, fingerprint), failure: ex => new UnpackFailed(job, "unpacking it: " + ex.Message));
+
+    private static async Task<string?> UnpackAndFingerprintAsync(string archive, string sha256, string dir)
+    {
+        await CheckpointArchive.UnpackAsync(archive, sha256, dir).ConfigureAwait(false);
+        return CheckpointArchive.Fingerprint(dir);
+    }
 
     // ---- pack ----
 
@@ -158,18 +192,28 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
             if (queued is not { ReplyToParent: true } || cmd.ReplyToParent) _packing[cmd.TaskId] = cmd;
             return;
         }
-        var fingerprint = CheckpointArchive.Fingerprint(cmd.Dir);
-        if (fingerprint is null)
+        // From here until PackDone this task is packing: a pack asked for meanwhile waits its turn.
+        _packing[cmd.TaskId] = null;
+        var dir = cmd.Dir;
+        Task.Run(() => CheckpointArchive.Fingerprint(dir))
+            .PipeTo(Self, success: fingerprint => new Fingerprinted(cmd, fingerprint), failure: _ => new Fingerprinted(cmd, null));
+    }
+
+    private void OnFingerprinted(Fingerprinted f)
+    {
+        var cmd = f.Cmd;
+        if (f.Fingerprint is null)
         {
-            if (cmd.ReplyToParent) Context.Parent.Tell(new Packed(cmd.TaskId, cmd.Attempt, null, null));
+            OnPackDone(new PackDone(cmd, null, null)); // nothing to pack
             return;
         }
-        if (_packed.TryGetValue(cmd.TaskId, out var last) && last.Fingerprint == fingerprint && _store.Has(cmd.TaskId, last.Ref.Sha256))
+        if (_packed.TryGetValue(cmd.TaskId, out var last) && last.Fingerprint == f.Fingerprint && _store.Has(cmd.TaskId, last.Ref.Sha256))
         {
+            // Unchanged since the last pack: nothing new to copy either.
             if (cmd.ReplyToParent) Context.Parent.Tell(new Packed(cmd.TaskId, cmd.Attempt, last.Ref.WithHolder(_holder), null));
-            return; // unchanged since the last pack: nothing new to copy either
+            FinishPacking(cmd.TaskId);
+            return;
         }
-        _packing[cmd.TaskId] = null;
         CheckpointArchive.PackAsync(cmd.Dir, _store, cmd.TaskId, _settings.MaxBytes)
             .PipeTo(Self, success: p => new PackDone(cmd, p, null), failure: ex => new PackDone(cmd, null, (ex as AggregateException)?.InnerException?.Message ?? ex.Message));
     }
@@ -188,7 +232,12 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
             _log.Warning("Checkpoint of {0} attempt {1} was not packed: {2}", cmd.TaskId, cmd.Attempt, done.Error);
         if (cmd.ReplyToParent)
             Context.Parent.Tell(new Packed(cmd.TaskId, cmd.Attempt, packed, done.Error is null ? null : "its checkpoint was not kept: " + done.Error));
-        _packing.Remove(cmd.TaskId, out var queued);
+        FinishPacking(cmd.TaskId);
+    }
+
+    private void FinishPacking(TaskId task)
+    {
+        _packing.Remove(task, out var queued);
         if (queued is not null) OnPack(queued);
     }
 
@@ -243,7 +292,18 @@ public sealed class CheckpointKeeper : ReceiveActor, IWithTimers
 
     private sealed record FetchFailed(string Reason);
 
-    private sealed record Unpacked(RestoreJob Job, string Source);
+    private sealed record Unpacked(RestoreJob Job, string Source, string? Fingerprint);
+
+    private sealed record RestoreChecked(RestoreJob Job, bool StillInPlace);
+
+    private sealed record Fingerprinted(Pack Cmd, string? Fingerprint);
+
+    private sealed record ForgetFailed(TaskId TaskId, string Reason);
+
+    private sealed record ForgetDone
+    {
+        public static readonly ForgetDone Instance = new();
+    }
 
     private sealed record UnpackFailed(RestoreJob Job, string Reason);
 
