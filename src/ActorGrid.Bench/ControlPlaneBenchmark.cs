@@ -223,9 +223,9 @@ public static class ControlPlaneBenchmark
         var db = DatabaseTarget.Sqlite(file);
         db.Prepare();
         var baseConfig = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "actorgrid.hocon")));
-        var config = ConfigurationFactory.ParseString(db.ToHocon())
-            .WithFallback(ConfigurationFactory.ParseString("akka.persistence = " + baseConfig.GetValue("akka.persistence")))
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var config = ConfigurationFactory.ParseString("akka.actor.provider = local\nakka.loglevel = WARNING\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+            .WithFallback(ConfigurationFactory.ParseString(db.ToHocon()))
+            .WithFallback(baseConfig);
         using var system = ActorSystem.Create("raw-journal", config);
         var deadline = DateTime.UtcNow.AddSeconds(1); // warm-up: table creation, JIT
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"warm-{i}")))
