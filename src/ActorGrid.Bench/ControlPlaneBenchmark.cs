@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ActorGrid.Hosting;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence;
 
@@ -226,7 +227,8 @@ public static class ControlPlaneBenchmark
         var config = ConfigurationFactory.ParseString("akka.actor.provider = local\nakka.loglevel = WARNING\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
             .WithFallback(ConfigurationFactory.ParseString(db.ToHocon()))
             .WithFallback(baseConfig);
-        using var system = ActorSystem.Create("raw-journal", config);
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        using var system = ActorSystem.Create("raw-journal", db.PersistenceSetup() is { } pragmas ? setup.And(pragmas) : ActorSystemSetup.Create(setup));
         var deadline = DateTime.UtcNow.AddSeconds(1); // warm-up: table creation, JIT
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"warm-{i}")))
             .Ask<long>(deadline, TimeSpan.FromSeconds(120))));

@@ -52,6 +52,9 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
         pragma.ExecuteNonQuery();
     }
 
+    // What the persistence plugins need beyond HOCON: on SQLite, the per-connection pragmas.
+    public Akka.Actor.Setup.Setup? PersistenceSetup() => IsSqlite ? SqlitePragmas.For(ConnectionString) : null;
+
     public string ToHocon() => $$"""
         akka.persistence.journal.sql {
           provider-name = "{{ProviderName}}"
