@@ -8,6 +8,7 @@ public sealed record BenchOptions(int Tasks, int Concurrency, int BaselineRuns)
           --concurrency N   parallel submitters in the throughput run (default 8)
           --baseline N      raw process spawns measured as the baseline (default 200)
         actorgrid-bench inference [--help]    the inference benchmark
+        actorgrid-bench control-plane [--help] task submissions accepted per second
         actorgrid-bench placement-actor       live placement decisions: kept vs rebuilt inventory
         actorgrid-bench make-model <path> [elementwise|classifier|frame]
                                               writes a generated ONNX model to try inference with

@@ -13,7 +13,7 @@ namespace ActorGrid.Bench;
 // 4. throughput: tasks submitted by N concurrent clients, persisted-and-finished per second.
 public static class EmbeddedGridBenchmark
 {
-    private const string Token = "bench-token";
+    internal const string Token = "bench-token";
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
@@ -64,7 +64,7 @@ public static class EmbeddedGridBenchmark
         }
     }
 
-    private static Process StartGrid(string node, string dir, int akka, int http)
+    internal static Process StartGrid(string node, string dir, int akka, int http)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
         foreach (var a in new[] { node, "--port", akka.ToString(), "--http", $"127.0.0.1:{http}", "--data", Path.Combine(dir, "data") }) psi.ArgumentList.Add(a);
@@ -78,7 +78,7 @@ public static class EmbeddedGridBenchmark
         return process;
     }
 
-    private static async Task WaitReadyAsync(HttpClient client, Process grid)
+    internal static async Task WaitReadyAsync(HttpClient client, Process grid)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline && !grid.HasExited)
@@ -150,7 +150,7 @@ public static class EmbeddedGridBenchmark
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

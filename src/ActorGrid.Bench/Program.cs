@@ -11,6 +11,17 @@ if (args.Length > 0 && args[0] == "inference")
     }
     return await InferenceBenchmark.RunAsync(inference);
 }
+// control-plane: task submissions accepted per second against the /healthz floor and the raw
+// journal rate on the same kind of database.
+if (args.Length > 0 && args[0] == "control-plane")
+{
+    if (ControlPlaneBenchmark.Options.Parse(args[1..]) is not { } controlPlane)
+    {
+        Console.WriteLine(ControlPlaneBenchmark.Options.Usage);
+        return 2;
+    }
+    return await ControlPlaneBenchmark.RunAsync(controlPlane);
+}
 // placement-actor: the live placement decision path at 1k/10k/100k nodes, the incrementally kept
 // inventory against rebuilding it per decision (the old path), then through a real PlacementActor.
 if (args.Length == 1 && args[0] == "placement-actor")

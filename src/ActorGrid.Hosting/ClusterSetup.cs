@@ -27,6 +27,7 @@ public static class ClusterSetup
         var config = GridConfiguration.Load(settings);
         var healing = HealingSettings.From(config);
         builder.AddHocon(config, HoconAddMode.Prepend);
+        if (settings.Database.PersistenceSetup() is { } persistence) builder.AddSetup(persistence);
         builder.ConfigureLoggers(loggers =>
         {
             loggers.ClearLoggers();

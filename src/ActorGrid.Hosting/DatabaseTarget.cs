@@ -52,10 +52,16 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
         pragma.ExecuteNonQuery();
     }
 
+    // What the persistence plugins need beyond HOCON: on SQLite, the per-connection pragmas.
+    public Akka.Actor.Setup.Setup? PersistenceSetup() => IsSqlite ? SqlitePragmas.For(ConnectionString) : null;
+
+    // SQLite has one writer per file: the journal's parallel batch writers (3 by default, right
+    // for PostgreSQL) would only take turns on its lock, so on SQLite one writes all batches.
     public string ToHocon() => $$"""
         akka.persistence.journal.sql {
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
+          {{(IsSqlite ? "parallelism = 1" : "")}}
         }
         akka.persistence.snapshot-store.sql {
           provider-name = "{{ProviderName}}"

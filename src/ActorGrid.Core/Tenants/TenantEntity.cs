@@ -15,6 +15,8 @@ public sealed class TenantEntity : ReceivePersistentActor
 {
     private const int SnapshotEvery = 200;
     private TenantState _state;
+    private int _recordsInFlight;
+    private bool _snapshotDue;
 
     public TenantEntity(string id)
     {
@@ -51,7 +53,7 @@ public sealed class TenantEntity : ReceivePersistentActor
                 Sender.Tell(refused);
                 return;
             }
-            Decide(_state.DecideRecordTask(cmd, DateTimeOffset.UtcNow), _ => new TenantTaskRecordedAck(_state.Id, cmd.TaskId));
+            RecordTask(cmd);
         });
         Command<CloseTenantTask>(cmd => Decide(_state.DecideCloseTask(cmd, DateTimeOffset.UtcNow), _ => new TenantTaskClosedAck(_state.Id, cmd.TaskId)));
         Command<SetTenantLimits>(cmd =>
@@ -97,6 +99,53 @@ public sealed class TenantEntity : ReceivePersistentActor
 
     public static Props Props(string id) => Akka.Actor.Props.Create(() => new TenantEntity(id));
 
+    // Submissions are the hot path: recording one with Persist would make every other command of
+    // this tenant (the next submission, the gateway's budget read) wait for its write, one write
+    // per task. Instead the decision is applied at once, so the next submission is decided
+    // against it (the cap stays exact: a pending task already counts), and the event goes out with
+    // PersistAsync, which sends all the events decided while a write is in flight as one batch.
+    // The ack waits for the write. A failed write stops the actor, dropping the undurable state;
+    // a rejected one is made to do the same (OnPersistRejected).
+    private void RecordTask(RecordTenantTask cmd)
+    {
+        var sender = Sender;
+        var events = _state.DecideRecordTask(cmd, DateTimeOffset.UtcNow);
+        var ack = new TenantTaskRecordedAck(_state.Id, cmd.TaskId);
+        if (events.Count == 0)
+        {
+            // Already recorded, perhaps by a write still in flight: answer once that is durable.
+            DeferAsync(ack, a => sender.Tell(a));
+            return;
+        }
+        foreach (var evt in events) _state = _state.Apply(evt);
+        _recordsInFlight += events.Count;
+        var writeStarted = Stopwatch.GetTimestamp();
+        PersistAllAsync(events, evt =>
+        {
+            _recordsInFlight--;
+            if (!ReferenceEquals(evt, events[^1])) return;
+            JournalMetrics.ObserveWrite("tenant", Stopwatch.GetElapsedTime(writeStarted), events.Count);
+            SnapshotWhenDue(events.Count);
+            sender.Tell(ack);
+        });
+    }
+
+    // A snapshot must hold only durable state: while recorded tasks are still being written the
+    // state is ahead of the journal, so a due snapshot waits until nothing is in flight.
+    private void SnapshotWhenDue(int written)
+    {
+        if (LastSequenceNr / SnapshotEvery > (LastSequenceNr - written) / SnapshotEvery) _snapshotDue = true;
+        if (!_snapshotDue || _recordsInFlight > 0) return;
+        _snapshotDue = false;
+        SaveSnapshot(_state.ToSnapshot());
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        throw new InvalidOperationException($"tenant {_state.Id}: event {@event.GetType().Name} was rejected by the journal; restarting from the journal", cause);
+    }
+
     private void Decide(IReadOnlyList<ITenantEvent> events, Func<TenantState, object> reply)
     {
         var sender = Sender;
@@ -110,7 +159,7 @@ public sealed class TenantEntity : ReceivePersistentActor
         DeferAsync(events[^1], _ =>
         {
             JournalMetrics.ObserveWrite("tenant", Stopwatch.GetElapsedTime(writeStarted), events.Count);
-            if (LastSequenceNr / SnapshotEvery > (LastSequenceNr - events.Count) / SnapshotEvery) SaveSnapshot(_state.ToSnapshot());
+            SnapshotWhenDue(events.Count);
             sender.Tell(reply(_state));
         });
     }

@@ -47,4 +47,42 @@ public class TenantEntitySpecs() : GridTestKit(new SqliteGridConfig())
         entity.Tell(new RecordTenantTask(id, new TaskId("t-1")));
         ExpectMsg<TenantNotFound>(Wait);
     }
+
+    // 2,000 submissions arrive at once (as from many gateway connections) for a tenant whose cap on
+    // unfinished tasks is 300. Records are decided while earlier ones are still being written, so
+    // the cap must count pending records, and the snapshot due at event 200 must not capture them.
+    [Fact]
+    public void Should_accept_exactly_max_queued_of_a_concurrent_burst_and_recover_the_same_tasks()
+    {
+        const int cap = 300;
+        var id = new TenantId("burst");
+        var entity = Sys.ActorOf(TenantEntity.Props(id.Value));
+        entity.Tell(new CreateTenant(id, "Burst", [], TenantQuota.Default, "hash-1", new TenantLimits(100, 100, cap)));
+        ExpectMsg<TenantCreatedReply>(Wait);
+
+        var probe = CreateTestProbe();
+        for (var i = 0; i < 2_000; i++)
+        {
+            entity.Tell(new RecordTenantTask(id, new TaskId($"t-{i}")), probe.Ref);
+            // A retried submission of an early task is acknowledged, never refused, and not counted twice.
+            if (i % 100 == 99) entity.Tell(new RecordTenantTask(id, new TaskId("t-0")), probe.Ref);
+        }
+        var replies = probe.ReceiveN(2_000 + 20, TimeSpan.FromSeconds(60));
+        var accepted = replies.OfType<TenantTaskRecordedAck>().Where(a => a.TaskId != new TaskId("t-0")).Select(a => a.TaskId).ToHashSet();
+        Assert.Equal(cap - 1, accepted.Count);
+        Assert.Equal(20 + 1, replies.OfType<TenantTaskRecordedAck>().Count(a => a.TaskId == new TaskId("t-0")));
+        Assert.Equal(2_000 - cap, replies.OfType<TenantQueueFull>().Count());
+        accepted.Add(new TaskId("t-0"));
+        StopAndWait(entity);
+
+        var again = Sys.ActorOf(TenantEntity.Props(id.Value));
+        again.Tell(new GetTenant(id));
+        var view = ExpectMsg<TenantView>(Wait);
+        Assert.Equal(cap, view.Unfinished);
+        Assert.Equal(cap, view.TaskCount);
+        again.Tell(new ListTenantTasks(id, 500));
+        Assert.Equal(accepted.Select(t => t.Value).Order(), ExpectMsg<TenantTaskList>(Wait).TaskIds.Select(t => t.Value).Order());
+        again.Tell(new RecordTenantTask(id, new TaskId("one-more")));
+        ExpectMsg<TenantQueueFull>(Wait);
+    }
 }

@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using ActorGrid.Hosting;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Persistence;
+
+namespace ActorGrid.Bench;
+
+// `actorgrid-bench control-plane`: how fast the embedded grid accepts task submissions (202:
+// persisted) and how that compares with what its journal can write at all, in one run:
+//   1. the /healthz floor: the HTTP stack alone, same client, same connections;
+//   2. the raw journal rate: plain persistent actors in this process persisting in batches into
+//      a SQLite file of its own with the grid's journal settings (hocon/actorgrid.hocon);
+//   3. closed-loop submissions at each concurrency (tasks that stay queued: no node fits them);
+//   4. an open-loop run at 80 % of the best closed-loop rate, for the latency at a set rate.
+// Every answer other than 2xx is counted and printed; a good run has none.
+public static class ControlPlaneBenchmark
+{
+    public sealed record Options(double Seconds, int[] Concurrency, int Tenants)
+    {
+        public const string Usage = """
+            actorgrid-bench control-plane: task submissions accepted per second on the embedded grid.
+              --seconds T        length of each measured run (default 5)
+              --concurrency a,b  concurrent HTTP clients per run (default 16,32,64)
+              --tenants N        tenants the clients spread over (default 8)
+            """;
+
+        public static Options? Parse(string[] args)
+        {
+            var o = new Options(5, [16, 32, 64], 8);
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] is "-h" or "--help" || i + 1 >= args.Length) return null;
+                var v = args[++i];
+                switch (args[i - 1])
+                {
+                    case "--seconds" when double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0: o = o with { Seconds = s }; break;
+                    case "--concurrency":
+                        var levels = v.Split(',').Select(x => int.TryParse(x, out var n) && n > 0 ? n : 0).ToArray();
+                        if (levels.Any(n => n == 0)) return null;
+                        o = o with { Concurrency = levels };
+                        break;
+                    case "--tenants" when int.TryParse(v, out var t) && t > 0: o = o with { Tenants = t }; break;
+                    default: return null;
+                }
+            }
+            return o;
+        }
+    }
+
+    private sealed record Run(int Accepted, int Failed, double Seconds, List<double> LatenciesMs)
+    {
+        public double Rate => Accepted / Seconds;
+    }
+
+    private static int _failures;
+    private static readonly ConcurrentDictionary<int, int> FailureCodes = new();
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var dir = Directory.CreateTempSubdirectory("actorgrid-bench-cp-");
+        var (akka, http) = (EmbeddedGridBenchmark.FreePort(), EmbeddedGridBenchmark.FreePort());
+        var node = Path.Combine(AppContext.BaseDirectory, "ActorGrid.Node.dll");
+        using var grid = EmbeddedGridBenchmark.StartGrid(node, dir.FullName, akka, http);
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(60) };
+        try
+        {
+            await EmbeddedGridBenchmark.WaitReadyAsync(client, grid);
+            var keys = new List<string>();
+            for (var t = 0; t < options.Tenants; t++) keys.Add(await CreateTenantAsync(client, $"cp{t}"));
+            Console.WriteLine($"control-plane: embedded grid (SQLite, {Environment.ProcessorCount} cores), {options.Tenants} tenants, {options.Seconds:0.#} s per run");
+
+            await ClosedLoopAsync(client, 16, 1, (c, i) => Healthz(c)); // warm-up
+            var healthz = await ClosedLoopAsync(client, 16, options.Seconds, (c, i) => Healthz(c));
+            Console.WriteLine($"GET /healthz floor, 16 clients:         {healthz.Rate,9:0} req/s   {Describe(healthz.LatenciesMs)}");
+
+            var journal = await RawJournalAsync(Path.Combine(dir.FullName, "raw-journal.db"), options.Seconds);
+            Console.WriteLine($"raw journal (8 actors, PersistAll x100): {journal,9:0} events/s");
+
+            var submitted = 0;
+            Task<bool> Submit(HttpClient c, int clientIndex)
+            {
+                var n = Interlocked.Increment(ref submitted);
+                return SubmitAsync(c, keys[clientIndex % keys.Count], $"cp-{n}");
+            }
+            await ClosedLoopAsync(client, 16, 2, Submit); // warm-up: JIT, shard allocation
+            var best = 0.0;
+            Console.WriteLine("POST /v1/tasks (2 events per task: submitted + queued), closed loop:");
+            foreach (var c in options.Concurrency)
+            {
+                var run = await ClosedLoopAsync(client, c, options.Seconds, Submit);
+                best = Math.Max(best, run.Rate);
+                Console.WriteLine($"  {c,3} clients: {run.Rate,8:0.0} tasks/s   {Describe(run.LatenciesMs)}   " +
+                                  $"{run.Rate / journal * 100,5:0.0} % of raw journal   {run.Rate / healthz.Rate * 100,5:0.0} % of /healthz");
+            }
+            var target = best * 0.8;
+            var open = await OpenLoopAsync(client, target, options.Seconds, Submit);
+            Console.WriteLine($"  open loop at 80 % of best ({target:0.0}/s): {open.Rate,8:0.0} tasks/s   {Describe(open.LatenciesMs)}");
+            Console.WriteLine($"best accept rate / raw journal rate: {best / journal:0.000}   best / /healthz: {best / healthz.Rate:0.000}");
+            Console.WriteLine($"non-2xx answers: {_failures}{(FailureCodes.IsEmpty ? "" : " (" + string.Join(", ", FailureCodes.Select(kv => $"{kv.Key}: {kv.Value}")) + ")")}");
+            return _failures == 0 ? 0 : 1;
+        }
+        finally
+        {
+            grid.Kill(entireProcessTree: true);
+            grid.WaitForExit();
+            try { dir.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static string Describe(List<double> ms) =>
+        ms.Count == 0 ? "no answers" : $"p50 {Percentiles.Of(ms, 50),7:0.0} ms   p99 {Percentiles.Of(ms, 99),7:0.0} ms";
+
+    private static async Task<bool> Healthz(HttpClient client)
+    {
+        using var response = await client.GetAsync("/healthz");
+        await response.Content.ReadAsByteArrayAsync();
+        return Count(response.StatusCode);
+    }
+
+    private static bool Count(HttpStatusCode code)
+    {
+        if ((int)code is >= 200 and < 300) return true;
+        Interlocked.Increment(ref _failures);
+        FailureCodes.AddOrUpdate((int)code, 1, (_, n) => n + 1);
+        return false;
+    }
+
+    // A task no node fits (more cpu than this machine has) stays queued: the run measures the
+    // accept path only, not placement or execution.
+    private static async Task<bool> SubmitAsync(HttpClient client, string key, string idempotencyKey)
+    {
+        using var submit = new HttpRequestMessage(HttpMethod.Post, "/v1/tasks")
+        {
+            Content = new StringContent(
+                $$$"""{"command":["true"],"requirements":{"cpu":4000,"memoryMiB":1},"maxAttempts":1,"maxPricePerHour":0.01,"timeoutSeconds":60,"idempotencyKey":"{{{idempotencyKey}}}"}""",
+                Encoding.UTF8, "application/json"),
+        };
+        submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        try
+        {
+            using var response = await client.SendAsync(submit);
+            await response.Content.ReadAsByteArrayAsync();
+            return Count(response.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+            Interlocked.Increment(ref _failures);
+            FailureCodes.AddOrUpdate(0, 1, (_, n) => n + 1);
+            return false;
+        }
+    }
+
+    private static async Task<Run> ClosedLoopAsync(HttpClient client, int clients, double seconds, Func<HttpClient, int, Task<bool>> call)
+    {
+        var latencies = new ConcurrentBag<List<double>>();
+        var (ok, failed) = (0, 0);
+        var sw = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
+        {
+            var mine = new List<double>();
+            while (sw.Elapsed < until)
+            {
+                var started = sw.Elapsed;
+                if (await call(client, i)) Interlocked.Increment(ref ok); else Interlocked.Increment(ref failed);
+                mine.Add((sw.Elapsed - started).TotalMilliseconds);
+            }
+            latencies.Add(mine);
+        })));
+        return new Run(ok, failed, sw.Elapsed.TotalSeconds, [.. latencies.SelectMany(l => l)]);
+    }
+
+    // Requests start on a fixed schedule whatever the answers do; latency counts from the planned
+    // start, so a stall shows up in the tail instead of slowing the offered rate.
+    private static async Task<Run> OpenLoopAsync(HttpClient client, double rate, double seconds, Func<HttpClient, int, Task<bool>> call)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var (ok, failed) = (0, 0);
+        var total = (int)(rate * seconds);
+        var sw = Stopwatch.StartNew();
+        var inflight = new List<Task>(total);
+        for (var n = 0; n < total; n++)
+        {
+            var planned = TimeSpan.FromSeconds(n / rate);
+            var wait = planned - sw.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+            var index = n;
+            inflight.Add(Task.Run(async () =>
+            {
+                if (await call(client, index)) Interlocked.Increment(ref ok); else Interlocked.Increment(ref failed);
+                latencies.Add((sw.Elapsed - planned).TotalMilliseconds);
+            }));
+        }
+        await Task.WhenAll(inflight);
+        return new Run(ok, failed, sw.Elapsed.TotalSeconds, [.. latencies]);
+    }
+
+    private static async Task<string> CreateTenantAsync(HttpClient client, string id)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants")
+        {
+            Content = new StringContent(
+                $$$"""{"id":"{{{id}}}","name":"Control plane bench","quota":{"maxCpu":4096,"budget":1000000000},"limits":{"submitPerSecond":10000,"burst":100000,"maxQueued":1000000}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", EmbeddedGridBenchmark.Token);
+        var response = await client.SendAsync(request);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating tenant {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["apiKey"]!.GetValue<string>();
+    }
+
+    // The grid's own journal settings (akka.persistence from hocon/actorgrid.hocon) on a SQLite file
+    // prepared as the grid prepares its own, written by plain persistent actors in batches.
+    private static async Task<double> RawJournalAsync(string file, double seconds)
+    {
+        var db = DatabaseTarget.Sqlite(file);
+        db.Prepare();
+        var baseConfig = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "actorgrid.hocon")));
+        var config = ConfigurationFactory.ParseString("akka.actor.provider = local\nakka.loglevel = WARNING\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off")
+            .WithFallback(ConfigurationFactory.ParseString(db.ToHocon()))
+            .WithFallback(baseConfig);
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        using var system = ActorSystem.Create("raw-journal", db.PersistenceSetup() is { } pragmas ? setup.And(pragmas) : ActorSystemSetup.Create(setup));
+        var deadline = DateTime.UtcNow.AddSeconds(1); // warm-up: table creation, JIT
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"warm-{i}")))
+            .Ask<long>(deadline, TimeSpan.FromSeconds(120))));
+        var sw = Stopwatch.StartNew();
+        deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"raw-{i}")))
+            .Ask<long>(deadline, TimeSpan.FromSeconds(seconds + 120))));
+        var rate = counts.Sum() / sw.Elapsed.TotalSeconds;
+        await system.Terminate();
+        return rate;
+    }
+
+    // Persists batches of 100 events of 256 bytes (about a task event's size) until the deadline,
+    // then answers how many it wrote.
+    private sealed class BatchWriter : ReceivePersistentActor
+    {
+        private const int Batch = 100;
+        private static readonly byte[] Payload = new byte[256];
+        private long _written;
+
+        public BatchWriter(string id)
+        {
+            PersistenceId = "bench/" + id;
+            Command<DateTime>(deadline =>
+            {
+                var replyTo = Sender;
+                void Next()
+                {
+                    if (DateTime.UtcNow >= deadline)
+                    {
+                        replyTo.Tell(_written);
+                        return;
+                    }
+                    PersistAll(Enumerable.Repeat(Payload, Batch), _ => _written++);
+                    DeferAsync(0, _ => Next());
+                }
+                Next();
+            });
+        }
+
+        public override string PersistenceId { get; }
+    }
+}
