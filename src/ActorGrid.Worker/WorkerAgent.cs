@@ -4,9 +4,15 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Worker.Checkpoints;
 using ActorGrid.Worker.Sandbox;
+using ActorGrid.Worker.Training;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -20,6 +26,11 @@ namespace ActorGrid.Worker;
 // acknowledges them, so a report is never lost to a passing network fault or a shard handover.
 // Every attempt runs in the host's sandbox (SandboxHost) behind a LeaseGuard; placement's answers
 // to the heartbeats renew the lease that keeps the guards from stopping the attempts.
+// Chips are owned: an attempt that needs them holds specific indices (WorkerLedger/ChipAllocator)
+// and sees only those (CUDA_VISIBLE_DEVICES and friends). A training attempt that succeeds leaves
+// its output model in its output directory; the agent stages it here (TrainingOutputs), has a
+// gateway pull it from /user/worker/model-blobs, and reports it with the exit so the task
+// registers it as a model version.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -34,10 +45,16 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly UidPool _uids;
     private readonly AttemptLease _lease;
     private readonly IActorRef _checkpoints;
+    private readonly TrainingOutputs? _outputs;
+    private readonly string? _modelBlobHolder;
     private bool _leaseLapsed;
 
-    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory)
+    // How long a gateway may take to pull a training output before the attempt is given up.
+    private static readonly TimeSpan ShipTimeout = TimeSpan.FromSeconds(60);
+
+    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null)
     {
+        _outputs = outputs;
         _descriptor = descriptor;
         _sandbox = sandbox;
         _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
@@ -51,6 +68,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var server = Context.ActorOf(CheckpointServer.Props(store, checkpointSettings, checkpointRoot), CheckpointServer.Name);
         _checkpoints = Context.ActorOf(
             CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
+        if (outputs is not null)
+        {
+            var blobs = Context.ActorOf(ModelBlobServer.Props(outputs.Store), ModelBlobServer.Name);
+            _modelBlobHolder = _member + blobs.Path.ToStringWithoutAddress();
+        }
 
         Receive<HeartbeatTick>(_ =>
         {
@@ -89,12 +111,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<RunEnded>(OnEnded);
         Receive<CheckpointKeeper.Restored>(OnRestored);
         Receive<CheckpointKeeper.Packed>(OnPacked);
+        Receive<ModelBlobCopied>(OnOutputCopied);
+        Receive<ModelBlobCopyFailed>(failed => OnOutputNotCopied(failed.Sha256, $"the gateway could not take its output model: {failed.Reason}"));
+        Receive<ShipTimedOut>(t => OnOutputNotCopied(t.Sha256, $"no gateway took its output model within {ShipTimeout.TotalSeconds:0} s"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory) =>
-        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory));
+    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory, outputs));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -118,7 +143,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
             DateTimeOffset.UtcNow, cpu, memory,
-            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))], _sandbox.Level);
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements, c.Chips?.Indices))], _sandbox.Level);
         ActorRegistry.For(Context.System).Get<NodeRegionKey>()
             .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
     }
@@ -150,7 +175,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
         _runs[cmd.TaskId] = run;
-        _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
+        if (_ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        {
+            // Never two attempts on one chip: without its own chips the attempt does not run here.
+            run.Launched = true;
+            Self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
+                $"its chips are not free on {_descriptor.Id} ({noChips})", "", "", null), null));
+            return;
+        }
         Heartbeat();
         if (cmd.Checkpoint is { } checkpoint)
         {
@@ -177,7 +209,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         if (_sandbox.Refuses)
         {
             // Bids are declined here, so only a stale or forged start gets this far: it never runs.
-            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null)));
+            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null), null));
             return;
         }
         if (_sandbox.Level == SandboxHost.On)
@@ -186,25 +218,31 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             if (run.Uid is null)
             {
                 self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
-                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null)));
+                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null), null));
                 return;
             }
         }
         _log.Info("Starting {0} attempt {1} (sandbox {2}{3}): {4}", cmd.TaskId, cmd.Attempt, _sandbox.Level,
             run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
-        RunSandboxedAsync(run, cmd, self)
-            .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
+        var env = EnvironmentFor(cmd);
+        var output = cmd.Spec.Kind == TaskKinds.Training ? cmd.Spec.Output : null;
+        RunSandboxedAsync(run, cmd, env, output, self)
+            .PipeTo(self, success: ended => new RunEnded(cmd.TaskId, cmd.Attempt, ended.Outcome, ended.Output),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
-                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null), null));
         _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
     }
 
     // Prepares the sandbox (directories, ownership, cgroup), runs the attempt in it, then reads what
     // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
-    private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
+    // A succeeded training attempt's output is staged before the sandbox goes; an output that
+    // cannot become a model version fails the attempt with the reason.
+    private async Task<(ProcessOutcome Outcome, TrainingOutputs.Staged? Output)> RunSandboxedAsync(
+        Run run, StartTaskRun cmd, Dictionary<string, string> env, TrainingOutput? wanted, IActorRef self)
     {
         var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
-        var prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence).ConfigureAwait(false);
+        var (sandbox, outputs) = (_sandbox, _outputs);
+        var prepared = await sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, env, _lease, _settings.GuardSilence).ConfigureAwait(false);
         ProcessOutcome? outcome = null;
         try
         {
@@ -221,20 +259,56 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             // Whatever happened, nothing of the attempt may be left running or lying around.
             if (outcome is null) prepared.Conclude(new ProcessOutcome(AttemptOutcomes.Failed, null, "abandoned", "", "", null));
         }
-        return prepared.Conclude(outcome);
+        TrainingOutputs.Staged? staged = null;
+        if (wanted is not null && outcome.Outcome == AttemptOutcomes.Succeeded)
+        {
+            var (output, problem) = outputs is null
+                ? (null, $"{_descriptor.Id} cannot keep training outputs (no model blob store)")
+                : await outputs.StageAsync(prepared.OutputDirectory!, wanted.File, sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt)).ConfigureAwait(false);
+            staged = output;
+            if (problem is not null) outcome = outcome with { Outcome = AttemptOutcomes.Failed, Reason = problem };
+        }
+        return (prepared.Conclude(outcome), staged);
     }
 
     // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
     // to the task, not the attempt: a task preempted, drained or retried on this host finds what
     // its earlier attempt saved there and can resume instead of starting over.
-    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd) =>
-        _sandbox.EnvironmentFor(cmd.Spec.Env, new Dictionary<string, string>
+    // Each sees only its own chips; a training rank also gets the torchrun environment, so an
+    // unmodified PyTorch DDP script runs. One rank for now, on this host: rank 0 is the master,
+    // reached on loopback (the sandbox shares the host's network) at a port free here.
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd)
+    {
+        var grid = new Dictionary<string, string>
         {
             ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
-            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(CultureInfo.InvariantCulture),
             ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
             ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
-        }, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
+            ["ACTORGRID_OUTPUT_DIR"] = _sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt),
+        };
+        foreach (var (name, value) in ChipVendors.EnvironmentFor(_ledger.Chips.HeldBy(cmd.TaskId))) grid[name] = value;
+        if (cmd.Spec.Kind == TaskKinds.Training)
+        {
+            var world = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
+            grid["RANK"] = "0";
+            grid["LOCAL_RANK"] = "0";
+            grid["NODE_RANK"] = "0";
+            grid["WORLD_SIZE"] = world;
+            grid["LOCAL_WORLD_SIZE"] = world;
+            grid["MASTER_ADDR"] = "127.0.0.1";
+            grid["MASTER_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        }
+        return _sandbox.EnvironmentFor(cmd.Spec.Env, grid, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
+    }
+
+    // A port nothing listens on now; the rank binds it moments later.
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
 
@@ -266,6 +340,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void OnProgressed(RunProgressed msg)
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        if (msg.Progress.Metrics is { } metrics) run.LastMetrics = metrics;
         var now = DateTimeOffset.UtcNow;
         if (now - run.LastProgressSent < _settings.ProgressInterval) return;
         run.LastProgressSent = now;
@@ -288,11 +363,16 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _ledger.Release(msg.TaskId);
         Heartbeat();
         _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
-        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
+        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail,
+            Metrics: run.LastMetrics);
+        run.Staged = outcome == AttemptOutcomes.Succeeded ? msg.Output : null;
         // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
         // else (failed with retries left, preempted, drained) is packed for the next attempt, which
-        // may run on another host; the exit report names the archive once it exists.
-        if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
+        // may run on another host; the exit report names the archive once it exists. A training
+        // task's final checkpoint is packed too: its model's lineage names it.
+        if (run.Staged is not null)
+            _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
+        else if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
         {
             _checkpoints.Tell(new CheckpointKeeper.Forget(msg.TaskId, CheckpointDirectory(msg.TaskId)));
             ReportExit(run, run.Ended);
@@ -305,7 +385,50 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!IsCurrent(packed.TaskId, packed.Attempt, out var run) || run.Ended is not { } ended || run.Exit is not null) return;
         var reason = packed.Problem is null ? ended.Reason : $"{ended.Reason}; {packed.Problem}";
+        if (run.Staged is { } staged && ended.Outcome == AttemptOutcomes.Succeeded)
+        {
+            run.Ended = ended with { Checkpoint = packed.Checkpoint };
+            ShipOutput(run, staged);
+            return;
+        }
         ReportExit(run, ended with { Checkpoint = packed.Checkpoint, Reason = reason });
+    }
+
+    // The oldest gateway that is up pulls the output into its model blob store, where uploads are.
+    private void ShipOutput(Run run, TrainingOutputs.Staged staged)
+    {
+        var gateway = Cluster.Get(Context.System).State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(Roles.Gateway))
+            .OrderBy(m => m, Member.AgeOrdering)
+            .FirstOrDefault();
+        if (gateway is null || _modelBlobHolder is null)
+        {
+            OnOutputNotCopied(staged.Sha256, "no gateway is up to keep its output model");
+            return;
+        }
+        _log.Info("{0} attempt {1} produced model {2} ({3} bytes); {4} takes a copy", run.TaskId, run.Attempt, staged.Sha256[..12], staged.SizeBytes, gateway.Address);
+        Context.ActorSelection(gateway.Address + ModelBlobServer.Path).Tell(new CopyModelBlob(staged.Sha256, staged.SizeBytes, _modelBlobHolder));
+        Timers.StartSingleTimer("ship-" + run.TaskId.Value, new ShipTimedOut(staged.Sha256), ShipTimeout);
+    }
+
+    private Run? Shipping(string sha256) =>
+        _runs.Values.FirstOrDefault(r => r.Staged?.Sha256 == sha256 && r.Ended is not null && r.Exit is null);
+
+    private void OnOutputCopied(ModelBlobCopied copied)
+    {
+        if (Shipping(copied.Sha256) is not { Staged: { } staged, Ended: { } ended } run) return;
+        Timers.Cancel("ship-" + run.TaskId.Value);
+        ReportExit(run, ended with { Output = new TrainedModel(staged.Sha256, staged.SizeBytes, staged.Signature, copied.StoredBy) });
+    }
+
+    // The process did its work but its model could not be kept: the attempt counts as failed, so
+    // the task tries again (from the checkpoint just packed) while it has attempts left.
+    private void OnOutputNotCopied(string sha256, string why)
+    {
+        if (Shipping(sha256) is not { Ended: { } ended } run) return;
+        Timers.Cancel("ship-" + run.TaskId.Value);
+        _log.Warning("{0} attempt {1}: {2}", run.TaskId, run.Attempt, why);
+        ReportExit(run, ended with { Outcome = AttemptOutcomes.Failed, Reason = $"the process succeeded but {why}" });
     }
 
     private void ReportExit(Run run, ReportTaskExited exit)
@@ -355,7 +478,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
                 Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
             _ledger.Release(victim);
         }
-        _ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow);
+        if (_ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        {
+            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, noChips));
+            return;
+        }
         Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
         Heartbeat();
     }
@@ -396,6 +523,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public bool Launched { get; set; }
         public string? CheckpointNote { get; set; }
 
+        // The metrics the process printed last (progress forwarded to the task is sampled).
+        public IReadOnlyDictionary<string, double>? LastMetrics { get; set; }
+
+        // A succeeded training attempt's output, staged in this host's model blob store until a gateway has it.
+        public TrainingOutputs.Staged? Staged { get; set; }
+
         // The host uid the attempt runs as while it runs (sandbox level "on").
         public int? Uid { get; set; }
 
@@ -417,5 +550,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     private sealed record RunProgressed(TaskId TaskId, int Attempt, ProcessProgress Progress);
 
-    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome);
+    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome, TrainingOutputs.Staged? Output);
+
+    private sealed record ShipTimedOut(string Sha256);
 }
