@@ -136,7 +136,7 @@ public static partial class TaskRequestValidation
         var workers = req.Workers ?? 1;
         if (workers is < 1 or > MaxWorkers) fail("workers", $"workers must be a whole number between 1 and {MaxWorkers}.");
         else if (workers > 1)
-            fail("workers", $"A training task of {workers} workers needs gang placement, which is not available yet; submit it with \"workers\": 1 (one rank, with all the chips it needs).");
+            fail("workers", $"Gang placement is not available yet, so a training task cannot have {workers} workers; submit it with \"workers\": 1 (one rank, with all the chips it needs).");
         if (req.Output is not { } o) return (workers, null);
         if (!ModelNames.IsValid(o.Model)) fail("output.model", $"Name the model the output becomes a version of: {ModelNames.Rule}.");
         var file = o.File ?? "";

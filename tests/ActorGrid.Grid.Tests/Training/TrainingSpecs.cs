@@ -105,7 +105,7 @@ public class TrainingSpecs(TrainingGridFixture grid)
         body["workers"] = 2;
         var (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("gang placement is not available yet", problem!.ToJsonString());
+        Assert.Contains("Gang placement is not available yet", problem!.ToJsonString());
 
         body["workers"] = 65;
         (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
