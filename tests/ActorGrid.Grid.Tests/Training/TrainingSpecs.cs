@@ -175,6 +175,12 @@ public class TrainingSpecs(TrainingGridFixture grid)
         var (inferStatus, answer) = await grid.Api.InferAsync(grid.AcmeKey, $"gauge-dial@{version}", Request("x", [1, 4], [1, 2, 3, 4], slaMs: 10_000));
         Assert.Equal(HttpStatusCode.OK, inferStatus);
         Assert.Equal([3f, 5f, 7f, 9f], Floats(answer!["outputs"]!["y"]!["data"]));
+
+        // The audit record of that inference names the task that trained the version, inside the chain.
+        var records = await ActorGrid.Grid.Tests.Inference.AuditPolling.WaitForRecordsAsync(grid.Api, grid.AcmeKey, "gauge-dial", 1, TimeSpan.FromSeconds(30));
+        Assert.Equal(id, records.Single(r => r!["auditId"]!.GetValue<string>() == answer["auditId"]!.GetValue<string>())!["trainedBy"]!.GetValue<string>());
+        var (_, verify) = await grid.Api.SendJsonAsync(HttpMethod.Get, "/v1/audit/verify", grid.AcmeKey, null);
+        Assert.True(verify!["valid"]!.GetValue<bool>());
     }
 
     [Fact]
