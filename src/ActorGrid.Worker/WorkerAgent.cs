@@ -175,7 +175,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource());
         _runs[cmd.TaskId] = run;
-        if (_ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        if (_ledger.Start(cmd.TaskId, cmd.Attempt, TrainingGang.Requirements(cmd.Spec), cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
         {
             // Never two attempts on one chip: without its own chips the attempt does not run here.
             run.Launched = true;
@@ -226,7 +226,10 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
         var env = EnvironmentFor(cmd);
         var output = cmd.Spec.Kind == TaskKinds.Training ? cmd.Spec.Output : null;
-        RunSandboxedAsync(run, cmd, env, output, self)
+        var launched = cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1
+            ? cmd with { Spec = cmd.Spec with { Command = [.. RankLauncher, .. cmd.Spec.Command] } }
+            : cmd;
+        RunSandboxedAsync(run, launched, env, output, self)
             .PipeTo(self, success: ended => new RunEnded(cmd.TaskId, cmd.Attempt, ended.Outcome, ended.Output),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
                     AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null), null));
@@ -287,7 +290,17 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
             ["ACTORGRID_OUTPUT_DIR"] = _sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt),
         };
-        foreach (var (name, value) in ChipVendors.EnvironmentFor(_ledger.Chips.HeldBy(cmd.TaskId))) grid[name] = value;
+        var grant = _ledger.Chips.HeldBy(cmd.TaskId);
+        foreach (var (name, value) in ChipVendors.EnvironmentFor(grant)) grid[name] = value;
+        if (cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1)
+        {
+            // The launcher (RankLauncher) starts the ranks and gives each its RANK, LOCAL_RANK and its
+            // share of the gang's chips, in index order.
+            var perRank = grant is null ? 0 : grant.Indices.Count / cmd.Spec.Workers;
+            for (var rank = 0; rank < cmd.Spec.Workers; rank++)
+                grid[$"ACTORGRID_RANK_DEVICES_{rank}"] = grant is null ? "" : string.Join(',', grant.Indices.Skip(rank * perRank).Take(perRank));
+            grid["ACTORGRID_DEVICE_VARS"] = grant is null ? "CUDA_VISIBLE_DEVICES" : string.Join(' ', ChipVendors.VisibleDeviceVariables(grant.Vendor));
+        }
         if (cmd.Spec.Kind == TaskKinds.Training)
         {
             var world = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
@@ -301,6 +314,36 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         return _sandbox.EnvironmentFor(cmd.Spec.Env, grid, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
     }
+
+    // Runs the command once per rank, all in the attempt's one sandbox (one uid, one cgroup with
+    // the gang's limits), as torchrun's local launcher would; the first rank to fail stops the
+    // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
+    // so stopping one stops what it started too; the launcher's own job notices go nowhere, the
+    // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
+    // called, so the statuses of those are read with `wait <pid>` at the end.
+    private static readonly string[] RankLauncher =
+    [
+        "bash", "-c",
+        """
+        set -m; exec 3>&2 2>/dev/null
+        pids=()
+        for ((i = 0; i < WORLD_SIZE; i++)); do
+          devices_var="ACTORGRID_RANK_DEVICES_$i"
+          ( export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+          pids+=($!)
+        done
+        while true; do
+          wait -n -p ended; status=$?
+          if [ -z "$ended" ]; then break; fi
+          if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
+        done
+        for pid in "${pids[@]}"; do
+          wait "$pid"; status=$?
+          if [ $status -ne 0 ] && [ $status -ne 127 ]; then exit $status; fi
+        done
+        """,
+        "actorgrid-ranks",
+    ];
 
     // A port nothing listens on now; the rank binds it moments later.
     private static int FreePort()

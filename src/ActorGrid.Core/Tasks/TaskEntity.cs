@@ -284,8 +284,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         {
             case TaskStates.Queued:
                 Placement.Tell(new RequestPlacement(
-                    _state.Id, _state.CurrentAttempt, _state.Tenant, _state.Spec!.Requirements,
-                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
+                    _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
+                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
                 break;
             case TaskStates.Placed:
                 StartOnWorker();

@@ -115,6 +115,14 @@ public static partial class TaskRequestValidation
         if (lane == Lanes.Realtime && req.Preemptible == true) Fail("preemptible", "A realtime task cannot be preemptible: it is the lane that preempts.");
 
         var (workers, output) = ValidateTraining(req, kind, Fail);
+        // Requirements are per rank: the quota bounds the whole gang.
+        if (workers > 1 && !errors.ContainsKey("workers"))
+        {
+            if (chips is not null && chips.Count * workers > tenant.Quota.MaxChips)
+                Fail("workers", $"{workers} ranks of {chips.Count} chips each need {chips.Count * workers} chips but the tenant's quota allows at most {tenant.Quota.MaxChips}.");
+            else if (cpu * workers > tenant.Quota.MaxCpu)
+                Fail("workers", $"{workers} ranks of {cpu} cpu each need {cpu * workers} cpu but the tenant's quota allows at most {tenant.Quota.MaxCpu}.");
+        }
 
         if (errors.Count > 0) return (null, errors);
         var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones,
@@ -123,8 +131,8 @@ public static partial class TaskRequestValidation
         return (spec, errors);
     }
 
-    // workers and output belong to training. Until gangs span hosts (and ranks share one), a
-    // training task runs as one rank.
+    // workers and output belong to training. Until gangs span hosts, all ranks run on one host:
+    // requirements are per rank, and the whole gang must fit one node (TrainingGang).
     private static (int Workers, TrainingOutput? Output) ValidateTraining(SubmitTaskRequest req, string kind, Action<string, string> fail)
     {
         if (kind != TaskKinds.Training)
@@ -135,8 +143,6 @@ public static partial class TaskRequestValidation
         }
         var workers = req.Workers ?? 1;
         if (workers is < 1 or > MaxWorkers) fail("workers", $"workers must be a whole number between 1 and {MaxWorkers}.");
-        else if (workers > 1)
-            fail("workers", $"Gang placement is not available yet, so a training task cannot have {workers} workers; submit it with \"workers\": 1 (one rank, with all the chips it needs).");
         if (req.Output is not { } o) return (workers, null);
         if (!ModelNames.IsValid(o.Model)) fail("output.model", $"Name the model the output becomes a version of: {ModelNames.Rule}.");
         var file = o.File ?? "";

@@ -18,3 +18,18 @@ public sealed record TaskModelDeployed(TaskId TaskId, string Model, int Version,
 
 // The registered version stays registered but is not deployed, and why (promoteIf did not hold).
 public sealed record TaskModelNotDeployed(TaskId TaskId, string Model, int Version, string Reason, DateTimeOffset At) : ITaskEvent;
+
+// A training task's ranks run together on one host until gangs span hosts: `requirements` are per
+// rank, so placement and the worker reserve them `workers` times over, all on one node.
+public static class TrainingGang
+{
+    public static ResourceRequirements Requirements(TaskSpec spec) =>
+        spec.Kind != TaskKinds.Training || spec.Workers <= 1
+            ? spec.Requirements
+            : spec.Requirements with
+            {
+                Cpu = spec.Requirements.Cpu * spec.Workers,
+                MemoryMiB = spec.Requirements.MemoryMiB * spec.Workers,
+                Chips = spec.Requirements.Chips is { } c ? c with { Count = c.Count * spec.Workers } : null,
+            };
+}

@@ -99,16 +99,11 @@ public class TrainingSpecs(TrainingGridFixture grid)
     }
 
     [Fact]
-    public async Task Should_refuse_more_than_one_worker_until_gangs_exist_and_say_what_to_fix()
+    public async Task Should_refuse_a_gang_size_out_of_range_and_training_fields_on_other_kinds()
     {
         var body = ChipTask("true", kind: "training");
-        body["workers"] = 2;
-        var (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("Gang placement is not available yet", problem!.ToJsonString());
-
         body["workers"] = 65;
-        (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
+        var (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("between 1 and 64", problem!.ToJsonString());
 
@@ -117,6 +112,44 @@ public class TrainingSpecs(TrainingGridFixture grid)
         (status, problem) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, process);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("output is for kind", problem!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Should_run_the_ranks_of_a_gang_on_one_host_each_with_its_own_chip_and_hold_a_gang_that_does_not_fit()
+    {
+        var body = ChipTask("echo R$RANK=$LOCAL_RANK/$WORLD_SIZE/$LOCAL_WORLD_SIZE/$CUDA_VISIBLE_DEVICES/$NVIDIA_VISIBLE_DEVICES/$MASTER_ADDR:$MASTER_PORT", model: "any", kind: "training");
+        body["workers"] = 2;
+        var done = await DoneAsync(await SubmitAsync(body));
+
+        Assert.Equal("succeeded", Tasks.State(done));
+        var ranks = EnvOf(done);
+        var (r0, r1) = (ranks["R0"].Split('/'), ranks["R1"].Split('/'));
+        Assert.Equal(("0", "2", "2"), (r0[0], r0[1], r0[2]));
+        Assert.Equal(("1", "2", "2"), (r1[0], r1[1], r1[2]));
+        Assert.Equal(["0", "1"], new[] { r0[3], r1[3] }.Order());
+        Assert.Equal((r0[3], r1[3]), (r0[4], r1[4]));
+        Assert.Equal(r0[5], r1[5]); // one master for the gang
+
+        var tooBig = ChipTask("true", model: "any", kind: "training");
+        tooBig["workers"] = 3;
+        var waiting = await SubmitAsync(tooBig);
+        await Task.Delay(2000);
+        var task = await grid.Api.GetTaskAsync(grid.AcmeKey, waiting);
+        Assert.Equal("queued", Tasks.State(task));
+        Assert.Matches("(?i)chip|gpu", task["reason"]?.GetValue<string>() ?? "");
+        await grid.Api.SendJsonAsync(HttpMethod.Delete, $"/v1/tasks/{waiting}", grid.AcmeKey, null);
+        Assert.Equal("cancelled", Tasks.State(await DoneAsync(waiting)));
+    }
+
+    [Fact]
+    public async Task Should_fail_the_gang_when_one_rank_fails()
+    {
+        var body = ChipTask("if [ $RANK = 1 ]; then exit 3; fi; sleep 60", model: "any", kind: "training");
+        body["workers"] = 2;
+        var done = await DoneAsync(await SubmitAsync(body));
+        Assert.Equal("failed", Tasks.State(done));
+        Assert.Equal(3, done["attempts"]![0]!["exitCode"]!.GetValue<int>());
+        Assert.True(done["attempts"]![0]!["endedAt"]!.GetValue<DateTimeOffset>() - done["attempts"]![0]!["startedAt"]!.GetValue<DateTimeOffset>() < TimeSpan.FromSeconds(30));
     }
 
     // A training script that writes a tiny ONNX model (y = 2x + 1) and reports its validation loss.
