@@ -105,4 +105,17 @@ public class TaskTrainingSpecs
         Assert.Contains("never reported", below.WhyNot(null));
         Assert.Contains("not above", new PromoteCondition("acc", Above: 0.9).WhyNot(new Dictionary<string, double> { ["acc"] = 0.5 }));
     }
+
+    [Fact]
+    public void Should_reserve_a_gang_as_its_per_rank_requirements_times_its_ranks()
+    {
+        var spec = Spec() with
+        {
+            Kind = TaskKinds.Training, Workers = 4,
+            Requirements = new ResourceRequirements(1.5, 2048, new ChipRequirement(ChipRequirement.AnyModel, 2)),
+        };
+        Assert.Equal(new ResourceRequirements(6, 8192, new ChipRequirement(ChipRequirement.AnyModel, 8)), TrainingGang.Requirements(spec));
+        Assert.Same(spec.Requirements, TrainingGang.Requirements(spec with { Workers = 1 }));
+        Assert.Same(spec.Requirements, TrainingGang.Requirements(spec with { Kind = TaskKinds.Process }));
+    }
 }
