@@ -47,7 +47,7 @@ public sealed record TaskDemand(
     // The demand the foundation's PlacementQuery can express: resources, zones and lane only.
     public static TaskDemand From(PlacementQuery query, DateTimeOffset submittedAt) =>
         new(query.TaskId, query.Requirements.Cpu, query.Requirements.MemoryMiB,
-            query.Requirements.Chips is { } c ? new ChipDemand(c.Model, c.Count) : null,
+            query.Requirements.Chips is { } c ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB) : null,
             query.Lane, submittedAt, query.AllowedZones,
             Preemptible: query.Lane is Lanes.Batch or Lanes.Deferrable);
 }

@@ -4,11 +4,17 @@ using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Transfer.Blobs;
 using ActorGrid.Transfer.Checkpoints;
+using ActorGrid.Transfer.Models;
 using ActorGrid.Worker.Bundles;
 using ActorGrid.Worker.Checkpoints;
 using ActorGrid.Worker.Sandbox;
+using ActorGrid.Worker.Training;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -23,6 +29,11 @@ namespace ActorGrid.Worker;
 // Every attempt runs in the host's sandbox (SandboxHost) behind a LeaseGuard; placement's answers
 // to the heartbeats renew the lease that keeps the guards from stopping the attempts. Before an
 // attempt starts, its bundle is fetched (BundleCache) and its checkpoint restored (CheckpointKeeper).
+// Chips are owned: an attempt that needs them holds specific indices (WorkerLedger/ChipAllocator)
+// and sees only those (CUDA_VISIBLE_DEVICES and friends). A training attempt that succeeds leaves
+// its output model in its output directory; the agent stages it here (TrainingOutputs), has a
+// gateway pull it from /user/worker/model-blobs, and reports it with the exit so the task
+// registers it as a model version.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -39,10 +50,16 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly IActorRef _checkpoints;
     private readonly IActorRef _bundles;
     private readonly BundleSettings _bundleSettings;
+    private readonly TrainingOutputs? _outputs;
+    private readonly string? _modelBlobHolder;
     private bool _leaseLapsed;
 
-    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory)
+    // How long a gateway may take to pull a training output before the attempt is given up.
+    private static readonly TimeSpan ShipTimeout = TimeSpan.FromSeconds(60);
+
+    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null)
     {
+        _outputs = outputs;
         _descriptor = descriptor;
         _sandbox = sandbox;
         _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
@@ -58,6 +75,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             CheckpointKeeper.Props(store, checkpointSettings, _member + server.Path.ToStringWithoutAddress()), CheckpointKeeper.Name);
         _bundleSettings = BundleSettings.From(Context.System.Settings.Config);
         _bundles = Context.ActorOf(BundleCache.Props(new BlobStore(sandbox.BundleCacheRoot, ".tar"), _bundleSettings), BundleCache.Name);
+        if (outputs is not null)
+        {
+            var blobs = Context.ActorOf(ModelBlobServer.Props(outputs.Store), ModelBlobServer.Name);
+            _modelBlobHolder = _member + blobs.Path.ToStringWithoutAddress();
+        }
 
         Receive<HeartbeatTick>(_ =>
         {
@@ -98,12 +120,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<CheckpointKeeper.Packed>(OnPacked);
         Receive<BundleCache.Ready>(OnBundleReady);
         Receive<BundleCache.Failed>(OnBundleFailed);
+        Receive<ModelBlobCopied>(OnOutputCopied);
+        Receive<ModelBlobCopyFailed>(failed => OnOutputNotCopied(failed.Sha256, $"the gateway could not take its output model: {failed.Reason}"));
+        Receive<ShipTimedOut>(t => OnOutputNotCopied(t.Sha256, $"no gateway took its output model within {ShipTimeout.TotalSeconds:0} s"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory) =>
-        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory));
+    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory, outputs));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -127,7 +152,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
             DateTimeOffset.UtcNow, cpu, memory,
-            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements))], _sandbox.Level);
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements, c.Chips?.Indices))], _sandbox.Level);
         ActorRegistry.For(Context.System).Get<NodeRegionKey>()
             .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
     }
@@ -159,7 +184,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource()) { Checkpoint = cmd.Checkpoint };
         _runs[cmd.TaskId] = run;
-        _ledger.Start(cmd.TaskId, cmd.Attempt, cmd.Spec.Requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow);
+        if (_ledger.Start(cmd.TaskId, cmd.Attempt, TrainingGang.Requirements(cmd.Spec), cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        {
+            // Never two attempts on one chip: without its own chips the attempt does not run here.
+            run.Launched = true;
+            Self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
+                $"its chips are not free on {_descriptor.Id} ({noChips})", "", "", null), null));
+            return;
+        }
         Heartbeat();
         if (cmd.Spec.Bundle is { } bundle)
         {
@@ -176,7 +208,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         if (run.StopOutcome is not null)
         {
             run.Launched = true; // stopped while its bundle was on the way: it never starts
-            Self.Tell(new RunEnded(run.TaskId, run.Attempt, new ProcessOutcome(AttemptOutcomes.Cancelled, null, run.StopReason ?? "stopped", "", "", null)));
+            Self.Tell(new RunEnded(run.TaskId, run.Attempt, new ProcessOutcome(AttemptOutcomes.Cancelled, null, run.StopReason ?? "stopped", "", "", null), null));
             return;
         }
         run.BundleArchive = ready.Archive;
@@ -190,7 +222,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         if (!IsCurrent(failed.TaskId, failed.Attempt, out var run) || run.Launched || run.Exit is not null) return;
         run.Launched = true;
         _log.Warning("{0} attempt {1} does not start: {2}", failed.TaskId, failed.Attempt, failed.Reason);
-        Self.Tell(new RunEnded(failed.TaskId, failed.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, failed.Reason, "", "", null)));
+        Self.Tell(new RunEnded(failed.TaskId, failed.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, failed.Reason, "", "", null), null));
     }
 
     private void RestoreOrLaunch(Run run, StartTaskRun cmd)
@@ -220,7 +252,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         if (_sandbox.Refuses)
         {
             // Bids are declined here, so only a stale or forged start gets this far: it never runs.
-            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null)));
+            self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null, SandboxRefusal, "", "", null), null));
             return;
         }
         if (_sandbox.Level == SandboxHost.On)
@@ -229,34 +261,43 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             if (run.Uid is null)
             {
                 self.Tell(new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(AttemptOutcomes.Failed, null,
-                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null)));
+                    $"no sandbox uid is free on {_descriptor.Id} ({_uids.InUse} attempts hold one each)", "", "", null), null));
                 return;
             }
         }
         _log.Info("Starting {0} attempt {1} (sandbox {2}{3}): {4}", cmd.TaskId, cmd.Attempt, _sandbox.Level,
             run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
-        RunSandboxedAsync(run, cmd, self)
-            .PipeTo(self, success: outcome => new RunEnded(cmd.TaskId, cmd.Attempt, outcome),
+        var env = EnvironmentFor(cmd);
+        var output = cmd.Spec.Kind == TaskKinds.Training ? cmd.Spec.Output : null;
+        var launched = cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1
+            ? cmd with { Spec = cmd.Spec with { Command = [.. RankLauncher, .. cmd.Spec.Command] } }
+            : cmd;
+        RunSandboxedAsync(run, launched, env, output, self)
+            .PipeTo(self, success: ended => new RunEnded(cmd.TaskId, cmd.Attempt, ended.Outcome, ended.Output),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
-                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null)));
+                    AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null), null));
         _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
     }
 
     // Prepares the sandbox (directories, ownership, cgroup), runs the attempt in it, then reads what
     // its limits did and removes what it left. All off the actor's thread; only the captured values are used.
-    private async Task<ProcessOutcome> RunSandboxedAsync(Run run, StartTaskRun cmd, IActorRef self)
+    // A succeeded training attempt's output is staged before the sandbox goes; an output that
+    // cannot become a model version fails the attempt with the reason.
+    private async Task<(ProcessOutcome Outcome, TrainingOutputs.Staged? Output)> RunSandboxedAsync(
+        Run run, StartTaskRun cmd, Dictionary<string, string> env, TrainingOutput? wanted, IActorRef self)
     {
         var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
+        var (sandbox, outputs) = (_sandbox, _outputs);
         var bundle = run.BundleArchive;
         PreparedAttempt prepared;
         try
         {
-            prepared = await _sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, EnvironmentFor(cmd), _lease, _settings.GuardSilence,
+            prepared = await sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, env, _lease, _settings.GuardSilence,
                 bundle, _bundleSettings.MaxUnpackedBytes).ConfigureAwait(false);
         }
         catch (BundleArchive.RefusedException ex)
         {
-            return new ProcessOutcome(AttemptOutcomes.Failed, null, $"bundle {cmd.Spec.Bundle?.Sha256} was refused and nothing of it was left in the working directory: {ex.Message}", "", "", null);
+            return (new ProcessOutcome(AttemptOutcomes.Failed, null, $"bundle {cmd.Spec.Bundle?.Sha256} was refused and nothing of it was left in the working directory: {ex.Message}", "", "", null), null);
         }
         ProcessOutcome? outcome = null;
         try
@@ -274,20 +315,96 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             // Whatever happened, nothing of the attempt may be left running or lying around.
             if (outcome is null) prepared.Conclude(new ProcessOutcome(AttemptOutcomes.Failed, null, "abandoned", "", "", null));
         }
-        return prepared.Conclude(outcome);
+        TrainingOutputs.Staged? staged = null;
+        if (wanted is not null && outcome.Outcome == AttemptOutcomes.Succeeded)
+        {
+            var (output, problem) = outputs is null
+                ? (null, $"{_descriptor.Id} cannot keep training outputs (no model blob store)")
+                : await outputs.StageAsync(prepared.OutputDirectory!, wanted.File, sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt)).ConfigureAwait(false);
+            staged = output;
+            if (problem is not null) outcome = outcome with { Outcome = AttemptOutcomes.Failed, Reason = problem };
+        }
+        return (prepared.Conclude(outcome), staged);
     }
 
     // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
     // to the task, not the attempt: a task preempted, drained or retried on this host finds what
     // its earlier attempt saved there and can resume instead of starting over.
-    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd) =>
-        _sandbox.EnvironmentFor(cmd.Spec.Env, new Dictionary<string, string>
+    // Each sees only its own chips; a training rank also gets the torchrun environment, so an
+    // unmodified PyTorch DDP script runs. One rank for now, on this host: rank 0 is the master,
+    // reached on loopback (the sandbox shares the host's network) at a port free here.
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd)
+    {
+        var grid = new Dictionary<string, string>
         {
             ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
-            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(CultureInfo.InvariantCulture),
             ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
             ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
-        }, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
+            ["ACTORGRID_OUTPUT_DIR"] = _sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt),
+        };
+        var grant = _ledger.Chips.HeldBy(cmd.TaskId);
+        foreach (var (name, value) in ChipVendors.EnvironmentFor(grant)) grid[name] = value;
+        if (cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1)
+        {
+            // The launcher (RankLauncher) starts the ranks and gives each its RANK, LOCAL_RANK and its
+            // share of the gang's chips, in index order.
+            var perRank = grant is null ? 0 : grant.Indices.Count / cmd.Spec.Workers;
+            for (var rank = 0; rank < cmd.Spec.Workers; rank++)
+                grid[$"ACTORGRID_RANK_DEVICES_{rank}"] = grant is null ? "" : string.Join(',', grant.Indices.Skip(rank * perRank).Take(perRank));
+            grid["ACTORGRID_DEVICE_VARS"] = grant is null ? "CUDA_VISIBLE_DEVICES" : string.Join(' ', ChipVendors.VisibleDeviceVariables(grant.Vendor));
+        }
+        if (cmd.Spec.Kind == TaskKinds.Training)
+        {
+            var world = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
+            grid["RANK"] = "0";
+            grid["LOCAL_RANK"] = "0";
+            grid["NODE_RANK"] = "0";
+            grid["WORLD_SIZE"] = world;
+            grid["LOCAL_WORLD_SIZE"] = world;
+            grid["MASTER_ADDR"] = "127.0.0.1";
+            grid["MASTER_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        }
+        return _sandbox.EnvironmentFor(cmd.Spec.Env, grid, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
+    }
+
+    // Runs the command once per rank, all in the attempt's one sandbox (one uid, one cgroup with
+    // the gang's limits), as torchrun's local launcher would; the first rank to fail stops the
+    // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
+    // so stopping one stops what it started too; the launcher's own job notices go nowhere, the
+    // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
+    // called, so the statuses of those are read with `wait <pid>` at the end.
+    private static readonly string[] RankLauncher =
+    [
+        "bash", "-c",
+        """
+        set -m; exec 3>&2 2>/dev/null
+        pids=()
+        for ((i = 0; i < WORLD_SIZE; i++)); do
+          devices_var="ACTORGRID_RANK_DEVICES_$i"
+          ( export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+          pids+=($!)
+        done
+        while true; do
+          wait -n -p ended; status=$?
+          if [ -z "$ended" ]; then break; fi
+          if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
+        done
+        for pid in "${pids[@]}"; do
+          wait "$pid"; status=$?
+          if [ $status -ne 0 ] && [ $status -ne 127 ]; then exit $status; fi
+        done
+        """,
+        "actorgrid-ranks",
+    ];
+
+    // A port nothing listens on now; the rank binds it moments later.
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
 
@@ -319,6 +436,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void OnProgressed(RunProgressed msg)
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        if (msg.Progress.Metrics is { } metrics) run.LastMetrics = metrics;
         var now = DateTimeOffset.UtcNow;
         if (now - run.LastProgressSent < _settings.ProgressInterval) return;
         run.LastProgressSent = now;
@@ -341,11 +459,16 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _ledger.Release(msg.TaskId);
         Heartbeat();
         _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
-        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail);
+        run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail,
+            Metrics: run.LastMetrics);
+        run.Staged = outcome == AttemptOutcomes.Succeeded ? msg.Output : null;
         // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
         // else (failed with retries left, preempted, drained) is packed for the next attempt, which
-        // may run on another host; the exit report names the archive once it exists.
-        if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
+        // may run on another host; the exit report names the archive once it exists. A training
+        // task's final checkpoint is packed too: its model's lineage names it.
+        if (run.Staged is not null)
+            _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
+        else if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
         {
             _checkpoints.Tell(new CheckpointKeeper.Forget(msg.TaskId, CheckpointDirectory(msg.TaskId)));
             ReportExit(run, run.Ended);
@@ -358,7 +481,50 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!IsCurrent(packed.TaskId, packed.Attempt, out var run) || run.Ended is not { } ended || run.Exit is not null) return;
         var reason = packed.Problem is null ? ended.Reason : $"{ended.Reason}; {packed.Problem}";
+        if (run.Staged is { } staged && ended.Outcome == AttemptOutcomes.Succeeded)
+        {
+            run.Ended = ended with { Checkpoint = packed.Checkpoint };
+            ShipOutput(run, staged);
+            return;
+        }
         ReportExit(run, ended with { Checkpoint = packed.Checkpoint, Reason = reason });
+    }
+
+    // The oldest gateway that is up pulls the output into its model blob store, where uploads are.
+    private void ShipOutput(Run run, TrainingOutputs.Staged staged)
+    {
+        var gateway = Cluster.Get(Context.System).State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(Roles.Gateway))
+            .OrderBy(m => m, Member.AgeOrdering)
+            .FirstOrDefault();
+        if (gateway is null || _modelBlobHolder is null)
+        {
+            OnOutputNotCopied(staged.Sha256, "no gateway is up to keep its output model");
+            return;
+        }
+        _log.Info("{0} attempt {1} produced model {2} ({3} bytes); {4} takes a copy", run.TaskId, run.Attempt, staged.Sha256[..12], staged.SizeBytes, gateway.Address);
+        Context.ActorSelection(gateway.Address + ModelBlobServer.Path).Tell(new CopyModelBlob(staged.Sha256, staged.SizeBytes, _modelBlobHolder));
+        Timers.StartSingleTimer("ship-" + run.TaskId.Value, new ShipTimedOut(staged.Sha256), ShipTimeout);
+    }
+
+    private Run? Shipping(string sha256) =>
+        _runs.Values.FirstOrDefault(r => r.Staged?.Sha256 == sha256 && r.Ended is not null && r.Exit is null);
+
+    private void OnOutputCopied(ModelBlobCopied copied)
+    {
+        if (Shipping(copied.Sha256) is not { Staged: { } staged, Ended: { } ended } run) return;
+        Timers.Cancel("ship-" + run.TaskId.Value);
+        ReportExit(run, ended with { Output = new TrainedModel(staged.Sha256, staged.SizeBytes, staged.Signature, copied.StoredBy) });
+    }
+
+    // The process did its work but its model could not be kept: the attempt counts as failed, so
+    // the task tries again (from the checkpoint just packed) while it has attempts left.
+    private void OnOutputNotCopied(string sha256, string why)
+    {
+        if (Shipping(sha256) is not { Ended: { } ended } run) return;
+        Timers.Cancel("ship-" + run.TaskId.Value);
+        _log.Warning("{0} attempt {1}: {2}", run.TaskId, run.Attempt, why);
+        ReportExit(run, ended with { Outcome = AttemptOutcomes.Failed, Reason = $"the process succeeded but {why}" });
     }
 
     private void ReportExit(Run run, ReportTaskExited exit)
@@ -408,7 +574,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
                 Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
             _ledger.Release(victim);
         }
-        _ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow);
+        if (_ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        {
+            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, noChips));
+            return;
+        }
         Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
         Heartbeat();
     }
@@ -455,6 +625,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public string? BundleArchive { get; set; }
 
         public string? BundleNote { get; set; }
+        // The metrics the process printed last (progress forwarded to the task is sampled).
+        public IReadOnlyDictionary<string, double>? LastMetrics { get; set; }
+
+        // A succeeded training attempt's output, staged in this host's model blob store until a gateway has it.
+        public TrainingOutputs.Staged? Staged { get; set; }
 
         // The host uid the attempt runs as while it runs (sandbox level "on").
         public int? Uid { get; set; }
@@ -477,5 +652,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     private sealed record RunProgressed(TaskId TaskId, int Attempt, ProcessProgress Progress);
 
-    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome);
+    private sealed record RunEnded(TaskId TaskId, int Attempt, ProcessOutcome Outcome, TrainingOutputs.Staged? Output);
+
+    private sealed record ShipTimedOut(string Sha256);
 }

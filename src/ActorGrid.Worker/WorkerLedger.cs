@@ -6,28 +6,60 @@ namespace ActorGrid.Worker;
 
 // What a worker has committed: attempts running and attempts it promised in an accepted award
 // but has not started yet. The worker bids and accepts awards against this, which is what makes
-// reservation the worker's own decision. Pure and single-threaded (owned by the agent).
+// reservation the worker's own decision. Chips are not only counted but owned: a claim that needs
+// chips holds specific indices (ChipAllocator) from its promise until it is released. Pure and
+// single-threaded (owned by the agent).
 public sealed class WorkerLedger(NodeDescriptor node)
 {
-    public sealed record Claim(TaskId TaskId, int Attempt, ResourceRequirements Requirements, string Lane, bool Preemptible, bool Started, DateTimeOffset At);
+    public sealed record Claim(
+        TaskId TaskId, int Attempt, ResourceRequirements Requirements, string Lane, bool Preemptible, bool Started, DateTimeOffset At,
+        ChipAllocator.Grant? Chips = null);
 
     private readonly Dictionary<TaskId, Claim> _claims = new();
+    private readonly ChipAllocator _chips = new(node);
 
     public IReadOnlyCollection<Claim> Claims => _claims.Values;
 
-    public void Promise(TaskId task, int attempt, ResourceRequirements requirements, string lane, bool preemptible, DateTimeOffset now) =>
-        _claims[task] = new Claim(task, attempt, requirements, lane, preemptible, Started: false, now);
+    public ChipAllocator Chips => _chips;
 
-    public void Start(TaskId task, int attempt, ResourceRequirements requirements, string lane, bool preemptible, DateTimeOffset now) =>
-        _claims[task] = new Claim(task, attempt, requirements, lane, preemptible, Started: true, now);
+    // Null when the claim holds what it needs (its chips granted); otherwise why not, and nothing is claimed.
+    public string? Promise(TaskId task, int attempt, ResourceRequirements requirements, string lane, bool preemptible, DateTimeOffset now) =>
+        Take(task, attempt, requirements, lane, preemptible, started: false, now);
 
-    public void Release(TaskId task) => _claims.Remove(task);
+    // A start keeps the chips its promise was granted; a start without a promise (repeated after
+    // the promise expired) is granted chips now, or refused when none are free.
+    public string? Start(TaskId task, int attempt, ResourceRequirements requirements, string lane, bool preemptible, DateTimeOffset now) =>
+        Take(task, attempt, requirements, lane, preemptible, started: true, now);
+
+    private string? Take(TaskId task, int attempt, ResourceRequirements requirements, string lane, bool preemptible, bool started, DateTimeOffset now)
+    {
+        ChipAllocator.Grant? grant = null;
+        if (requirements.Chips is { Count: > 0 } need)
+        {
+            // A start names the task's own requirement ("any"); the promise may have resolved it to a model.
+            if (_claims.TryGetValue(task, out var promised) && promised.Attempt == attempt && promised.Requirements.Chips is { } resolved)
+                need = resolved;
+            grant = _chips.Allocate(task, attempt, need);
+            if (grant is null) return _chips.WhyNot(need);
+            requirements = requirements with { Chips = new ChipRequirement(grant.Model, grant.Indices.Count, need.MinMemoryMiB) };
+        }
+        else
+            _chips.Release(task);
+        _claims[task] = new Claim(task, attempt, requirements, lane, preemptible, started, now, grant);
+        return null;
+    }
+
+    public void Release(TaskId task)
+    {
+        _claims.Remove(task);
+        _chips.Release(task);
+    }
 
     // Promises whose task never came to start it (the assignment was lost) free their room.
     public IReadOnlyList<TaskId> ExpirePromises(DateTimeOffset now, TimeSpan after)
     {
         var expired = _claims.Values.Where(c => !c.Started && now - c.At > after).Select(c => c.TaskId).ToList();
-        foreach (var task in expired) _claims.Remove(task);
+        foreach (var task in expired) Release(task);
         return expired;
     }
 
@@ -41,20 +73,17 @@ public sealed class WorkerLedger(NodeDescriptor node)
             if (ignoring?.Contains(claim.TaskId) == true) continue;
             cpu -= claim.Requirements.Cpu;
             memory -= claim.Requirements.MemoryMiB;
-            if (claim.Requirements.Chips is { } c && chips.ContainsKey(c.Model)) chips[c.Model] -= c.Count;
+            if (claim.Chips is { } g && chips.ContainsKey(g.Model)) chips[g.Model] -= g.Indices.Count;
         }
         return (cpu, memory, chips);
     }
 
     // Null when the requirements fit (after stopping the named evictable runs); otherwise why not.
+    // A chip model of "any" fits any model of which enough chips are free.
     public string? WhyNot(ResourceRequirements req, IReadOnlyCollection<TaskId> evicting)
     {
-        var (cpu, memory, chips) = Free(evicting);
-        if (req.Chips is { } c)
-        {
-            if (!chips.TryGetValue(c.Model, out var freeChips)) return $"{node.Id} has no {c.Model} chips";
-            if (freeChips < c.Count) return $"{node.Id} has {freeChips} free {c.Model}, {c.Count} needed";
-        }
+        var (cpu, memory, _) = Free(evicting);
+        if (req.Chips is { Count: > 0 } c && _chips.WhyNot(c, evicting) is { } noChips) return noChips;
         if (cpu + 1e-9 < req.Cpu) return $"{node.Id} has {cpu:0.##} free cpu, {req.Cpu} needed";
         if (memory < req.MemoryMiB) return $"{node.Id} has {memory} MiB free, {req.MemoryMiB} needed";
         return null;

@@ -34,7 +34,7 @@ public static class WorkerSetup
         builder.WithActors((system, registry, resolver) => registry.Register<InferenceHostKey>(system.ActorOf(InferenceHost.Props(
             node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>(),
             registry.Get<ModelDeploymentsKey>()), InferenceHost.Name)));
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
             var isolation = IsolationSettings.From(system.Settings.Config);
             var sandbox = SandboxHost.Detect(isolation, settings.DataDirectory);
@@ -44,7 +44,8 @@ public static class WorkerSetup
             else if (sandbox.Level == SandboxHost.Off)
                 log.Warning("SANDBOX OFF (actorgrid.workers.sandbox = off): tenants' attempts run as this node's user and can read its files, environment and processes");
             else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
-            registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory), WorkerPaths.AgentName));
+            registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory,
+                new Training.TrainingOutputs(resolver.GetService<ModelBlobStore>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<InferenceSettings>().MaxModelBytes)), WorkerPaths.AgentName));
         });
         return builder;
     }

@@ -20,7 +20,7 @@ public sealed record ModelCatalogState(TenantId TenantId, ImmutableList<ModelVer
     {
         if (Find(cmd.Name, null) is { } latest && latest.Sha256 == cmd.Sha256) return ([], latest);
         var version = LastVersions.GetValueOrDefault(cmd.Name) + 1;
-        return ([new ModelVersionRegistered(TenantId, cmd.Name, version, cmd.Sha256, cmd.SizeBytes, cmd.Signature, cmd.StoredBy, now)], null);
+        return ([new ModelVersionRegistered(TenantId, cmd.Name, version, cmd.Sha256, cmd.SizeBytes, cmd.Signature, cmd.StoredBy, now, cmd.Lineage)], null);
     }
 
     public IReadOnlyList<IModelCatalogEvent> DecideDelete(DeleteModelVersion cmd, DateTimeOffset now) =>
@@ -30,7 +30,7 @@ public sealed record ModelCatalogState(TenantId TenantId, ImmutableList<ModelVer
     {
         ModelVersionRegistered e => this with
         {
-            Versions = Versions.Add(new ModelVersionView(e.TenantId, e.Name, e.Version, e.Sha256, e.SizeBytes, e.Signature, e.StoredBy, e.At)),
+            Versions = Versions.Add(new ModelVersionView(e.TenantId, e.Name, e.Version, e.Sha256, e.SizeBytes, e.Signature, e.StoredBy, e.At, e.Lineage)),
             LastVersions = LastVersions.SetItem(e.Name, Math.Max(e.Version, LastVersions.GetValueOrDefault(e.Name))),
         },
         ModelVersionDeleted e => this with { Versions = Versions.RemoveAll(m => m.Name == e.Name && m.Version == e.Version) },

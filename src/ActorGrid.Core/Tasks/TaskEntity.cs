@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ActorGrid.Core.Observability;
 using ActorGrid.Hosting;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
@@ -24,6 +25,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     private const string NudgeTimer = "nudge";
     private const string SpendTimer = "spend";
     private const string CloseTimer = "close";
+    private const string ModelTimer = "model";
     private readonly TaskSettings _settings;
     private TaskState _state;
     private (int Attempt, TimeSpan Backoff) _spendRetry;
@@ -68,6 +70,9 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             ScheduleNudges();
         });
         Command<CloseTick>(_ => CloseAtTenant(retry: true));
+        Command<ModelVersionAccepted>(reply => Decide(_state.DecideModelRegistered(reply, Now), () => { }));
+        Command<ModelDeploymentAccepted>(reply => Decide(_state.DecideModelDeployed(reply, Now), () => { }));
+        Command<ModelTick>(_ => SendOwedModelStep());
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
         Command<SaveSnapshotSuccess>(ok =>
         {
@@ -206,7 +211,29 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         if (_state.IsTerminal && before.State == TaskStates.Queued)
             Placement.Tell(new ReleasePlacement(_state.Id, _state.CurrentAttempt));
         if (_state.State != before.State || _state.CurrentAttempt != before.CurrentAttempt) Nudge();
+        if (events.Any(e => e is TaskSucceeded or TaskModelRegistered)) SendOwedModelStep();
         ScheduleNudges();
+    }
+
+    // A succeeded training task registers its output with the tenant's catalog, then deploys it
+    // when asked; each step is re-sent on a timer until its answer is persisted. The catalog keeps
+    // the same bytes as the same version, so a repeat registers nothing twice.
+    private void SendOwedModelStep()
+    {
+        var registry = ActorRegistry.For(Context.System);
+        switch (_state.OwedModelStep)
+        {
+            case RegisterModelVersion register when registry.TryGet<ModelCatalogRegionKey>(out var catalog):
+                catalog.Tell(register);
+                break;
+            case DeployModel deploy when registry.TryGet<ModelDeploymentsKey>(out var deployments):
+                deployments.Tell(deploy);
+                break;
+            case null:
+                Timers.Cancel(ModelTimer);
+                return;
+        }
+        Timers.StartSingleTimer(ModelTimer, ModelTick.Instance, _settings.SpendRetryMin);
     }
 
     private void AfterRecovery()
@@ -215,6 +242,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Nudge();
         ScheduleNudges();
         SendOwedSpend(retry: false); // spend persisted as owed before a restart is still owed
+        SendOwedModelStep();
         if (_state.IsTerminal) CloseAtTenant(retry: false);
     }
 
@@ -256,8 +284,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         {
             case TaskStates.Queued:
                 Placement.Tell(new RequestPlacement(
-                    _state.Id, _state.CurrentAttempt, _state.Tenant, _state.Spec!.Requirements,
-                    _state.Spec.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
+                    _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
+                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
                 break;
             case TaskStates.Placed:
                 StartOnWorker();
@@ -279,7 +307,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Timers.Cancel(NudgeTimer);
         // A task that still owes its tenant spend stays in memory until the tenant has it.
         // So does one whose tenant has not yet heard that it finished.
-        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null && _tenantClosed ? _settings.PassivateAfter : null);
+        // And so does one whose output model is not registered (and deployed, if asked) yet.
+        SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null && _tenantClosed && _state.OwedModelStep is null ? _settings.PassivateAfter : null);
         if (_state.AwaitsPlacement)
             Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
         else if (_state.State == TaskStates.Running)
@@ -297,6 +326,11 @@ internal sealed record NudgeTick
 internal sealed record SpendTick
 {
     public static readonly SpendTick Instance = new();
+}
+
+internal sealed record ModelTick
+{
+    public static readonly ModelTick Instance = new();
 }
 
 internal sealed record CloseTick

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Inference;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Serialization;
 using ActorGrid.Protocol.Tasks;
@@ -32,7 +34,8 @@ public sealed record TaskState(
     ImmutableList<TaskHistoryEntry> History,
     PlacementExplanation? Placement = null,
     ImmutableSortedSet<int>? SpendSettled = null,
-    string? RequestHash = null)
+    string? RequestHash = null,
+    TaskModelOutcome? Model = null)
 {
     private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
 
@@ -91,7 +94,8 @@ public sealed record TaskState(
     public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now)
     {
         if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
-        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint);
+        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint,
+            cmd.Metrics, cmd.Outcome == AttemptOutcomes.Succeeded ? cmd.Output : null);
         if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
         if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
             return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
@@ -133,6 +137,49 @@ public sealed record TaskState(
             return [];
         return [new TaskCheckpointSaved(Id, cmd.Attempt, cmd.Checkpoint, now)];
     }
+
+    // ---- a training task's output model ----
+
+    // The attempt whose output the task registers: the one that succeeded, when it left a model.
+    public TaskAttemptView? OutputAttempt =>
+        State == TaskStates.Succeeded && Spec?.Output is not null ? Attempts.LastOrDefault(a => a.Outcome == AttemptOutcomes.Succeeded && a.Output is not null) : null;
+
+    // What the task still owes the model registry, re-sent until answered: the registration of
+    // its output as a version, then (when asked and promoteIf held) that version's deployment.
+    public IActorGridMessage? OwedModelStep
+    {
+        get
+        {
+            if (OutputAttempt is not { Output: { } output } attempt) return null;
+            var spec = Spec!.Output!;
+            if (Model is null)
+                return new RegisterModelVersion(Tenant, spec.Model, output.Sha256, output.SizeBytes, output.Signature, output.StoredBy,
+                    new ModelLineage(Id, attempt.Attempt, Metrics ?? new Dictionary<string, double>(), LatestCheckpoint?.Sha256, Bundle: Spec!.Bundle?.Sha256));
+            if (Model.Deployed is null && spec.Deploy is { } selector)
+                return new DeployModel(new ModelRef(Tenant, Model.Model, Model.Version, output.Sha256, output.SizeBytes, output.Signature, output.StoredBy), selector);
+            return null;
+        }
+    }
+
+    // The catalog took the output as a version. Without output.deploy that is the end; with it,
+    // promoteIf decides on the metrics the task reported last: deploy next, or say why not.
+    public IReadOnlyList<ITaskEvent> DecideModelRegistered(ModelVersionAccepted reply, DateTimeOffset now)
+    {
+        if (Model is not null || OutputAttempt is not { Output: { } output } attempt) return [];
+        var spec = Spec!.Output!;
+        if (reply.Model.TenantId != Tenant || reply.Model.Name != spec.Model || reply.Model.Sha256 != output.Sha256) return [];
+        var registered = new TaskModelRegistered(Id, attempt.Attempt, spec.Model, reply.Model.Version, output.Sha256, now);
+        if (spec.Deploy is null) return [registered];
+        return spec.PromoteIf?.WhyNot(Metrics) is { } whyNot
+            ? [registered, new TaskModelNotDeployed(Id, spec.Model, reply.Model.Version, $"version {reply.Model.Version} of {spec.Model} is registered but not deployed: promoteIf does not hold ({whyNot})", now)]
+            : [registered];
+    }
+
+    public IReadOnlyList<ITaskEvent> DecideModelDeployed(ModelDeploymentAccepted reply, DateTimeOffset now) =>
+        Model is { Deployed: null } m && Spec?.Output?.Deploy is { } selector
+            && reply.Deployment.Model.Tenant == Tenant && reply.Deployment.Model.Name == m.Model && reply.Deployment.Model.Version == m.Version
+            ? [new TaskModelDeployed(Id, m.Model, m.Version, selector, now)]
+            : [];
 
     private static bool BlobsLookValid(CheckpointRef c) =>
         c.Sha256 is { Length: 64 } && c.SizeBytes >= 0 && c.Holders.Count > 0;
@@ -193,9 +240,13 @@ public sealed record TaskState(
                 Attempts = UpdateAttempt(e.Attempt, a => a with
                 {
                     EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At),
-                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint),
+                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint), Output = e.Output,
                 }),
+                Metrics = e.Metrics ?? Metrics,
             },
+            TaskModelRegistered e => this with { Model = new TaskModelOutcome(e.Model, e.Version, e.Sha256, Spec?.Output?.Deploy is null ? false : null, Spec?.Output?.Deploy is null ? "output.deploy was not given" : null) },
+            TaskModelDeployed => this with { Model = Model! with { Deployed = true, Reason = null } },
+            TaskModelNotDeployed e => this with { Model = Model! with { Deployed = false, Reason = e.Reason } },
             TaskCheckpointSaved e => this with { Attempts = UpdateAttempt(e.Attempt, a => a with { Checkpoint = Merge(a.Checkpoint, e.Checkpoint) }) },
             TaskSucceeded => this with { State = TaskStates.Succeeded, Progress = 1.0, Reason = null },
             TaskFailed e => this with { State = TaskStates.Failed, Reason = e.Reason },
@@ -241,14 +292,14 @@ public sealed record TaskState(
 
     public TaskView ToView() => new(
         Id, Tenant, Spec?.Kind ?? "", State, Spec?.Lane ?? "", Spec!, Attempts, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq, Placement);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, LastSeq, Placement, Model);
 
     public TaskSnapshot ToSnapshot() => new(
         Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash, Model);
 
     public static TaskState FromSnapshot(TaskSnapshot s) => new(
         s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
         s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement,
-        [.. s.SpendSettled ?? []], s.RequestHash);
+        [.. s.SpendSettled ?? []], s.RequestHash, s.Model);
 }

@@ -14,11 +14,12 @@ namespace ActorGrid.Gateway.Apis;
 public sealed record AuditRecordResponse(
     long Seq, string AuditId, string RequestId, string Model, int ModelVersion, string ModelSha256, string Node, string Tier,
     string Outcome, int Status, double QueueMs, double ComputeMs, double LatencyMs, string InputSha256, string OutputSha256,
-    DateTimeOffset At, string PrevHash, string Hash, string Route, bool Offloaded)
+    DateTimeOffset At, string PrevHash, string Hash, string Route, bool Offloaded,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? TrainedBy = null)
 {
     public static AuditRecordResponse From(AuditRecord r) => new(r.Seq, r.AuditId, r.RequestId, r.Model, r.ModelVersion, r.ModelSha256,
         r.Node, r.Tier, r.Outcome, r.Status, r.QueueMs, r.ComputeMs, r.LatencyMs, r.InputSha256, r.OutputSha256, r.At, r.PrevHash, r.Hash,
-        r.Route, r.Offloaded);
+        r.Route, r.Offloaded, r.TrainedBy.Length > 0 ? r.TrainedBy : null);
 }
 
 // PUT /v1/audit/retention: how many days the tenant's audit records are kept (1 to 3650).

@@ -42,7 +42,8 @@ public sealed record CalibrationReport(
         return new CalibrationReport(
             "cal-" + id, now, tenant, model, period,
             [.. rows.GroupBy(r => (r.ModelVersion, r.ModelSha256)).OrderBy(g => g.Key.ModelVersion)
-                .Select(g => new CalibrationModelVersion(g.Key.ModelVersion, g.Key.ModelSha256, null))],
+                .Select(g => new CalibrationModelVersion(g.Key.ModelVersion, g.Key.ModelSha256,
+                    g.Select(r => r.TrainedBy).FirstOrDefault(t => t is not null) is { } task ? $"trained by task {task}" : null))],
             TensorMethod, null,
             new CalibrationSummary(rows.Count, answered.Count, rows.Count(r => r.Outcome is "refused" or "timeout"), rows.Count(r => r.Outcome == "failed"),
                 answered.Count > 0 ? answered.Average(r => r.LatencyMs) : null, answered.Count > 0 ? answered.Max(r => r.LatencyMs) : null),

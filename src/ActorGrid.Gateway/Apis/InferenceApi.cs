@@ -158,7 +158,8 @@ public static class InferenceApi
     private static AuditRecord Record(string auditId, string requestId, ModelVersionView model, string node, string tier, string outcome, int status,
         double queueMs, double computeMs, double latencyMs, string inputSha, string outputSha, RouteDecision route) =>
         new(auditId, requestId, model.TenantId.Value, model.Name, model.Version, model.Sha256, node, tier, outcome, status,
-            queueMs, computeMs, latencyMs, inputSha, outputSha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), route.Reason, route.Offloaded);
+            queueMs, computeMs, latencyMs, inputSha, outputSha, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), route.Reason, route.Offloaded,
+            model.Lineage?.Task.Value ?? "");
 
     private static void Audit(IActorRef writer, AuditRecord record) => writer.Tell(new AuditWriter.Append(record));
 

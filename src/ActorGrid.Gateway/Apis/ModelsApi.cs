@@ -25,11 +25,16 @@ public sealed record ModelVersionResponse(
     string Name, int Version, string Sha256, long SizeBytes, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs,
     bool Batchable, DateTimeOffset RegisteredAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeploymentResponse? Deployment = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LoadedOnResponse>? LoadedOn = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LoadedOnResponse>? LoadedOn = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LineageResponse? Lineage = null)
 {
     public static ModelVersionResponse From(ModelVersionView m) =>
-        new(m.Name, m.Version, m.Sha256, m.SizeBytes, m.Signature.Inputs, m.Signature.Outputs, m.Signature.Batchable, m.RegisteredAt);
+        new(m.Name, m.Version, m.Sha256, m.SizeBytes, m.Signature.Inputs, m.Signature.Outputs, m.Signature.Batchable, m.RegisteredAt,
+            Lineage: m.Lineage is { } l ? new LineageResponse(l.Task.Value, l.Attempt, l.Metrics, l.CheckpointSha256, l.Bundle) : null);
 }
+
+// Where a version came from when a training task produced it (absent for uploads).
+public sealed record LineageResponse(string Task, int Attempt, IReadOnlyDictionary<string, double> Metrics, string? CheckpointSha256, string? Bundle);
 
 public sealed record DeploymentResponse(string Name, int Version, NodeSelectorJson Selector, DateTimeOffset DeployedAt, IReadOnlyList<string> MatchingNodes);
 

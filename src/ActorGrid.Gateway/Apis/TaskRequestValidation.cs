@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using ActorGrid.Protocol.Bundles;
+using ActorGrid.Protocol.Models;
+using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 
@@ -23,7 +25,13 @@ public sealed record SubmitTaskRequest(
     double? InputSizeMiB = null,
     bool? Preemptible = null,
     int? ExpectedDurationSeconds = null,
+    int? Workers = null,
+    TrainingOutputRequest? Output = null,
     string? Bundle = null);
+
+public sealed record TrainingOutputRequest(string? Model, string? File, NodeSelectorJson? Deploy, PromoteIfRequest? PromoteIf);
+
+public sealed record PromoteIfRequest(string? Metric, double? Below, double? Above);
 
 public sealed record RequirementsRequest(double? Cpu, long? MemoryMiB, ChipsRequest? Chips);
 
@@ -36,6 +44,7 @@ public sealed record ChipsRequest(string? Model, int? Count);
 public static partial class TaskRequestValidation
 {
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
+    public const int MaxWorkers = 64;
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,32}$")]
     private static partial Regex ZonePattern();
@@ -110,6 +119,16 @@ public static partial class TaskRequestValidation
         if (req.ExpectedDurationSeconds is < 1 or > MaxTimeoutSeconds) Fail("expectedDurationSeconds", $"expectedDurationSeconds must be between 1 and {MaxTimeoutSeconds}.");
         if (lane == Lanes.Realtime && req.Preemptible == true) Fail("preemptible", "A realtime task cannot be preemptible: it is the lane that preempts.");
 
+        var (workers, output) = ValidateTraining(req, kind, Fail);
+        // Requirements are per rank: the quota bounds the whole gang.
+        if (workers > 1 && !errors.ContainsKey("workers"))
+        {
+            if (chips is not null && chips.Count * workers > tenant.Quota.MaxChips)
+                Fail("workers", $"{workers} ranks of {chips.Count} chips each need {chips.Count * workers} chips but the tenant's quota allows at most {tenant.Quota.MaxChips}.");
+            else if (cpu * workers > tenant.Quota.MaxCpu)
+                Fail("workers", $"{workers} ranks of {cpu} cpu each need {cpu * workers} cpu but the tenant's quota allows at most {tenant.Quota.MaxCpu}.");
+        }
+
         BundleRef? bundle = null;
         string? unknownBundle = null;
         if (req.Bundle is { } sha)
@@ -125,7 +144,49 @@ public static partial class TaskRequestValidation
 
         if (errors.Count > 0) return (null, errors, unknownBundle);
         var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones,
-            req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds, bundle);
+            req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds,
+            workers, output, bundle);
         return (spec, errors, null);
+    }
+
+    // workers and output belong to training. Until gangs span hosts, all ranks run on one host:
+    // requirements are per rank, and the whole gang must fit one node (TrainingGang).
+    private static (int Workers, TrainingOutput? Output) ValidateTraining(SubmitTaskRequest req, string kind, Action<string, string> fail)
+    {
+        if (kind != TaskKinds.Training)
+        {
+            if (req.Workers is not null) fail("workers", $"workers is for kind \"{TaskKinds.Training}\"; leave it out of a {kind} task.");
+            if (req.Output is not null) fail("output", $"output is for kind \"{TaskKinds.Training}\"; leave it out of a {kind} task.");
+            return (1, null);
+        }
+        var workers = req.Workers ?? 1;
+        if (workers is < 1 or > MaxWorkers) fail("workers", $"workers must be a whole number between 1 and {MaxWorkers}.");
+        if (req.Output is not { } o) return (workers, null);
+        if (!ModelNames.IsValid(o.Model)) fail("output.model", $"Name the model the output becomes a version of: {ModelNames.Rule}.");
+        var file = o.File ?? "";
+        if (file.Length is 0 or > 255 || file.Contains('/') || file.Contains('\\') || file is "." or "..")
+            fail("output.file", "Name the file the task writes into ACTORGRID_OUTPUT_DIR, e.g. \"model.onnx\" (a plain file name, no '/').");
+        NodeSelector? deploy = null;
+        if (o.Deploy is { } d)
+        {
+            if (d.Tier is null && d.Site is null && d.Zone is null && d.Nodes is not { Length: > 0 })
+                fail("output.deploy", "Say where to deploy the trained model: give at least one of tier, site, zone or nodes, e.g. {\"tier\":\"edge\"}.");
+            else if (d.Tier is { } tier && !Tiers.All.Contains(tier))
+                fail("output.deploy.tier", $"Tier '{tier}' is not one of {string.Join(", ", Tiers.All)}.");
+            deploy = new NodeSelector(d.Tier, d.Site, d.Zone, d.Nodes is { Length: > 0 } nodes ? [.. nodes] : null);
+        }
+        PromoteCondition? promoteIf = null;
+        if (o.PromoteIf is { } p)
+        {
+            if (deploy is null) fail("output.promoteIf", "promoteIf decides whether the new version is deployed; give output.deploy too, or leave promoteIf out.");
+            if (string.IsNullOrWhiteSpace(p.Metric) || p.Metric.Length > 128)
+                fail("output.promoteIf.metric", "Name the metric the task reports that decides promotion, e.g. \"val_loss\".");
+            if (p.Below is null && p.Above is null)
+                fail("output.promoteIf", "Give a bound for the metric: \"below\" or \"above\", e.g. {\"metric\":\"val_loss\",\"below\":0.05}.");
+            else if ((p.Below is { } b && !double.IsFinite(b)) || (p.Above is { } a && !double.IsFinite(a)))
+                fail("output.promoteIf", "below and above must be finite numbers.");
+            promoteIf = new PromoteCondition(p.Metric ?? "", p.Below, p.Above);
+        }
+        return (workers, new TrainingOutput(o.Model ?? "", file, deploy, promoteIf));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ActorGrid.Protocol.Tasks;
 
 namespace ActorGrid.Gateway.Apis;
@@ -22,6 +23,9 @@ public sealed record TaskResponse(
     IReadOnlyList<TaskAttemptResponse> Attempts, IReadOnlyList<JsonObject>? History,
     double? Progress, IReadOnlyDictionary<string, double>? Metrics, string StdoutTail, string StderrTail, string? Reason,
     DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, TaskPlacementHints Hints, Protocol.Placement.PlacementExplanation? Placement, decimal Cost,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Workers = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TrainingOutput? Output = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TaskModelOutcome? Model = null,
     string? Bundle = null);
 
 // The placement hints as submitted, echoed so a client sees what placement weighed.
@@ -38,7 +42,8 @@ public static class TaskResponses
         history?.Select(HistoryEntry).ToList(),
         v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
         new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),
-        v.Placement, v.Attempts.Sum(a => a.Cost), v.Spec.Bundle?.Sha256);
+        v.Placement, v.Attempts.Sum(a => a.Cost),
+        v.Kind == TaskKinds.Training ? v.Spec.Workers : null, v.Spec.Output, v.Model, v.Spec.Bundle?.Sha256);
 
     // {"seq":3,"type":"placed","at":"…","attempt":1,"node":"edge-1",…}: the event's own fields
     // flattened beside its type and sequence number.

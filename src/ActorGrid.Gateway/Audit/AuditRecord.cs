@@ -6,6 +6,7 @@ namespace ActorGrid.Gateway.Audit;
 
 // One inference as the audit trail keeps it. Route is the gateway's routing decision in words
 // (why this node, or why none) and Offloaded whether it left the nearest tier for a higher one.
+// TrainedBy is the training task whose output the version is (its lineage), empty for uploads.
 // Seq, PrevHash and Hash are assigned when the record is appended to its tenant's chain; until
 // then they are 0 and empty.
 public sealed record AuditRecord(
@@ -27,6 +28,7 @@ public sealed record AuditRecord(
     long AtUnixMs,
     string Route = "",
     bool Offloaded = false,
+    string TrainedBy = "",
     long Seq = 0,
     string PrevHash = "",
     string Hash = "")
@@ -58,6 +60,8 @@ public static class AuditChain
         // route or an offload covers both, so changing or blanking either breaks the chain.
         if (r.Route.Length > 0 || r.Offloaded)
             text += "\n" + r.Route + "\n" + (r.Offloaded ? "offloaded" : "direct");
+        // Likewise the training task a version came from, added later still.
+        if (r.TrainedBy.Length > 0) text += "\ntrained-by " + r.TrainedBy;
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
     }
 

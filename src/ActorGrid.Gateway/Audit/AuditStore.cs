@@ -15,7 +15,7 @@ namespace ActorGrid.Gateway.Audit;
 public sealed class AuditStore(DatabaseTarget database)
 {
     private const string Columns =
-        "tenant, seq, audit_id, request_id, model, model_version, model_sha256, node, tier, outcome, status, queue_ms, compute_ms, latency_ms, input_sha256, output_sha256, at_ms, prev_hash, hash, route, offloaded";
+        "tenant, seq, audit_id, request_id, model, model_version, model_sha256, node, tier, outcome, status, queue_ms, compute_ms, latency_ms, input_sha256, output_sha256, at_ms, prev_hash, hash, route, offloaded, trained_by";
 
     private volatile bool _created;
 
@@ -44,7 +44,7 @@ public sealed class AuditStore(DatabaseTarget database)
               tier TEXT NOT NULL, outcome TEXT NOT NULL, status INTEGER NOT NULL, queue_ms {real} NOT NULL,
               compute_ms {real} NOT NULL, latency_ms {real} NOT NULL, input_sha256 TEXT NOT NULL,
               output_sha256 TEXT NOT NULL, at_ms BIGINT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-              route TEXT NOT NULL DEFAULT '', offloaded {boolean} NOT NULL DEFAULT {no},
+              route TEXT NOT NULL DEFAULT '', offloaded {boolean} NOT NULL DEFAULT {no}, trained_by TEXT NOT NULL DEFAULT '',
               PRIMARY KEY (tenant, seq));
             CREATE UNIQUE INDEX IF NOT EXISTS inference_audit_id ON inference_audit (audit_id);
             CREATE INDEX IF NOT EXISTS inference_audit_tenant_time ON inference_audit (tenant, at_ms);
@@ -65,7 +65,7 @@ public sealed class AuditStore(DatabaseTarget database)
     // TABLE would lock the table against every other gateway. Runs in the schema transaction.
     private async Task MigrateAsync(DbConnection connection, DbTransaction tx, string boolean, string no, CancellationToken cancel)
     {
-        (string Name, string Type)[] added = [("route", "TEXT NOT NULL DEFAULT ''"), ("offloaded", $"{boolean} NOT NULL DEFAULT {no}")];
+        (string Name, string Type)[] added = [("route", "TEXT NOT NULL DEFAULT ''"), ("offloaded", $"{boolean} NOT NULL DEFAULT {no}"), ("trained_by", "TEXT NOT NULL DEFAULT ''")];
         foreach (var (name, type) in added)
         {
             await using var exists = connection.CreateCommand();
@@ -97,10 +97,10 @@ public sealed class AuditStore(DatabaseTarget database)
             {
                 var linked = AuditChain.Link(record, ++seq, prev);
                 prev = linked.Hash;
-                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18,@p19,@p20)", cancel,
+                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18,@p19,@p20,@p21)", cancel,
                     linked.Tenant, linked.Seq, linked.AuditId, linked.RequestId, linked.Model, linked.ModelVersion, linked.ModelSha256,
                     linked.Node, linked.Tier, linked.Outcome, linked.Status, linked.QueueMs, linked.ComputeMs, linked.LatencyMs,
-                    linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash, linked.Route, linked.Offloaded);
+                    linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash, linked.Route, linked.Offloaded, linked.TrainedBy);
                 stored.Add(linked);
             }
         }
@@ -133,7 +133,7 @@ public sealed class AuditStore(DatabaseTarget database)
                 Outcome: reader.GetString(9), Status: reader.GetInt32(10), QueueMs: reader.GetDouble(11), ComputeMs: reader.GetDouble(12),
                 LatencyMs: reader.GetDouble(13), InputSha256: reader.GetString(14), OutputSha256: reader.GetString(15),
                 AtUnixMs: reader.GetInt64(16), Seq: reader.GetInt64(1), PrevHash: reader.GetString(17), Hash: reader.GetString(18),
-                Route: reader.GetString(19), Offloaded: reader.GetBoolean(20)));
+                Route: reader.GetString(19), Offloaded: reader.GetBoolean(20), TrainedBy: reader.GetString(21)));
         }
         return result;
     }

@@ -38,7 +38,9 @@ public static class NodeStates
     public static bool TakesNewWork(string state) => state == Ready;
 }
 
-public sealed record RunningTaskInfo(TaskId TaskId, int Attempt, Tasks.ResourceRequirements Requirements);
+// ChipIndices: the vendor's device numbers the attempt owns on this node (its CUDA_VISIBLE_DEVICES
+// or the matching variable); null when it holds no chips.
+public sealed record RunningTaskInfo(TaskId TaskId, int Attempt, Tasks.ResourceRequirements Requirements, IReadOnlyList<int>? ChipIndices = null);
 
 // Live, unpersisted measurements from the worker agent. Sandbox: how attempts are contained there
 // (on | namespaces | off | unavailable; see SandboxHost).

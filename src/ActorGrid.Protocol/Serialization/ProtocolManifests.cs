@@ -49,6 +49,9 @@ public static class ProtocolManifests
         ["task.history"] = typeof(TaskHistory),
         ["task.event-published"] = typeof(TaskEventPublished),
         ["task.state"] = typeof(TaskSnapshot),
+        ["task.model-registered"] = typeof(TaskModelRegistered),
+        ["task.model-deployed"] = typeof(TaskModelDeployed),
+        ["task.model-not-deployed"] = typeof(TaskModelNotDeployed),
 
         // node/<id>
         ["node.report-status"] = typeof(ReportNodeStatus),
@@ -145,6 +148,9 @@ public static class ProtocolManifests
         ["bundle.fetch"] = typeof(FetchBundle),
         ["bundle.chunk"] = typeof(BundleChunk),
         ["bundle.missing"] = typeof(BundleMissing),
+        ["model.copy-blob"] = typeof(CopyModelBlob),
+        ["model.blob-copied"] = typeof(ModelBlobCopied),
+        ["model.blob-copy-failed"] = typeof(ModelBlobCopyFailed),
         ["model.deploy"] = typeof(DeployModel),
         ["model.undeploy"] = typeof(UndeployModel),
         ["model.get-deployments"] = typeof(GetModelDeployments),

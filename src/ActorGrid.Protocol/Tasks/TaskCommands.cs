@@ -37,10 +37,14 @@ public sealed record ReportTaskStarted(TaskId TaskId, int Attempt, NodeId Node, 
 
 public sealed record ReportTaskProgress(TaskId TaskId, int Attempt, double? Progress, IReadOnlyDictionary<string, double>? Metrics) : IWithTaskId;
 
-// Checkpoint: the attempt's checkpoint directory, packed when it ended without finishing.
+// Checkpoint: the attempt's checkpoint directory, packed when it ended without finishing (or, for
+// a training task with an output, when it succeeded). Metrics: the last the process printed (the
+// forwarded progress is sampled, so the very last may not have reached the task). Output: a
+// succeeded training attempt's model file, already in a gateway's blob store.
 public sealed record ReportTaskExited(
     TaskId TaskId, int Attempt, NodeId Node, string Outcome, int? ExitCode, string? Reason,
-    string StdoutTail, string StderrTail, CheckpointRef? Checkpoint = null) : IWithTaskId;
+    string StdoutTail, string StderrTail, CheckpointRef? Checkpoint = null,
+    IReadOnlyDictionary<string, double>? Metrics = null, TrainedModel? Output = null) : IWithTaskId;
 
 // From the worker while an attempt runs: its checkpoint directory changed and was packed and
 // copied to a durable host, so the task can resume from it even if the worker host dies.

@@ -23,7 +23,8 @@ public sealed record TaskProgressed(TaskId TaskId, int Attempt, double? Progress
 // Checkpoint: where the attempt's packed checkpoint can be fetched, when it left one.
 public sealed record TaskAttemptEnded(
     TaskId TaskId, int Attempt, NodeId? Node, string Outcome, int? ExitCode, string? Reason,
-    string StdoutTail, string StderrTail, DateTimeOffset At, CheckpointRef? Checkpoint = null) : ITaskEvent;
+    string StdoutTail, string StderrTail, DateTimeOffset At, CheckpointRef? Checkpoint = null,
+    IReadOnlyDictionary<string, double>? Metrics = null, TrainedModel? Output = null) : ITaskEvent;
 
 // A running attempt's checkpoint was copied to a durable host (periodically, while it runs).
 public sealed record TaskCheckpointSaved(TaskId TaskId, int Attempt, CheckpointRef Checkpoint, DateTimeOffset At) : ITaskEvent;

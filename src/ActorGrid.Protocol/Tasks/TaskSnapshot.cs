@@ -25,4 +25,5 @@ public sealed record TaskSnapshot(
     IReadOnlyList<TaskHistoryEntry> History,
     Placement.PlacementExplanation? Placement = null,
     IReadOnlyList<int>? SpendSettled = null,
-    string? RequestHash = null) : IActorGridMessage;
+    string? RequestHash = null,
+    TaskModelOutcome? Model = null) : IActorGridMessage;

@@ -6,7 +6,11 @@ namespace ActorGrid.Protocol.Tasks;
 public static class TaskKinds
 {
     public const string Process = "process";
-    public static readonly IReadOnlyList<string> All = [Process];
+
+    // A command run as `workers` ranks, each owning its chips and given the torchrun environment;
+    // on success its output file becomes a version of the tenant's model (TrainingOutput).
+    public const string Training = "training";
+    public static readonly IReadOnlyList<string> All = [Process, Training];
 }
 
 public static class Lanes
@@ -56,7 +60,32 @@ public sealed record TaskSpec(
     double InputSizeMiB = 0,
     bool Preemptible = false,
     int? ExpectedDurationSeconds = null,
+    int Workers = 1,
+    TrainingOutput? Output = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleRef? Bundle = null);
+
+// What a training task leaves behind: rank 0's ACTORGRID_OUTPUT_DIR/<File> becomes the next version
+// of the tenant's model <Model>. With Deploy, that version is deployed with the selector when
+// PromoteIf holds on the last metrics the task reported (or there is no PromoteIf).
+public sealed record TrainingOutput(string Model, string File, Models.NodeSelector? Deploy = null, PromoteCondition? PromoteIf = null);
+
+// A metric and a bound: holds when the metric was reported and is below `Below` / above `Above`
+// (each given bound must hold).
+public sealed record PromoteCondition(string Metric, double? Below = null, double? Above = null)
+{
+    // Null when it holds; otherwise why not, in words for the task's history.
+    public string? WhyNot(IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (metrics is null || !metrics.TryGetValue(Metric, out var value))
+            return $"the task never reported the metric {Metric}";
+        var shown = value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+        if (Below is { } below && !(value < below))
+            return $"{Metric} = {shown} is not below {below.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        if (Above is { } above && !(value > above))
+            return $"{Metric} = {shown} is not above {above.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        return null;
+    }
+}
 
 public static class TaskStates
 {

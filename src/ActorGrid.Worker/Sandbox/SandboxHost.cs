@@ -26,6 +26,7 @@ public sealed class SandboxHost
     // Inside the sandbox, the attempt's own directories are always here.
     public const string WorkMount = "/work";
     public const string CheckpointMount = "/checkpoint";
+    public const string OutputMount = "/output";
 
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -167,6 +168,12 @@ public sealed class SandboxHost
 
     public string RunDirectory(TaskId task, int attempt) => Path.Combine(RunsRoot, $"{task.Value}-{attempt}");
 
+    // Where an attempt leaves what it produced (a training task's model file): the attempt's own,
+    // read by the worker when the process has ended and removed with the run directory.
+    public string OutputDirectory(TaskId task, int attempt) => Path.Combine(RunsRoot, $"{task.Value}-{attempt}.output");
+
+    public string OutputPathSeen(TaskId task, int attempt) => Isolates ? OutputMount : OutputDirectory(task, attempt);
+
     // What the attempt is told its checkpoint directory is: a path inside the sandbox, or on the host.
     public string CheckpointPathSeen(TaskId task) => Isolates ? CheckpointMount : CheckpointDirectory(task);
 
@@ -195,14 +202,18 @@ public sealed class SandboxHost
     {
         var run = RunDirectory(task, attempt);
         var checkpoint = CheckpointDirectory(task);
+        var output = OutputDirectory(task, attempt);
         if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
         Directory.CreateDirectory(run);
         Directory.CreateDirectory(checkpoint);
+        Directory.CreateDirectory(output);
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(run, Private);
             File.SetUnixFileMode(checkpoint, Private);
+            File.SetUnixFileMode(output, Private);
         }
         if (bundleArchive is not null)
         {
@@ -220,7 +231,7 @@ public sealed class SandboxHost
         if (!Isolates)
             return new PreparedAttempt(new ProcessLaunch(
                 LeaseGuard.Wrap(_bash, guardSilence, [], spec.Command), env, spec.WorkingDirectory ?? run, timeout)
-            { Lease = lease, InheritEnvironment = false }, run, null, spec.Requirements.MemoryMiB, _settings.PidsMax);
+            { Lease = lease, InheritEnvironment = false }, run, null, spec.Requirements.MemoryMiB, _settings.PidsMax) { OutputDirectory = output };
 
         AttemptCgroup? cgroup = null;
         if (Level == On)
@@ -228,19 +239,20 @@ public sealed class SandboxHost
             // What an earlier attempt (another uid) left in the checkpoint directory becomes this
             // attempt's; so does its unpacked bundle (chown -R does not follow the links in it).
             await Chown(run, uid!.Value, recursive: bundleArchive is not null).ConfigureAwait(false);
+            await Chown(output, uid.Value, recursive: false).ConfigureAwait(false);
             await Chown(checkpoint, uid.Value, recursive: true).ConfigureAwait(false);
             cgroup = _cgroups!.Create($"{task.Value}-{attempt}", spec.Requirements.Cpu, spec.Requirements.MemoryMiB, _settings.PidsMax);
         }
-        var argv = SandboxArgv(uid ?? 0, run, checkpoint, spec.WorkingDirectory, spec.Command);
+        var argv = SandboxArgv(uid ?? 0, run, checkpoint, spec.WorkingDirectory, spec.Command, output);
         return new PreparedAttempt(new ProcessLaunch(
             LeaseGuard.Wrap(_bash, guardSilence, cgroup?.ProcsFiles ?? [], argv), env, run, timeout)
-        { Lease = lease, InheritEnvironment = false }, run, cgroup, spec.Requirements.MemoryMiB, _settings.PidsMax);
+        { Lease = lease, InheritEnvironment = false }, run, cgroup, spec.Requirements.MemoryMiB, _settings.PidsMax) { OutputDirectory = output };
     }
 
     // setpriv drops to the attempt's uid with no capabilities and no supplementary groups; then
     // bubblewrap, unprivileged, builds the namespaces. The sandbox's init dies with the guard
     // (--die-with-parent), and with it the whole pid namespace.
-    private List<string> SandboxArgv(int uid, string run, string? checkpoint, string? workingDirectory, IReadOnlyList<string> command)
+    private List<string> SandboxArgv(int uid, string run, string? checkpoint, string? workingDirectory, IReadOnlyList<string> command, string? output = null)
     {
         var argv = new List<string>();
         if (Level == On)
@@ -258,6 +270,7 @@ public sealed class SandboxHost
         }
         argv.AddRange(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", run, WorkMount]);
         if (checkpoint is not null) argv.AddRange(["--bind", checkpoint, CheckpointMount]);
+        if (output is not null) argv.AddRange(["--bind", output, OutputMount]);
         foreach (var path in _settings.WritablePaths.Where(Directory.Exists)) argv.AddRange(["--bind", path, path]);
         argv.AddRange(["--chdir", workingDirectory ?? WorkMount, "--"]);
         argv.AddRange(command);
@@ -295,6 +308,10 @@ public sealed class PreparedAttempt(ProcessLaunch launch, string runDirectory, A
 {
     public ProcessLaunch Launch { get; } = launch;
 
+    // Where the attempt was told to leave its output (ACTORGRID_OUTPUT_DIR, seen from the host).
+    // Read it after the process ended and before Conclude, which removes it.
+    public string? OutputDirectory { get; init; }
+
     // cgroup v1 has no "kill the whole group on OOM": the kernel kills one process and the rest
     // may carry on. An attempt that went over its memory has exceeded what it declared, so the
     // whole attempt is stopped once the kernel's OOM killer has struck in it.
@@ -318,6 +335,7 @@ public sealed class PreparedAttempt(ProcessLaunch launch, string runDirectory, A
         try
         {
             Directory.Delete(runDirectory, recursive: true);
+            if (OutputDirectory is not null && Directory.Exists(OutputDirectory)) Directory.Delete(OutputDirectory, recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -61,4 +61,18 @@ public class AbuseRuleSpecs
         Assert.Equal(RequestFingerprint.Of(spec), RequestFingerprint.Of(reordered));
         Assert.NotEqual(RequestFingerprint.Of(spec), RequestFingerprint.Of(spec with { Command = ["sh", "-c", "echo 2"] }));
     }
+
+    [Fact]
+    public void Should_hash_a_request_without_training_fields_as_it_did_before_they_existed()
+    {
+        var spec = new TaskSpec("process", ["sh", "-c", "echo"], new Dictionary<string, string>(), null, 60, new ResourceRequirements(1, 64), Lanes.Batch, 3, []);
+        var canonical = RequestFingerprint.CanonicalJson(spec);
+        Assert.DoesNotContain("workers", canonical);
+        Assert.DoesNotContain("\"output\"", canonical);
+        Assert.EndsWith("\"expectedDurationSeconds\":null}", canonical);
+
+        var training = spec with { Kind = TaskKinds.Training, Output = new TrainingOutput("m", "model.onnx") };
+        Assert.Contains("\"output\":{\"model\":\"m\"", RequestFingerprint.CanonicalJson(training));
+        Assert.NotEqual(RequestFingerprint.Of(training), RequestFingerprint.Of(training with { Output = new TrainingOutput("m", "other.onnx") }));
+    }
 }

@@ -208,4 +208,20 @@ public sealed class OffloadSpecs
         Assert.Null(decision.Chosen);
         Assert.Equal(["edge-f01: node is cordoned", "regional-hz: has no jetson-orin chip"], decision.Rejections.Select(r => $"{r.Node}: {r.Reason}"));
     }
+
+    [Fact]
+    public void Should_match_any_chip_model_a_node_has_when_the_task_asks_for_any()
+    {
+        IPlacementPolicy seam = new PlacementPolicy();
+        var nodes = new[]
+        {
+            new NodeCapacity(Edge(), NodeStates.Ready, 8, 16_384, new Dictionary<string, int>()),
+            new NodeCapacity(Regional(), NodeStates.Ready, 96, 393_216, new Dictionary<string, int> { ["nvidia-l4"] = 8 }),
+        };
+        var query = new PlacementQuery(new TaskId("t-1"), new ResourceRequirements(2, 1024, new ChipRequirement(ChipRequirement.AnyModel, 2)), [], Lanes.Batch);
+
+        var decision = seam.Decide(query, nodes);
+
+        Assert.Equal("regional-hz", decision.Chosen?.Value);
+    }
 }

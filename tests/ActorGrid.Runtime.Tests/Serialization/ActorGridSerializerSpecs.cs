@@ -33,6 +33,24 @@ public class ActorGridSerializerSpecs() : GridTestKit(new SqliteGridConfig())
     }
 
     [Fact]
+    public void Should_read_a_task_submitted_before_training_as_one_worker_without_output_and_round_trip_a_training_spec()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new TaskNotFound(new TaskId("t")));
+        var old = new TaskSubmitted(new TaskId("t-1"), Acme, Spec(), Protocol.Tenants.TenantQuota.Default, null, DateTimeOffset.UtcNow);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(serializer.ToBinary(old))!;
+        json["spec"]!.AsObject().Remove("workers");
+        json["spec"]!.AsObject().Remove("output");
+
+        var back = (TaskSubmitted)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), "task.submitted");
+
+        Assert.Equal((1, (TrainingOutput?)null), (back.Spec.Workers, back.Spec.Output));
+        var training = old with { Spec = Spec() with { Kind = TaskKinds.Training, Output = new TrainingOutput("gauge-dial", "model.onnx",
+            new Protocol.Models.NodeSelector("edge", null, null, null), new PromoteCondition("val_loss", Below: 0.05)) } };
+        var again = (TaskSubmitted)serializer.FromBinary(serializer.ToBinary(training), "task.submitted");
+        Assert.Equal(training.Spec.Output, again.Spec.Output);
+    }
+
+    [Fact]
     public void Should_carry_actor_refs_as_resolvable_paths()
     {
         var msg = new AssignTask(new TaskId("t-1"), 1, Edge, "m", TestActor);
