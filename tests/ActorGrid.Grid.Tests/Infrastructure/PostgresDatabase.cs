@@ -128,7 +128,9 @@ public sealed class PostgresDatabase : IAsyncDisposable
             Username = Uri.UnescapeDataString(userInfo[0]),
             Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
             Database = database,
-            Timeout = 5,
+            // Npgsql's own default: a loaded 2-core box running three test assemblies at once
+            // took more than 5 s to hand a local connection over; a missing server still fails in 15 s.
+            Timeout = 15,
             // Admin connections must not linger in a pool, or DROP DATABASE finds them.
             Pooling = false,
         };

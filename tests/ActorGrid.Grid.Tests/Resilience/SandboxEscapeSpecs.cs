@@ -70,12 +70,15 @@ public sealed class SandboxEscapeSpecs(SandboxGridFixture grid, ITestOutputHelpe
         await WaitForProgressAsync(grid.GlobexKey, globexTask);
         var checkpointDir = Directory.EnumerateDirectories("/var/lib/actorgrid/attempts", globexTask, SearchOption.AllDirectories)
             .Single(d => Path.GetFileName(Path.GetDirectoryName(d)) == "checkpoints");
-        var runDir = Directory.EnumerateDirectories(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(checkpointDir))!, "runs"), globexTask + "-*").Single();
+        var runs = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(checkpointDir))!, "runs");
+        var runDir = Path.Combine(runs, globexTask + "-1");
+        var outputDir = runDir + ".output"; // where a training attempt leaves its model: private too
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(checkpointDir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(runDir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(outputDir));
 
         var acme = await RunAsync(grid.AcmeKey, $"""
-            cat '{checkpointDir}/secret'; cat '{runDir}/secret'
+            cat '{checkpointDir}/secret'; cat '{runDir}/secret'; ls '{outputDir}'
             ls /var/lib/actorgrid/attempts
             cat /checkpoint/../runs/*/secret
             echo "acme uid=$(id -u)"
