@@ -32,13 +32,14 @@ public static class CoreSetup
         const int shards = 100;
         if (settings.Has(Roles.Core))
         {
-            // Tasks are remembered: a queued or running task must come back after a rebalance or
-            // restart without anyone asking for it, because it drives its own progress.
+            // Tasks are not remembered: remembering one is a write that gates every new task's
+            // start. A queued or running task must still come back after a rebalance or restart
+            // without anyone asking for it, because it drives its own progress; its tenant wakes it
+            // (TenantEntity.AfterRecovery, and every actorgrid.tenants.rewake-interval), and a
+            // worker's report or placement's answer starts it sooner.
             builder.WithShardRegion<TaskRegionKey>("task", TaskEntity.Props, new TaskMessageExtractor(shards), new ShardOptions
             {
                 Role = Roles.Core,
-                RememberEntities = true,
-                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                 StateStoreMode = StateStoreMode.Persistence,
             });
             builder.WithShardRegion<NodeRegionKey>("node", NodeEntity.Props, new NodeMessageExtractor(shards), new ShardOptions
@@ -46,9 +47,13 @@ public static class CoreSetup
                 Role = Roles.Core,
                 StateStoreMode = StateStoreMode.Persistence,
             });
+            // Tenants are remembered (they are few, and a new one costs one write once): a tenant
+            // comes back by itself after a restart or rebalance and wakes its unfinished tasks.
             builder.WithShardRegion<TenantRegionKey>("tenant", TenantEntity.Props, new TenantMessageExtractor(shards), new ShardOptions
             {
                 Role = Roles.Core,
+                RememberEntities = true,
+                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                 StateStoreMode = StateStoreMode.Persistence,
             });
             return;

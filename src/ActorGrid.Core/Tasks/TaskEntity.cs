@@ -52,6 +52,14 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<GetTask>(_ => ReplyWithView());
         Command<GetTaskHistory>(q => Sender.Tell(new TaskHistory(_state.Id, _state.State, [.. _state.History.Where(h => h.Seq > q.AfterSeq)])));
         Command<CancelTask>(Cancel);
+        // Its work was done by getting here: a recovered unfinished task has already re-driven
+        // itself (AfterRecovery), once for this incarnation; a live one needs nothing. A wake can
+        // precede the submission of a task its tenant has just recorded, so an unknown task stays
+        // to take it, and leaves after a while if it never comes.
+        Command<WakeTask>(_ =>
+        {
+            if (!_state.Exists) SetReceiveTimeout(_settings.PassivateAfter);
+        });
         Command<AssignTask>(Assign);
         Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
@@ -158,7 +166,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             return;
         }
         Sender.Tell(new TaskNotFound(_state.Id));
-        // A query for an unknown id must not leave a (remembered) entity behind.
+        // A query for an unknown id must not leave an entity behind.
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 

@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using ActorGrid.Core.Observability;
+using ActorGrid.Hosting;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
 using Akka.Persistence;
 
 namespace ActorGrid.Core.Tenants;
@@ -10,17 +14,25 @@ namespace ActorGrid.Core.Tenants;
 // tenant/<id>: a customer of the grid. The gateway creates it (operator), authenticates API keys
 // against it on every tenant request, and records each task the tenant submits (refusing one
 // over the cap on unfinished tasks); finished tasks close themselves here; operators rotate its
-// key and change its quota and limits.
-public sealed class TenantEntity : ReceivePersistentActor
+// key and change its quota and limits. It also keeps its unfinished tasks alive (WakeTasks).
+public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
 {
     private const int SnapshotEvery = 200;
+    private const string WakeTimer = "wake";
+    private const string RewakeTimer = "rewake";
+    // The tenant region remembers its entities, so an id nobody created (a mistyped or forged
+    // tenant in a request) must not stay started for ever: such an entity leaves after this.
+    private static readonly TimeSpan UnknownLeavesAfter = TimeSpan.FromMinutes(1);
+    private readonly TenantSettings _settings;
     private TenantState _state;
+    private TaskWakeRound? _wakeRound;
     private int _recordsInFlight;
     private bool _snapshotDue;
 
     public TenantEntity(string id)
     {
         _state = TenantState.Empty(new TenantId(id));
+        _settings = TenantSettings.From(Context.System);
         PersistenceId = "tenant/" + id;
 
         Recover<SnapshotOffer>(offer =>
@@ -28,6 +40,7 @@ public sealed class TenantEntity : ReceivePersistentActor
             if (offer.Snapshot is TenantSnapshot snapshot) _state = TenantState.FromSnapshot(snapshot);
         });
         Recover<ITenantEvent>(evt => _state = _state.Apply(evt));
+        Recover<RecoveryCompleted>(_ => AfterRecovery());
 
         Command<CreateTenant>(cmd =>
         {
@@ -91,13 +104,63 @@ public sealed class TenantEntity : ReceivePersistentActor
         Command<ListTenantTasks>(q => Sender.Tell(_state.Exists
             ? new TenantTaskList(_state.Id, [.. _state.TaskIds.Reverse().Take(q.Limit)])
             : new TenantNotFound(_state.Id)));
+        Command<WakeTick>(_ => WakeNextBatch());
+        Command<RewakeTick>(_ => StartWakeRound());
+        Command<ReceiveTimeout>(_ =>
+        {
+            SetReceiveTimeout(null);
+            if (!_state.Exists) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(_ => { });
     }
 
     public override string PersistenceId { get; }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(string id) => Akka.Actor.Props.Create(() => new TenantEntity(id));
+
+    // Waking tasks. The task region does not remember its entities: remembering one is a write
+    // that must finish before a new task can start, most of a submission's latency. The tenant
+    // region does (tenants are few), so each tenant brings its own tasks back instead: when it has
+    // recovered (its host restarted, or a rebalance moved its shard) it sends every task it has not
+    // heard finish a WakeTask, wake-batch of them every wake-pause so that 100k queued tasks are not
+    // 100k messages and recoveries at once, and it starts such a round again every rewake-interval
+    // (a round still under way is not doubled), which restarts tasks whose own shard moved or whose
+    // core host died while this tenant stayed up. Repeating is safe because a wake is idempotent:
+    // it changes no state and is not persisted, a running task ignores it, and a task started by
+    // it re-drives itself once per incarnation from its own recovery (TaskEntity.AfterRecovery),
+    // which is what it would do on any other first message. A finished task that has not yet
+    // told us so recovers, tells us, and leaves; one whose close we already have is not woken.
+    private void AfterRecovery()
+    {
+        StartWakeRound();
+        Timers.StartPeriodicTimer(RewakeTimer, RewakeTick.Instance, _settings.RewakeInterval);
+        if (!_state.Exists) SetReceiveTimeout(UnknownLeavesAfter);
+    }
+
+    private void StartWakeRound()
+    {
+        if (_wakeRound is not null || !_state.Exists) return;
+        var round = TaskWakeRound.Of(_state);
+        if (round.Done) return;
+        _wakeRound = round;
+        WakeNextBatch();
+    }
+
+    private void WakeNextBatch()
+    {
+        if (_wakeRound is null) return;
+        // Sharding may not be up yet on a host that is still starting; the next tick tries again.
+        if (ActorRegistry.For(Context.System).TryGet<TaskRegionKey>(out var tasks))
+        {
+            var (batch, rest) = _wakeRound.Take(_settings.WakeBatch, _state);
+            foreach (var task in batch) tasks.Tell(new WakeTask(task));
+            _wakeRound = rest.Done ? null : rest;
+        }
+        if (_wakeRound is not null) Timers.StartSingleTimer(WakeTimer, WakeTick.Instance, _settings.WakePause);
+    }
 
     // Submissions are the hot path: recording one with Persist would make every other command of
     // this tenant (the next submission, the gateway's budget read) wait for its write, one write
@@ -163,4 +226,14 @@ public sealed class TenantEntity : ReceivePersistentActor
             sender.Tell(reply(_state));
         });
     }
+}
+
+internal sealed record WakeTick
+{
+    public static readonly WakeTick Instance = new();
+}
+
+internal sealed record RewakeTick
+{
+    public static readonly RewakeTick Instance = new();
 }

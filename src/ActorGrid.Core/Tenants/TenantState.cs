@@ -21,6 +21,11 @@ public sealed record TenantState(
 
     private ImmutableHashSet<TaskId> Unfinished => UnfinishedTasks ?? ImmutableHashSet<TaskId>.Empty;
 
+    // The tasks a recovered tenant wakes (TaskWakeRound): every one it has not heard finish.
+    public IEnumerable<TaskId> TasksToWake => Unfinished;
+
+    public bool IsUnfinished(TaskId task) => Unfinished.Contains(task);
+
     public bool HasBilled(TaskId task, int attempt) => Watermarks.TryGetValue(task, out var billed) && attempt <= billed;
 
     // At-least-once reports from task entities: each (task, attempt) is billed once.

@@ -31,6 +31,7 @@ public static class ProtocolManifests
         ["task.report-checkpoint"] = typeof(ReportTaskCheckpoint),
         ["task.submit"] = typeof(SubmitTask),
         ["task.cancel"] = typeof(CancelTask),
+        ["task.wake"] = typeof(WakeTask),
         ["task.assign"] = typeof(AssignTask),
         ["task.report-node-lost"] = typeof(ReportNodeLost),
         ["task.placement-waiting"] = typeof(ReportPlacementWaiting),

@@ -12,6 +12,12 @@ public interface IWithTaskId : IActorGridMessage
 // request is told apart from a retry of the same one.
 public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null) : IWithTaskId;
 
+// From the task's tenant, after the tenant recovers and every rewake-interval after: the task
+// region remembers no entities, so this is what brings an unfinished task back after a restart
+// or a rebalance. It carries nothing: delivering it starts the entity if it is not running, and
+// a task that recovers unfinished re-drives itself; a running entity ignores it.
+public sealed record WakeTask(TaskId TaskId) : IWithTaskId;
+
 public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
 
 // From placement: this attempt goes to that node. Worker is the agent that will run it (not persisted).
