@@ -8,8 +8,10 @@ public interface IWithModelOwner : IActorGridMessage
 }
 
 // Commands. StoredBy is the cluster address of the host whose blob store holds the bytes, so a
-// worker elsewhere knows whom to fetch them from.
-public sealed record RegisterModelVersion(TenantId TenantId, string Name, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy) : IWithModelOwner;
+// worker elsewhere knows whom to fetch them from. Config (images in) is optional and defaults to
+// null, so events journalled before it existed still read.
+public sealed record RegisterModelVersion(TenantId TenantId, string Name, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy,
+    ModelConfig? Config = null) : IWithModelOwner;
 
 public sealed record DeleteModelVersion(TenantId TenantId, string Name, int Version) : IWithModelOwner;
 
@@ -26,13 +28,15 @@ public interface IModelCatalogEvent : IActorGridMessage
 }
 
 public sealed record ModelVersionRegistered(
-    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset At) : IModelCatalogEvent;
+    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset At,
+    ModelConfig? Config = null) : IModelCatalogEvent;
 
 public sealed record ModelVersionDeleted(TenantId TenantId, string Name, int Version, DateTimeOffset At) : IModelCatalogEvent;
 
 // Replies and state.
 public sealed record ModelVersionView(
-    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset RegisteredAt) : IActorGridMessage;
+    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset RegisteredAt,
+    ModelConfig? Config = null) : IActorGridMessage;
 
 // Created is false when the same bytes were already the latest version of that name.
 public sealed record ModelVersionAccepted(ModelVersionView Model, bool Created) : IActorGridMessage;
