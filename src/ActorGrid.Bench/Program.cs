@@ -11,6 +11,12 @@ if (args.Length > 0 && args[0] == "inference")
     }
     return await InferenceBenchmark.RunAsync(inference);
 }
+// preprocess [runs]: camera frame decode + letterbox + normalise, each candidate decoder (README, "Images in").
+if (args.Length is 1 or 2 && args[0] == "preprocess")
+{
+    var runs = args.Length == 2 && int.TryParse(args[1], out var n) && n > 0 ? n : 50;
+    return PreprocessBenchmark.Run(runs, Console.Out);
+}
 // placement-actor: the live placement decision path at 1k/10k/100k nodes, the incrementally kept
 // inventory against rebuilding it per decision (the old path), then through a real PlacementActor.
 if (args.Length == 1 && args[0] == "placement-actor")
