@@ -92,7 +92,7 @@ public class ImagePreprocessorSpecs
         {
             var expected = y is >= 2 and < 6
                 ? Normalised(Channel(Pattern(x, y - 2), c), ImageNetMean[c], ImageNetStd[c])
-                : Normalised(FramePreprocessor.Pad, ImageNetMean[c], ImageNetStd[c]);
+                : Normalised(114, ImageNetMean[c], ImageNetStd[c]);
             Assert.Equal(expected, got[(c * 8 + y) * 8 + x], 1e-5f);
         }
     }
