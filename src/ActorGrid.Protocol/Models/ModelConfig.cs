@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ActorGrid.Protocol.Models;
 
 // What a model version needs to take a camera frame instead of a tensor: which input the frame
@@ -12,9 +14,9 @@ public sealed record ModelConfig(string Input, ImagePreprocess Preprocess, IRead
 public sealed record ImagePreprocess(
     IReadOnlyList<int> Resize, string Mode, string Color, double Scale, IReadOnlyList<double> Mean, IReadOnlyList<double> Std, string Layout)
 {
-    public int Height => Resize[0];
-    public int Width => Resize[1];
-    public int Channels => Color == ImageColors.Gray ? 1 : 3;
+    [JsonIgnore] public int Height => Resize[0];
+    [JsonIgnore] public int Width => Resize[1];
+    [JsonIgnore] public int Channels => Color == ImageColors.Gray ? 1 : 3;
 }
 
 public static class ImageModes

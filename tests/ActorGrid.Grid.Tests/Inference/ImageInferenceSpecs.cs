@@ -194,6 +194,8 @@ public class ImageInferenceSpecs(InferenceGridFixture grid)
         Assert.Equal("image", config["input"]!.GetValue<string>());
         Assert.Equal([8L, 8], Longs(config["preprocess"]!["resize"]));
         Assert.Equal("softmax-top1", config["postprocess"]!.GetValue<string>());
+        // Exactly the fields a client writes in a config: no derived ones.
+        Assert.Equal(["resize", "mode", "color", "scale", "mean", "std", "layout"], config["preprocess"]!.AsObject().Select(p => p.Key));
         Assert.Equal(Labels, config["labels"]!.AsArray().Select(l => l!.GetValue<string>()));
         Assert.Equal(config.ToJsonString(), model!["versions"]![0]!["config"]!.ToJsonString());
     }
