@@ -10,6 +10,8 @@ public sealed record BenchOptions(int Tasks, int Concurrency, int BaselineRuns)
         actorgrid-bench inference [--help]    the inference benchmark
         actorgrid-bench control-plane [--help] task submissions accepted per second
         actorgrid-bench placement-actor       live placement decisions: kept vs rebuilt inventory
+        actorgrid-bench preprocess [runs]     1920×1080 JPEG → 640×640 tensor, per decoder (default 50 runs)
+        actorgrid-bench make-frame <path>     writes that synthetic 1920×1080 JPEG, to try image inference with
         actorgrid-bench make-model <path> [elementwise|classifier|frame]
                                               writes a generated ONNX model to try inference with
         """;

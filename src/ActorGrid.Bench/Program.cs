@@ -22,6 +22,20 @@ if (args.Length > 0 && args[0] == "control-plane")
     }
     return await ControlPlaneBenchmark.RunAsync(controlPlane);
 }
+// preprocess [runs]: camera frame decode + letterbox + normalise, each candidate decoder (README, "Images in").
+if (args.Length is 1 or 2 && args[0] == "preprocess")
+{
+    var runs = args.Length == 2 && int.TryParse(args[1], out var n) && n > 0 ? n : 50;
+    return PreprocessBenchmark.Run(runs, Console.Out);
+}
+// make-frame <path>: the benchmark's synthetic 1920×1080 JPEG, to try image inference with.
+if (args.Length == 2 && args[0] == "make-frame")
+{
+    var frame = PreprocessBenchmark.Scene(1920, 1080);
+    await File.WriteAllBytesAsync(args[1], frame);
+    Console.WriteLine($"Wrote {args[1]}: 1920×1080 JPEG, {frame.Length} bytes");
+    return 0;
+}
 // placement-actor: the live placement decision path at 1k/10k/100k nodes, the incrementally kept
 // inventory against rebuilding it per decision (the old path), then through a real PlacementActor.
 if (args.Length == 1 && args[0] == "placement-actor")

@@ -23,6 +23,8 @@ public static class WorkerSetup
         services.AddSingleton(inference);
         services.AddSingleton(new OnnxSessionFactory(inference));
         services.AddSingleton(new ModelBlobStore(settings.DataDirectory));
+        // Gateways read camera frames by the same limits (Inference/Images).
+        services.AddSingleton(Inference.Images.ImageSettings.From(GridConfiguration.Load(settings)));
         // Gateways check uploaded bundles by the limit workers unpack them by.
         services.AddSingleton(BundleSettings.From(GridConfiguration.Load(settings)));
         return services;

@@ -7,6 +7,7 @@ using ActorGrid.Gateway.Inference;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Worker.Inference;
+using ActorGrid.Worker.Inference.Images;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -28,10 +29,10 @@ public static class InferenceApi
     {
         var group = app.MapGroup("/v1/models").WithTags("Inference");
         group.MapPost("/{spec}/infer", InferAsync)
-            .Accepts<InferRequestJson>("application/json", "application/octet-stream", "multipart/form-data")
+            .Accepts<InferRequestJson>("application/json", "application/octet-stream", "multipart/form-data", "image/jpeg", "image/png")
             .Produces(200, contentType: "application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(410).ProducesProblem(413)
-            .ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
+            .ProducesProblem(415).ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
         app.MapGet("/v1/inference/hosts", Hosts).WithTags("Inference").Produces<List<InferenceHostView>>().ProducesProblem(401);
         return group;
     }
@@ -48,7 +49,7 @@ public static class InferenceApi
 
     private static async Task<IResult> InferAsync(
         string spec, HttpContext context, CallerAuthentication auth, ModelResolver models, GridActors actors,
-        InferenceRoutingTable routes, InferenceSettings settings, ActorRegistry registry, CancellationToken cancel)
+        InferenceRoutingTable routes, InferenceSettings settings, ImageSettings images, ActorRegistry registry, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
@@ -58,7 +59,7 @@ public static class InferenceApi
         if (await models.ResolveAsync(tenant!.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
             return ModelsApi.NotFound(spec);
 
-        var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel);
+        var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel, model.Config, images);
         if (invalid is not null) return invalid;
         if (InputValidation.Check(model.Signature, input!.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
         if (input.OutputName is { } wanted && model.Signature.Outputs.All(o => o.Name != wanted))
@@ -118,7 +119,9 @@ public static class InferenceApi
         {
             case InferenceSucceeded ok:
                 Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs), decision));
-                var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded);
+                var label = input.Frame is { } frame && model.Signature.Outputs.Count > 0 && ok.Outputs.TryGetValue(model.Signature.Outputs[0].Name, out var scores)
+                    ? FrameLabels.Read(frame, scores) : null;
+                var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded, label);
                 return input.Binary && !AcceptsJson(request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));

@@ -9,6 +9,7 @@ using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Transfer.Models;
 using ActorGrid.Worker.Inference;
+using ActorGrid.Worker.Inference.Images;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
@@ -26,11 +27,12 @@ public sealed record ModelVersionResponse(
     bool Batchable, DateTimeOffset RegisteredAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeploymentResponse? Deployment = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<LoadedOnResponse>? LoadedOn = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LineageResponse? Lineage = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LineageResponse? Lineage = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ModelConfig? Config = null)
 {
     public static ModelVersionResponse From(ModelVersionView m) =>
         new(m.Name, m.Version, m.Sha256, m.SizeBytes, m.Signature.Inputs, m.Signature.Outputs, m.Signature.Batchable, m.RegisteredAt,
-            Lineage: m.Lineage is { } l ? new LineageResponse(l.Task.Value, l.Attempt, l.Metrics, l.CheckpointSha256, l.Bundle) : null);
+            Lineage: m.Lineage is { } l ? new LineageResponse(l.Task.Value, l.Attempt, l.Metrics, l.CheckpointSha256, l.Bundle) : null, Config: m.Config);
 }
 
 // Where a version came from when a training task produced it (absent for uploads).
@@ -46,14 +48,16 @@ public sealed record ModelResponse(string Name, int Latest, IReadOnlyList<ModelV
 
 // Tenant endpoints for the model registry. Uploads stream the raw ONNX bytes to the blob store
 // (hashing on the way), are validated by opening them with ONNX Runtime, and are recorded in the
-// tenant's catalog. Another tenant's models answer 404, exactly like missing ones.
+// tenant's catalog. Another tenant's models answer 404, exactly like missing ones. As
+// multipart/form-data, a "model" part holds the ONNX file and a "config" part the JSON that lets
+// the version take camera frames (ModelConfigRules checks it against the signature).
 public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/models").WithTags("Models");
         group.MapPost("/{name}", UploadAsync)
-            .Accepts<byte[]>("application/octet-stream")
+            .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
             .Produces<ModelVersionResponse>(201).Produces<ModelVersionResponse>(200)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415);
         group.MapGet("/", ListAsync).Produces<List<ModelResponse>>();
@@ -73,13 +77,17 @@ public static class ModelsApi
         var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
         if (denied is not null) return denied;
         if (!ModelNames.IsValid(name)) return Problems.BadRequest($"Model name '{name}' is not valid: {ModelNames.Rule}.");
-        if (request.ContentType is { } type && !type.StartsWith(InferenceWire.Binary, StringComparison.OrdinalIgnoreCase))
-            return Problems.Of(415, "Unsupported media type", $"Send the ONNX file's bytes as the body with Content-Type: application/octet-stream, not {type}.");
-        if (request.ContentLength > settings.MaxModelBytes) return Problems.TooLarge(settings.MaxModelBytes);
+        var multipart = request.HasFormContentType;
+        if (!multipart && request.ContentType is { } type && !type.StartsWith(InferenceWire.Binary, StringComparison.OrdinalIgnoreCase))
+            return Problems.Of(415, "Unsupported media type", $"Send the ONNX file's bytes as the body with Content-Type: application/octet-stream, or multipart/form-data with 'model' and 'config' parts, not {type}.");
+        var maxBody = settings.MaxModelBytes + (multipart ? ModelUploadForm.MaxConfigBytes + 4096 : 0);
+        if (request.ContentLength > maxBody) return Problems.TooLarge(settings.MaxModelBytes);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = settings.MaxModelBytes + 1;
+            limit.MaxRequestBodySize = maxBody + 1;
 
-        var received = await store.ReceiveAsync(request.Body, settings.MaxModelBytes, cancel);
+        var (body, draft, formError) = multipart ? await ModelUploadForm.ReadAsync(request, settings.MaxModelBytes, cancel) : (request.Body, null, null);
+        if (formError is not null) return formError;
+        var received = await store.ReceiveAsync(body!, settings.MaxModelBytes, cancel);
         if (received is not { } blob) return Problems.TooLarge(settings.MaxModelBytes);
         if (blob.Size == 0)
         {
@@ -97,10 +105,20 @@ public static class ModelsApi
             File.Delete(blob.TempFile);
             return Problems.Of(400, "Not a valid ONNX model", $"ONNX Runtime could not open the file: {ex.Message}");
         }
+        ModelConfig? config = null;
+        if (draft is not null)
+        {
+            (config, var configError) = ModelConfigRules.Resolve(draft, signature);
+            if (configError is not null)
+            {
+                File.Delete(blob.TempFile);
+                return Problems.Of(400, "The model config does not fit the model", configError);
+            }
+        }
         store.Commit(blob.TempFile, blob.Sha256);
 
         var storedBy = Cluster.Get(actors.System).SelfAddress.ToString();
-        var reply = await actors.AskAsync(models.Catalog, new RegisterModelVersion(tenant!.Id, name, blob.Sha256, blob.Size, signature, storedBy), cancel);
+        var reply = await actors.AskAsync(models.Catalog, new RegisterModelVersion(tenant!.Id, name, blob.Sha256, blob.Size, signature, storedBy, Config: config), cancel);
         models.Forget(tenant.Id, name);
         return reply switch
         {

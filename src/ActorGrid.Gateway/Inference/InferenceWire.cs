@@ -5,6 +5,7 @@ using ActorGrid.Gateway.Http;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Worker.Inference;
+using ActorGrid.Worker.Inference.Images;
 using Microsoft.AspNetCore.Http;
 
 namespace ActorGrid.Gateway.Inference;
@@ -14,17 +15,27 @@ public sealed record TensorJson(long[]? Shape, double[]? Data, string? Type);
 
 public sealed record InferRequestJson(Dictionary<string, TensorJson>? Inputs, string? OriginSite, double? SlaMs, string? Lane);
 
-public sealed record InferInput(IReadOnlyDictionary<string, TensorPayload> Inputs, string? OriginSite, double SlaMs, bool Binary, string? OutputName);
+// Frame is the model's config when the input was a camera frame: the answer then carries its label.
+public sealed record InferInput(IReadOnlyDictionary<string, TensorPayload> Inputs, string? OriginSite, double SlaMs, bool Binary, string? OutputName,
+    ModelConfig? Frame = null);
 
 // The inference request and reply in their two forms: JSON tensors ({"shape","data"}), or for a
 // camera frame raw little-endian float32 bytes with the shape in X-Shape (and the input name in
-// X-Input-Name when the model has several), so a 1 MB image need not become JSON.
+// X-Input-Name when the model has several), so a 1 MB image need not become JSON. A JPEG or PNG
+// frame (image/jpeg, image/png) is decoded and preprocessed here, by the model's config, into
+// the tensor that then travels as any other (README, "Images in", says why the gateway).
 public static class InferenceWire
 {
     public const string Binary = "application/octet-stream";
 
-    public static async Task<(InferInput? Input, IResult? Error)> ReadAsync(HttpRequest request, ModelSignature signature, InferenceSettings settings, CancellationToken cancel)
+    public static bool IsImage(string? type) =>
+        type is not null && (type.StartsWith("image/jpeg", StringComparison.OrdinalIgnoreCase) || type.StartsWith("image/png", StringComparison.OrdinalIgnoreCase));
+
+    public static async Task<(InferInput? Input, IResult? Error)> ReadAsync(HttpRequest request, ModelSignature signature, InferenceSettings settings, CancellationToken cancel,
+        ModelConfig? config = null, ImageSettings? images = null)
     {
+        if (IsImage(request.ContentType))
+            return await ReadImageAsync(request, config, images ?? ImageSettings.Default, settings, cancel);
         if (request.ContentType is { } type && type.StartsWith(Binary, StringComparison.OrdinalIgnoreCase))
             return await ReadBinaryAsync(request, signature, settings, cancel);
         if (request.HasFormContentType)
@@ -256,6 +267,46 @@ public static class InferenceWire
             request.Headers["X-Origin-Site"].ToString() is { Length: > 0 } origin ? origin : null, slaValue, true, output.Length > 0 ? output : null), null);
     }
 
+    private static async Task<(InferInput?, IResult?)> ReadImageAsync(HttpRequest request, ModelConfig? config, ImageSettings images, InferenceSettings settings, CancellationToken cancel)
+    {
+        if (config is null)
+            return (null, Problems.Of(415, "The model takes no images",
+                "This model version has no image config. Upload it again as multipart/form-data with the ONNX file in a 'model' part and a 'config' part "
+                + "(e.g. {\"preprocess\":{\"resize\":[640,640],\"mode\":\"letterbox\"},\"labels\":[\"ok\",\"defect\"]}), or send tensors as application/json or application/octet-stream with X-Shape."));
+        var tooLarge = Problems.Of(413, "The image is too large", $"The image must be at most {images.MaxBytes} bytes (actorgrid.inference.images.max-bytes).");
+        if (request.ContentLength > images.MaxBytes) return (null, tooLarge);
+        using var body = new MemoryStream((int)Math.Min(request.ContentLength ?? 256 * 1024, images.MaxBytes));
+        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int n;
+            while ((n = await request.Body.ReadAsync(chunk, cancel)) > 0)
+            {
+                if (body.Length + n > images.MaxBytes) return (null, tooLarge);
+                body.Write(chunk, 0, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        if (body.Length == 0) return (null, Problems.BadRequest("The body is empty; send the JPEG or PNG file's bytes."));
+        var (slaValue, slaError) = SlaOf(SlaHeader(request), settings);
+        if (slaError is not null) return (null, slaError);
+        var (tensor, refusal) = FramePreprocessor.Prepare(body.ToArray(), config.Preprocess, images);
+        if (refusal is not null)
+            return (null, refusal.TooLarge ? Problems.Of(413, "The image is too large", refusal.Reason) : Problems.Of(400, "The image cannot be read", refusal.Reason));
+        return (new InferInput(new Dictionary<string, TensorPayload> { [config.Input] = tensor! }, OriginOf(request), slaValue, false, null, config), null);
+    }
+
+    private static double? SlaHeader(HttpRequest request)
+    {
+        var sla = request.Headers["X-Sla-Ms"].ToString();
+        return sla.Length == 0 ? null : double.TryParse(sla, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : double.NaN;
+    }
+
+    private static string? OriginOf(HttpRequest request) => request.Headers["X-Origin-Site"].ToString() is { Length: > 0 } origin ? origin : null;
+
     // Inference answers now or not at all: only the two latency lanes make sense for it.
     private static (double Sla, IResult? Error) LaneAndSlaOf(string? lane, double? slaMs, InferenceSettings settings) =>
         lane is not null && lane != "realtime" && lane != "interactive"
@@ -270,7 +321,8 @@ public static class InferenceWire
             var s => (s.Value, null),
         };
 
-    public sealed record Answer(InferenceSucceeded Reply, string AuditId, string RequestId, ModelVersionView Model, double LatencyMs, string Route, bool Offloaded);
+    public sealed record Answer(InferenceSucceeded Reply, string AuditId, string RequestId, ModelVersionView Model, double LatencyMs, string Route, bool Offloaded,
+        FrameLabel? Label = null);
 
     public static async Task WriteJsonAsync(HttpResponse response, Answer a, CancellationToken cancel)
     {
@@ -292,6 +344,12 @@ public static class InferenceWire
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
+        if (a.Label is { } label)
+        {
+            if (label.Label is { } text) writer.WriteString("label", text);
+            writer.WriteNumber("classIndex", label.Index);
+            writer.WriteNumber("score", Math.Round(label.Score, 6));
+        }
         writer.WriteString("node", a.Reply.Node.Value);
         writer.WriteString("tier", a.Reply.Tier);
         writer.WriteNumber("latencyMs", Math.Round(a.LatencyMs, 3));

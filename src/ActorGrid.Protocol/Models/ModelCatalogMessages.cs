@@ -10,7 +10,9 @@ public interface IWithModelOwner : IActorGridMessage
 // Commands. StoredBy is the cluster address of the host whose blob store holds the bytes, so a
 // worker elsewhere knows whom to fetch them from.
 // Lineage: set when a training task produced the bytes (see ModelLineage); null for uploads.
-public sealed record RegisterModelVersion(TenantId TenantId, string Name, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, ModelLineage? Lineage = null) : IWithModelOwner;
+// Config (images in) is optional and defaults to null, so events journalled before it existed still read.
+public sealed record RegisterModelVersion(TenantId TenantId, string Name, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy,
+    ModelLineage? Lineage = null, ModelConfig? Config = null) : IWithModelOwner;
 
 public sealed record DeleteModelVersion(TenantId TenantId, string Name, int Version) : IWithModelOwner;
 
@@ -27,14 +29,15 @@ public interface IModelCatalogEvent : IActorGridMessage
 }
 
 public sealed record ModelVersionRegistered(
-    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset At, ModelLineage? Lineage = null) : IModelCatalogEvent;
+    TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset At,
+    ModelLineage? Lineage = null, ModelConfig? Config = null) : IModelCatalogEvent;
 
 public sealed record ModelVersionDeleted(TenantId TenantId, string Name, int Version, DateTimeOffset At) : IModelCatalogEvent;
 
 // Replies and state.
 public sealed record ModelVersionView(
     TenantId TenantId, string Name, int Version, string Sha256, long SizeBytes, ModelSignature Signature, string StoredBy, DateTimeOffset RegisteredAt,
-    ModelLineage? Lineage = null) : IActorGridMessage;
+    ModelLineage? Lineage = null, ModelConfig? Config = null) : IActorGridMessage;
 
 // Created is false when the same bytes were already the latest version of that name.
 public sealed record ModelVersionAccepted(ModelVersionView Model, bool Created) : IActorGridMessage;

@@ -82,6 +82,22 @@ public sealed class ProjectGraphSpecs
         Assert.Equal(["ActorGrid.Worker"], referencing);
     }
 
+    // The product decodes frames with SkiaSharp in Worker/Inference/Images; the benchmark alone
+    // also carries the decoders it was measured against.
+    [Fact]
+    public void Should_reference_image_decoders_from_the_worker_and_the_benchmark_only()
+    {
+        string[] decoders = ["SkiaSharp", "SixLabors.ImageSharp", "OpenCvSharp4"];
+        var root = RepositoryRoot();
+        var referencing = Directory.GetFiles(Path.Combine(root, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(root, "Directory.*.props"))
+            .Select(file => (Project: Path.GetFileNameWithoutExtension(file), Decoders: PackageReferences(file).Where(p => decoders.Any(d => p.StartsWith(d, StringComparison.OrdinalIgnoreCase))).ToList()))
+            .Where(r => r.Decoders.Count > 0)
+            .ToDictionary(r => r.Project, r => r.Decoders);
+        Assert.Equal(["ActorGrid.Bench", "ActorGrid.Worker"], referencing.Keys.Order(StringComparer.Ordinal));
+        Assert.All(referencing["ActorGrid.Worker"], p => Assert.StartsWith("SkiaSharp", p));
+    }
+
     private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadGraph()
     {
         var src = Path.Combine(RepositoryRoot(), "src");
