@@ -23,7 +23,11 @@ public static class GridHost
     // One pass per actor system: when the host's own actors ask to rejoin (RejoinSignal, e.g. its
     // cluster lost every core member), the whole host is stopped — coordinated shutdown, so it
     // leaves its cluster — and built again, and the new actor system joins through the seeds.
-    // Anything else that stops the host (SIGTERM, Ctrl-C, being downed) ends the process as before.
+    // A host without the core role that the Split Brain Resolver downed while it saw no reachable
+    // core member is rebuilt the same way (see RejoinSignal.CoreLost): the workers a dead core left
+    // behind decide among themselves, and one may down another while both are about to rejoin.
+    // Anything else that stops the host (SIGTERM, Ctrl-C, being downed while a core was in view)
+    // ends the process as before.
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancel)
     {
         for (var pass = 1; ; pass++)
@@ -44,6 +48,13 @@ public static class GridHost
                 // one that does not trust it); the line before says which. Not a clean exit. The
                 // reason's type is internal to Akka.Remote, hence the name.
                 var reason = CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
+                if (reason is CoordinatedShutdown.ClusterDowningReason && !options.Grid.Has(Roles.Core)
+                    && app.Services.GetRequiredService<RejoinSignal>().CoreLost && !cancel.IsCancellationRequested)
+                {
+                    log.LogWarning("This host was downed while it saw no reachable core member; building it again to rejoin through the seeds");
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancel); // a host downed again and again does not spin
+                    continue;
+                }
                 if (reason?.GetType().Name != "TlsHandshakeFailureReason") return 0;
                 log.LogError("Stopped: {Reason}. Check that this host's --tls-cert is signed by the cluster CA its peers use.", reason);
                 return 1;

@@ -43,6 +43,7 @@ public sealed class CoreLossWatcher : ReceiveActor, IWithTimers
         if (cluster.SelfMember.Status != MemberStatus.Up)
         {
             _coreLostAt = null;
+            _signal.CoreLost = false;
             return;
         }
         var hasCore = state.Members.Any(m => m.HasRole(Roles.Core) && m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving && !state.Unreachable.Contains(m));
@@ -50,12 +51,14 @@ public sealed class CoreLossWatcher : ReceiveActor, IWithTimers
         {
             if (_coreLostAt is not null) _log.Info("A core member is reachable again; this host stays in its cluster");
             _coreLostAt = null;
+            _signal.CoreLost = false;
             return;
         }
         var now = DateTime.UtcNow;
         if (_coreLostAt is null)
         {
             _coreLostAt = now;
+            _signal.CoreLost = true;
             _log.Warning("This host's cluster has no reachable core member; it rejoins through its seeds in {0} unless one comes back", _after);
             return;
         }

@@ -10,4 +10,16 @@ public sealed class RejoinSignal
     public Task<string> Requested => _requested.Task;
 
     public void Request(string reason) => _requested.TrySetResult(reason);
+
+    // Set by the core-loss watcher while this host sees no reachable core member. A host downed
+    // by the Split Brain Resolver in that state was cut off from a core that is gone (the workers
+    // left behind decide among themselves, and one may down the other while both are about to
+    // rejoin), so it is rebuilt to rejoin rather than left to exit.
+    public bool CoreLost
+    {
+        get => Volatile.Read(ref _coreLost);
+        set => Volatile.Write(ref _coreLost, value);
+    }
+
+    private bool _coreLost;
 }
