@@ -114,6 +114,18 @@ public static class ProcessExecution
         if (!Directory.Exists(workingDirectory))
             return new ProcessOutcome(AttemptOutcomes.Failed, null, $"the working directory '{workingDirectory}' does not exist", "", "", null);
 
+        // An attempt started without a held lease would get no renewal, and its guard would kill
+        // it after guard-silence as if this worker were lost: seen on loaded hosts whose first
+        // heartbeat answer (or the one after a quiet spell) was still on its way when the start came.
+        // It waits for the answer instead, and does not start at all if none comes: then placement
+        // may already count this node as lost.
+        if (launch.Lease is { } held && !held.IsHeld(DateTimeOffset.UtcNow)
+            && !await held.WhenHeldAsync(held.Timeout, cancel).ConfigureAwait(false))
+            return cancel.IsCancellationRequested
+                ? new ProcessOutcome(AttemptOutcomes.Cancelled, null, "cancelled before it started", "", "", null)
+                : new ProcessOutcome(AttemptOutcomes.NodeLost, null,
+                    $"not started: placement did not renew this worker's lease within {held.Timeout.TotalSeconds:0.#}s", "", "", null);
+
         using var process = new Process { StartInfo = psi };
         try
         {

@@ -39,8 +39,13 @@ public sealed class CoreLossWatcher : ReceiveActor, IWithTimers
     {
         var cluster = Cluster.Get(Context.System);
         var state = cluster.State;
-        // Only a member that is up can be in the wrong cluster; one still joining is on its way.
-        if (cluster.SelfMember.Status != MemberStatus.Up)
+        // A host not yet welcomed into any cluster is still on its way through its seeds. One that
+        // was welcomed, even if still joining, can be in the wrong cluster: a worker welcomed by a
+        // core that died before moving it up stays joining among the workers left behind, where
+        // nobody can move it up (seen: downed there by the Split Brain Resolver, it exited).
+        var self = cluster.SelfMember;
+        if (self.Status is not (MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+            || !state.Members.Any(m => m.UniqueAddress.Equals(self.UniqueAddress)))
         {
             _coreLostAt = null;
             _signal.CoreLost = false;

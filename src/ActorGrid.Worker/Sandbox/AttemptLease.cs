@@ -25,5 +25,27 @@ public sealed class AttemptLease(TimeSpan timeout)
 
     public bool IsHeld(DateTimeOffset now) => now.UtcTicks < Interlocked.Read(ref _heldUntilTicks);
 
+    // Whether the lease is held within `max`: polled, because it is renewed by the worker's actor
+    // and waited on only by an attempt about to start, which is rare and may wait a little.
+    public async Task<bool> WhenHeldAsync(TimeSpan max, CancellationToken cancel)
+    {
+        var giveUp = DateTimeOffset.UtcNow + max;
+        while (!IsHeld(DateTimeOffset.UtcNow))
+        {
+            if (DateTimeOffset.UtcNow >= giveUp || cancel.IsCancellationRequested) return false;
+            try
+            {
+                await Task.Delay(PollInterval, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
     public DateTimeOffset HeldUntil => new(Interlocked.Read(ref _heldUntilTicks), TimeSpan.Zero);
 }

@@ -29,8 +29,14 @@ public static class LeaseGuard
         ) </dev/null 3<&- &
         child=$!
         (
-          while IFS= read -r -t "$silence" -u 3 _; do :; done
-          if [ $? -gt 128 ]; then why="no renewal for ${silence}s"; else why="the worker's pipe closed"; fi
+          renewed=0
+          while :; do
+            IFS= read -r -t "$silence" -u 3 _; got=$?
+            [ "$got" -eq 0 ] || break
+            renewed=$((renewed + 1))
+          done
+          if [ "$got" -gt 128 ]; then why="no renewal for ${silence}s"; else why="the worker's pipe closed"; fi
+          why="$why after $renewed renewal(s)"
           echo "actorgrid-guard: the worker stopped renewing this attempt's lease ($why); stopping it" >&2
           kill -KILL -- "-$child" "$child" 2>/dev/null
         ) </dev/null &

@@ -58,4 +58,53 @@ public sealed class GuardedAttemptStressSpecs(ITestOutputHelper output) : IDispo
             output.WriteLine($"attempt {attempt}: {o.Outcome} exit {o.ExitCode} ({o.Reason}) stdout '{o.StdoutTail.Trim()}' stderr '{o.StderrTail.Trim()}'");
         Assert.Empty(wrong);
     }
+
+    // A start that comes before the worker's lease is held (a loaded host whose heartbeat answer is
+    // still on its way) waits for the lease, instead of starting an attempt its guard would kill.
+    [Fact]
+    public async Task Should_start_an_attempt_only_once_its_lease_is_held()
+    {
+        var (sandbox, spec) = Prepare(["sh", "-c", "sleep 2; exit 7"]);
+        var lease = new AttemptLease(TimeSpan.FromSeconds(5));
+        var prepared = await sandbox.PrepareAsync(new TaskId("lease-wait-" + Guid.NewGuid().ToString("n")[..8]), 1, Uid(sandbox, 1), spec, sandbox.EnvironmentFor(spec.Env, new Dictionary<string, string>(), "/work"), lease, TimeSpan.FromSeconds(0.5));
+        var renewedAt = DateTimeOffset.MinValue;
+        var startedAt = DateTimeOffset.MinValue;
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(800);
+            renewedAt = DateTimeOffset.UtcNow;
+            lease.RenewedBy(renewedAt);
+        });
+        var outcome = prepared.Conclude(await ProcessExecution.RunAsync(prepared.Launch, _ => startedAt = DateTimeOffset.UtcNow, _ => { }, CancellationToken.None));
+        output.WriteLine($"{outcome.Outcome} exit {outcome.ExitCode} ({outcome.Reason}); started {(startedAt - renewedAt).TotalMilliseconds:0} ms after the renewal; stderr '{outcome.StderrTail.Trim()}'");
+        Assert.Equal(7, outcome.ExitCode);
+        Assert.True(startedAt >= renewedAt, "the attempt started before its lease was held");
+    }
+
+    [Fact]
+    public async Task Should_not_start_an_attempt_whose_lease_is_never_renewed()
+    {
+        var (sandbox, spec) = Prepare(["sh", "-c", "exit 0"]);
+        var lease = new AttemptLease(TimeSpan.FromSeconds(1));
+        var prepared = await sandbox.PrepareAsync(new TaskId("lease-never-" + Guid.NewGuid().ToString("n")[..8]), 1, Uid(sandbox, 2), spec, sandbox.EnvironmentFor(spec.Env, new Dictionary<string, string>(), "/work"), lease, TimeSpan.FromSeconds(0.5));
+        var started = false;
+        var outcome = prepared.Conclude(await ProcessExecution.RunAsync(prepared.Launch, _ => started = true, _ => { }, CancellationToken.None));
+        output.WriteLine($"{outcome.Outcome}: {outcome.Reason}");
+        Assert.False(started);
+        Assert.Equal(AttemptOutcomes.NodeLost, outcome.Outcome);
+        Assert.Null(outcome.Pid);
+        Assert.Contains("lease", outcome.Reason);
+    }
+
+    // Uids of their own, apart from the stress spec's, since specs of one class may run together.
+    private static int? Uid(SandboxHost sandbox, int offset) =>
+        sandbox.Level == SandboxHost.On ? IsolationSettings.From(ConfigurationFactory.Empty).UidRangeStart + 5100 + offset : null;
+
+    private (SandboxHost Sandbox, TaskSpec Spec) Prepare(IReadOnlyList<string> command)
+    {
+        var settings = IsolationSettings.From(ConfigurationFactory.ParseString($"actorgrid.workers.isolation.root = \"{_root}\""));
+        var sandbox = SandboxHost.Detect(settings, _root + "-data");
+        Assert.False(sandbox.Refuses, sandbox.WhyNot);
+        return (sandbox, new TaskSpec("process", command, new Dictionary<string, string>(), null, 60, new ResourceRequirements(0.5, 64), "batch", 1, []));
+    }
 }
