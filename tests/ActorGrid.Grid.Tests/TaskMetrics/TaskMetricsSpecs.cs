@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using ActorGrid.Grid.Tests.Infrastructure;
+using ActorGrid.Grid.Tests.Training;
+using CsvHelper;
+using Xunit.Abstractions;
+
+namespace ActorGrid.Grid.Tests.TaskMetrics;
+
+// Metric series end to end on the training grid: real ranks print metric lines, the worker
+// publishes them, the gateway stores them, and the tenant reads them back over HTTP and SSE.
+[Collection(TrainingGridCollection.Name)]
+public class TaskMetricsSpecs(TrainingGridFixture grid, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    private static JsonObject Body(string script, string kind = "process", int workers = 1)
+    {
+        var body = new JsonObject
+        {
+            ["kind"] = kind,
+            ["command"] = new JsonArray("sh", "-c", script),
+            ["timeoutSeconds"] = 120,
+            ["requirements"] = new JsonObject { ["cpu"] = 0.5, ["memoryMiB"] = 128 },
+            ["lane"] = "batch",
+            ["maxAttempts"] = 1,
+        };
+        if (kind == "training")
+        {
+            body["workers"] = workers;
+            body["requirements"]!["chips"] = new JsonObject { ["model"] = "any", ["count"] = 1 };
+        }
+        return body;
+    }
+
+    private async Task<string> SubmitAsync(JsonObject body)
+    {
+        var (status, accepted) = await grid.Api.SubmitTaskAsync(grid.AcmeKey, body);
+        Assert.True(status == HttpStatusCode.Accepted, $"submit: {(int)status} {accepted?.ToJsonString()}");
+        return Tasks.Id(accepted);
+    }
+
+    private async Task<(HttpStatusCode Status, string Type, string Body)> GetTextAsync(string path, string key, string? accept = null)
+    {
+        using var request = ApiClient.Request(HttpMethod.Get, path, key);
+        if (accept is not null) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        using var response = await grid.Api.Http.SendAsync(request);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "", await response.Content.ReadAsStringAsync());
+    }
+
+    // The metrics of a finished task, once the gateway has stored `points` of them (the writer
+    // appends a moment after the exit report).
+    private async Task<JsonNode> MetricsAsync(string id, int points)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        JsonNode? metrics;
+        do
+        {
+            (_, metrics) = await grid.Api.SendJsonAsync(HttpMethod.Get, $"/v1/tasks/{id}/metrics", grid.AcmeKey, null);
+            if (metrics?["points"]?.GetValue<long>() >= points) return metrics;
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < until);
+        throw new TimeoutException($"task {id} has not {points} points stored: {metrics?.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task Should_keep_every_line_of_rank_0_in_order_while_the_journal_keeps_only_a_few_progress_events()
+    {
+        // Both ranks print 50 lines as fast as they can; rank 1's losses are 1000 higher.
+        const string Script = """i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo "{\"progress\":0.5,\"metrics\":{\"loss\":$((RANK*1000+i)),\"step\":$((i*16))}}"; done; sleep 1""";
+        var id = await SubmitAsync(Body(Script, kind: "training", workers: 2));
+        var done = await grid.Api.WaitForStateAsync(grid.AcmeKey, id, Tasks.IsTerminal, Long);
+        Assert.Equal("succeeded", Tasks.State(done));
+
+        var metrics = await MetricsAsync(id, 100);
+
+        Assert.Equal(100, metrics["points"]!.GetValue<long>());
+        Assert.Null(metrics["truncated"]);
+        var loss = metrics["series"]!["loss"]!.AsArray();
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (double)i), loss.Select(p => p!["value"]!.GetValue<double>()));
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), loss.Select(p => p!["seq"]!.GetValue<long>()));
+        Assert.All(loss, p => Assert.Equal(1, p!["attempt"]!.GetValue<int>()));
+        Assert.Equal(50, metrics["series"]!["step"]!.AsArray().Count);
+        // Full resolution in the store; the journal got the first line and perhaps the latest.
+        var progressed = done["history"]!.AsArray().Count(h => h!["type"]!.GetValue<string>() == "progressed");
+        Assert.InRange(progressed, 1, 3);
+        Assert.Contains("[rank1]: {", done["stdoutTail"]!.GetValue<string>());
+
+        // CSV, by Accept and by ?format=, read back with CsvHelper.
+        var (status, type, csv) = await GetTextAsync($"/v1/tasks/{id}/metrics", grid.AcmeKey, accept: "text/csv");
+        Assert.Equal((HttpStatusCode.OK, "text/csv"), (status, type));
+        using (var reader = CsvReader.FromText(csv, new CsvReaderOptions { HasHeader = true }))
+        {
+            Assert.Equal(["attempt", "seq", "at", "name", "value"], reader.Headers.ToArray());
+            var rows = new List<(string Name, double Value)>();
+            while (reader.Read()) rows.Add((reader.GetString(3), double.Parse(reader.GetString(4), CultureInfo.InvariantCulture)));
+            Assert.Equal(Enumerable.Range(1, 50).Select(i => (double)i), rows.Where(r => r.Name == "loss").Select(r => r.Value));
+            Assert.Equal(100, rows.Count);
+        }
+        (_, _, csv) = await GetTextAsync($"/v1/tasks/{id}/metrics?format=csv&names=step", grid.AcmeKey);
+        Assert.Equal(51, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        (status, _, _) = await GetTextAsync($"/v1/tasks/{id}/metrics?since=yesterday", grid.AcmeKey);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+
+        // Another tenant's task, and an unknown one, do not exist for this caller.
+        foreach (var path in new[] { $"/v1/tasks/{id}/metrics", $"/v1/tasks/{id}/metrics/stream" })
+            Assert.Equal(HttpStatusCode.NotFound, (await GetTextAsync(path, grid.GlobexKey)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetTextAsync("/v1/tasks/no-such-task/metrics", grid.AcmeKey)).Status);
+        // The operator reads any tenant's.
+        var (opStatus, op) = await grid.Api.SendJsonAsync(HttpMethod.Get, $"/v1/operator/tasks/{id}/metrics?names=loss", TrainingGridFixture.AdminToken, null);
+        Assert.Equal(HttpStatusCode.OK, opStatus);
+        Assert.Equal(50, op!["series"]!["loss"]!.AsArray().Count);
+        Assert.Null(op["series"]!["step"]);
+    }
+
+    [Fact]
+    public async Task Should_stream_each_line_as_it_is_stored_and_end_after_the_task()
+    {
+        const string Script = """i=0; while [ $i -lt 20 ]; do i=$((i+1)); echo "{\"metrics\":{\"loss\":$i,\"val_loss\":$((i*2))}}"; sleep 0.1; done""";
+        var id = await SubmitAsync(Body(Script));
+
+        var events = await grid.Api.ReadStreamAsync(grid.AcmeKey, $"/v1/tasks/{id}/metrics/stream?names=loss", Long);
+
+        var samples = events.Where(e => e.Event == "sample").Select(e => e.Json!).ToList();
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), samples.Select(s => s["seq"]!.GetValue<long>()));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (double)i), samples.Select(s => s["values"]!["loss"]!.GetValue<double>()));
+        Assert.All(samples, s => Assert.Null(s["values"]!["val_loss"]));
+        var end = events[^1];
+        Assert.Equal("end", end.Event);
+        Assert.Equal("succeeded", end.Json!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_store_a_burst_of_lines_from_one_process_in_full()
+    {
+        // 5000 lines of 3 values, printed as fast as sh can: the ingestion figure of the whole path.
+        const string Script = """i=0; while [ $i -lt 5000 ]; do i=$((i+1)); echo "{\"metrics\":{\"loss\":$i,\"val_loss\":$i,\"step\":$i}}"; done""";
+        var id = await SubmitAsync(Body(Script));
+        await grid.Api.WaitForStateAsync(grid.AcmeKey, id, s => s == "running" || Tasks.IsTerminal(s), Long);
+        var clock = Stopwatch.StartNew();
+
+        var metrics = await MetricsAsync(id, 15_000);
+
+        clock.Stop();
+        Assert.Equal(15_000, metrics["points"]!.GetValue<long>());
+        Assert.Equal(Enumerable.Range(1, 5000).Select(i => (long)i), metrics["series"]!["loss"]!.AsArray().Select(p => p!["seq"]!.GetValue<long>()));
+        output.WriteLine($"15000 points stored {clock.Elapsed.TotalSeconds:0.00} s after the task was seen running: {15_000 / clock.Elapsed.TotalSeconds:0} points/s end to end");
+    }
+}
