@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using ActorGrid.Grid.Tests.Cli;
 using ActorGrid.Grid.Tests.Infrastructure;
 using ActorGrid.Grid.Tests.Training;
 using CsvHelper;
@@ -149,5 +150,32 @@ public class TaskMetricsSpecs(TrainingGridFixture grid, ITestOutputHelper output
         Assert.Equal(15_000, metrics["points"]!.GetValue<long>());
         Assert.Equal(Enumerable.Range(1, 5000).Select(i => (long)i), metrics["series"]!["loss"]!.AsArray().Select(p => p!["seq"]!.GetValue<long>()));
         output.WriteLine($"15000 points stored {clock.Elapsed.TotalSeconds:0.00} s after the task was seen running: {15_000 / clock.Elapsed.TotalSeconds:0} points/s end to end");
+    }
+
+    [Fact]
+    public async Task Should_show_the_latest_values_as_a_table_and_every_point_as_csv_in_the_cli()
+    {
+        const string Script = """for i in 1 2 3 4 5; do echo "{\"metrics\":{\"loss\":0.$((10-i)),\"step\":$((i*100))}}"; done""";
+        var id = await SubmitAsync(Body(Script));
+        await grid.Api.WaitForStateAsync(grid.AcmeKey, id, Tasks.IsTerminal, Long);
+        await MetricsAsync(id, 10);
+        var target = $"{grid.Grid.HttpBase.Host}:{grid.Grid.HttpBase.Port}";
+
+        var table = await CliProcess.RunAsync([target, "tasks", "metrics", id], TrainingGridFixture.AdminToken);
+        var csv = await CliProcess.RunAsync([target, "tasks", "metrics", id, "--csv", "--names", "loss"], TrainingGridFixture.AdminToken);
+        var help = await CliProcess.RunAsync(["tasks", "metrics", "--help"], null);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var loss = table.Stdout.Split('\n').Single(l => l.Contains("loss"));
+        Assert.Matches(@"loss\s*│\s*0\.5\s*│\s*1:5\s*│.*│\s*0\.5\s*│\s*0\.9\s*│\s*5", loss);
+        Assert.Contains("10 point(s) kept", table.Stdout);
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        using var reader = CsvReader.FromText(csv.Stdout, new CsvReaderOptions { HasHeader = true });
+        var values = new List<double>();
+        while (reader.Read()) values.Add(double.Parse(reader.GetString("value"), CultureInfo.InvariantCulture));
+        Assert.Equal([0.9, 0.8, 0.7, 0.6, 0.5], values);
+        Assert.Contains("--follow", help.Stdout);
+        Assert.Contains("--csv", help.Stdout);
+        Assert.Contains("pandas", help.Stdout);
     }
 }
