@@ -467,7 +467,10 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             run.LastMetrics = metrics;
             if (run.Metrics.Add(metrics, now)) PublishMetrics(run);
         }
-        run.PendingProgress = new ReportTaskProgress(msg.TaskId, msg.Attempt, msg.Progress.Progress, msg.Progress.Metrics);
+        // A line without metrics (or without progress) does not hide what a held-back one said.
+        var held = run.PendingProgress;
+        run.PendingProgress = new ReportTaskProgress(msg.TaskId, msg.Attempt,
+            msg.Progress.Progress ?? held?.Progress, msg.Progress.Metrics ?? held?.Metrics);
         SendProgressIfDue(run, now);
     }
 
