@@ -1,6 +1,7 @@
 using ActorGrid.Core.Placement;
 using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Inference;
+using ActorGrid.Gateway.TaskMetrics;
 using ActorGrid.Hosting;
 using ActorGrid.Transfer.Bundles;
 using ActorGrid.Transfer.Checkpoints;
@@ -16,8 +17,8 @@ namespace ActorGrid.Gateway;
 public sealed class AuditWriterKey;
 
 // The gateway role's actors (its HTTP API is GatewayEndpoints): the model blob and bundle servers
-// workers fetch uploads from, the routing table's status listener, the audit writer and pruner, and the
-// durable copies of running tasks' checkpoints.
+// workers fetch uploads from, the routing table's status listener, the audit writer and pruner, the
+// task metric writer, and the durable copies of running tasks' checkpoints.
 public static class GatewaySetup
 {
     // On every host, as before the split: only gateways route (on the same topology placement
@@ -27,6 +28,8 @@ public static class GatewaySetup
         var topology = settings.Has(Roles.Gateway) ? PlacementPolicySetup.Load(settings).Topology : null;
         services.AddSingleton(new InferenceRoutingTable(topology));
         services.AddSingleton(new AuditStore(settings.Database));
+        services.AddSingleton(new TaskMetricStore(settings.Database));
+        services.AddSingleton(TaskMetricSettings.From(GridConfiguration.Load(settings)));
         services.AddSingleton(new BundleStore(settings.DataDirectory));
         services.AddHostedService<InferencePathWarmUp>();
         return services;
@@ -44,6 +47,7 @@ public static class GatewaySetup
             var writer = system.ActorOf(AuditWriter.Props(resolver.GetService<AuditStore>(), inference.AuditBatchSize, inference.AuditFlushInterval), "audit-writer");
             registry.Register<AuditWriterKey>(writer);
             system.ActorOf(AuditPruner.Props(resolver.GetService<AuditStore>(), inference), "audit-pruner");
+            system.ActorOf(TaskMetricWriter.Props(resolver.GetService<TaskMetricStore>(), resolver.GetService<TaskMetricSettings>()), "task-metric-writer");
             // Before the actor system ends (after HTTP has stopped taking requests), every
             // audit record received so far is written.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "flush-audit-trail",

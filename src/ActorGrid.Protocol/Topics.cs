@@ -9,6 +9,10 @@ public static class Topics
     // Every task event of every tenant: for operators' views (metrics, dashboard), never tenants'.
     public const string AllTaskEvents = "task-events";
 
+    // Every metric line of every running attempt (TaskMetricsSampled), for the gateways' metric
+    // writers; tenants read them back from the store, never from the topic.
+    public const string TaskMetrics = "task-metrics";
+
     // Every placement decision, with the winner and the reason.
     public const string PlacementDecisions = "placement-decisions";
 

@@ -13,10 +13,12 @@ using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Transfer.Models;
 using ActorGrid.Worker.Bundles;
 using ActorGrid.Worker.Checkpoints;
+using ActorGrid.Worker.Metrics;
 using ActorGrid.Worker.Sandbox;
 using ActorGrid.Worker.Training;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Hosting;
 
@@ -33,13 +35,17 @@ namespace ActorGrid.Worker;
 // and sees only those (CUDA_VISIBLE_DEVICES and friends). A training attempt that succeeds leaves
 // its output model in its output directory; the agent stages it here (TrainingOutputs), has a
 // gateway pull it from /user/worker/model-blobs, and reports it with the exit so the task
-// registers it as a model version.
+// registers it as a model version. Every metric line an attempt prints goes, batched
+// (AttemptMetrics), to the gateways' metric stores over Topics.TaskMetrics; the task itself hears
+// only the latest progress, at most once per progress-interval, so its journal stays calm.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
     private const string ResendTimer = "resend";
+    private const string MetricsTimer = "metrics";
     private readonly NodeDescriptor _descriptor;
     private readonly WorkerSettings _settings;
+    private readonly MetricBatchSettings _metricSettings;
     private readonly Dictionary<TaskId, Run> _runs = new();
     private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -65,6 +71,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
+        _metricSettings = MetricBatchSettings.From(Context.System.Settings.Config);
         _lease = new AttemptLease(_settings.LeaseTimeout);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
         var checkpointRoot = sandbox.CheckpointRoot;
@@ -96,6 +103,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             }
         });
         Receive<ResendTick>(_ => ResendExitReports());
+        Receive<MetricsTick>(_ => FlushMetrics());
         Receive<StartTaskRun>(Start);
         Receive<CallForBids>(OnCallForBids);
         Receive<AwardTask>(OnAward);
@@ -136,6 +144,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         Timers.StartPeriodicTimer(HeartbeatTimer, HeartbeatTick.Instance, TimeSpan.Zero, _settings.HeartbeatInterval);
         Timers.StartPeriodicTimer(ResendTimer, ResendTick.Instance, _settings.ReportResendInterval);
+        Timers.StartPeriodicTimer(MetricsTimer, MetricsTick.Instance, _metricSettings.BatchInterval);
     }
 
     // The host is going away: kill what runs here so no orphan keeps burning the machine.
@@ -182,7 +191,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             existing.Cancel.Cancel(); // an older attempt the task has given up on
             _runs.Remove(cmd.TaskId);
         }
-        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource()) { Checkpoint = cmd.Checkpoint };
+        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource())
+        {
+            Checkpoint = cmd.Checkpoint,
+            Metrics = new AttemptMetrics(cmd.TaskId, cmd.Attempt, _metricSettings),
+        };
         _runs[cmd.TaskId] = run;
         if (_ledger.Start(cmd.TaskId, cmd.Attempt, TrainingGang.Requirements(cmd.Spec), cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
         {
@@ -374,6 +387,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // so stopping one stops what it started too; the launcher's own job notices go nowhere, the
     // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
     // called, so the statuses of those are read with `wait <pid>` at the end.
+    // All ranks share the attempt's stdout, and only rank 0's progress lines are the job's (every
+    // rank of a DDP script prints the same loss): the stdout of every other rank goes through
+    // sed, which prefixes each of its lines with "[rank<i>]: " as torchrun's log prefix does, so
+    // those lines are plain output to ProcessExecution and only rank 0's are parsed. pipefail
+    // keeps the rank's own exit status (sed's is 0); the pipeline stays in the rank's process group.
     private static readonly string[] RankLauncher =
     [
         "bash", "-c",
@@ -382,7 +400,12 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         pids=()
         for ((i = 0; i < WORLD_SIZE; i++)); do
           devices_var="ACTORGRID_RANK_DEVICES_$i"
-          ( export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+          if [ "$i" -eq 0 ]; then
+            ( export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+          else
+            ( set -o pipefail; export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done
+              "$@" 2>&3 3>&- | sed -u "s/^/[rank$i]: /" 3>&- ) &
+          fi
           pids+=($!)
         done
         while true; do
@@ -432,20 +455,59 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         TaskRegion.Tell(new ReportTaskStarted(msg.TaskId, msg.Attempt, _descriptor.Id, msg.Pid, run.CheckpointNote, run.BundleNote));
     }
 
-    // Progress is a stream of samples: forwarding at most one a second keeps the journal calm.
+    // Progress is a stream of samples. Every metric line goes to the gateways' stores (batched,
+    // FlushMetrics); the task hears the first sample at once and then the latest one at most once
+    // per progress-interval, so its journal holds a few events however fast the process prints.
     private void OnProgressed(RunProgressed msg)
     {
-        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
-        if (msg.Progress.Metrics is { } metrics) run.LastMetrics = metrics;
+        if (!IsCurrent(msg.TaskId, msg.Attempt, out var run) || run.Exit is not null) return;
         var now = DateTimeOffset.UtcNow;
-        if (now - run.LastProgressSent < _settings.ProgressInterval) return;
+        if (msg.Progress.Metrics is { } metrics)
+        {
+            run.LastMetrics = metrics;
+            if (run.Metrics.Add(metrics, now)) PublishMetrics(run);
+        }
+        // A line without metrics (or without progress) does not hide what a held-back one said.
+        var held = run.PendingProgress;
+        run.PendingProgress = new ReportTaskProgress(msg.TaskId, msg.Attempt,
+            msg.Progress.Progress ?? held?.Progress, msg.Progress.Metrics ?? held?.Metrics);
+        SendProgressIfDue(run, now);
+    }
+
+    private void SendProgressIfDue(Run run, DateTimeOffset now)
+    {
+        if (run.PendingProgress is not { } pending || now - run.LastProgressSent < _settings.ProgressInterval) return;
         run.LastProgressSent = now;
-        TaskRegion.Tell(new ReportTaskProgress(msg.TaskId, msg.Attempt, msg.Progress.Progress, msg.Progress.Metrics));
+        run.PendingProgress = null;
+        TaskRegion.Tell(pending);
+    }
+
+    // Each batch interval: the lines every running attempt printed since the last batch, and the
+    // latest progress of those whose progress-interval has passed since the last one sent.
+    private void FlushMetrics()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var run in _runs.Values)
+        {
+            if (run.Exit is not null || run.Ended is not null) continue;
+            PublishMetrics(run);
+            SendProgressIfDue(run, now);
+        }
+    }
+
+    private void PublishMetrics(Run run)
+    {
+        if (run.Metrics.TakeBatch() is { } batch)
+            DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.TaskMetrics, batch));
     }
 
     private void OnEnded(RunEnded msg)
     {
         if (!IsCurrent(msg.TaskId, msg.Attempt, out var run)) return;
+        // Every line arrived before the end (the pipes are drained first): the last ones go now.
+        // A pending progress does not: the exit report carries the last metrics.
+        PublishMetrics(run);
+        run.PendingProgress = null;
         var o = msg.Outcome;
         if (run.Uid is { } uid) _uids.Release(uid);
         run.Uid = null;
@@ -613,6 +675,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public CancellationTokenSource Cancel { get; } = cancel;
         public int? Pid { get; set; }
         public DateTimeOffset LastProgressSent { get; set; }
+
+        // The latest progress not yet sent to the task (progress-interval had not passed).
+        public ReportTaskProgress? PendingProgress { get; set; }
+
+        public AttemptMetrics Metrics { get; init; } = null!;
         public ReportTaskExited? Exit { get; set; }
         public string? StopOutcome { get; set; }
         public string? StopReason { get; set; }
@@ -646,6 +713,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private sealed record ResendTick
     {
         public static readonly ResendTick Instance = new();
+    }
+
+    private sealed record MetricsTick
+    {
+        public static readonly MetricsTick Instance = new();
     }
 
     private sealed record RunStarted(TaskId TaskId, int Attempt, int Pid);

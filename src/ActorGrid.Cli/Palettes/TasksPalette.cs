@@ -12,7 +12,7 @@ public static class TasksPalette
     private static readonly OperatorParameter Id = Arg("id", "The task's id, as 'tasks list' prints it.");
     private static readonly string[] Terminal = ["succeeded", "failed", "cancelled"];
 
-    public static IOperatorPalette Create() => new OperatorPalette("tasks", "Tasks across tenants: list, show, cancel, watch, logs.",
+    public static IOperatorPalette Create() => new OperatorPalette("tasks", "Tasks across tenants: list, show, cancel, watch, logs, metrics.",
     [
         new OperatorCommand("list", "Recent tasks, newest first.",
         [
@@ -25,6 +25,18 @@ public static class TasksPalette
         new OperatorCommand("cancel", "Cancel a task; a running attempt's process tree is killed.", [Id], CancelAsync),
         new OperatorCommand("watch", "The task's events live, ending when it reaches a terminal state (or Ctrl-C).", [Id], WatchAsync),
         new OperatorCommand("logs", "The tails of the latest attempt's stdout and stderr.", [Id], LogsAsync),
+        new OperatorCommand("metrics",
+            "The task's metric series: what rank 0 printed as {\"metrics\":{\"loss\":0.31,...}} lines, every line kept. " +
+            "Prints one row per series: its latest value, the line it came from, its min and max and how many points are kept. " +
+            "--csv prints every point instead (attempt,seq,at,name,value), e.g. 'actorgrid tasks metrics <id> --csv > loss.csv' for pandas " +
+            "or a spreadsheet; --follow prints each line as the gateway stores it until the task ends (Ctrl-C to stop).",
+        [
+            Id,
+            Opt("names", "Only these series, comma-separated, e.g. --names loss,val_loss."),
+            Opt("since", "Only points printed at or after this time (ISO 8601, e.g. 2025-06-01T08:00:00Z)."),
+            new OperatorParameter("csv", "Every point as CSV on stdout, not the summary table.", ParameterKind.Flag, Required: false),
+            new OperatorParameter("follow", "Keep printing new lines until the task ends.", ParameterKind.Flag, Required: false, Alias: "-f"),
+        ], MetricsAsync),
     ]);
 
     private static async Task ListAsync(OperatorInvocation run, CancellationToken cancel)
@@ -144,6 +156,61 @@ public static class TasksPalette
         run.Output.Line("[grey]── stderr ──[/]");
         run.Output.Text(logs.Str("stderrTail").TrimEnd('\n'));
     }
+
+    private static async Task MetricsAsync(OperatorInvocation run, CancellationToken cancel)
+    {
+        var path = $"/v1/operator/tasks/{Uri.EscapeDataString(run.Required("id"))}/metrics";
+        string Query(params string[] names) => string.Join("&", names.Where(n => run.Value(n) is not null).Select(n => $"{n}={Uri.EscapeDataString(run.Value(n)!)}"));
+        if (run.Value("follow") is not null)
+        {
+            await FollowMetricsAsync(run, path + "/stream?" + Query("names"), cancel);
+            return;
+        }
+        if (run.Value("csv") is not null)
+        {
+            run.Output.Raw((await run.Client.GetTextAsync(path + "?format=csv&" + Query("names", "since"), cancel)).Body);
+            return;
+        }
+        var metrics = await run.Client.GetAsync(path + "?" + Query("names", "since"), cancel);
+        if (run.Output.Json)
+        {
+            run.Output.WriteJson(metrics);
+            return;
+        }
+        var table = CommandOutput.Table("Series", "Latest", "Line", "At", "Min", "Max", "Points");
+        foreach (var (name, series) in metrics?["series"] as JsonObject ?? [])
+        {
+            var points = series as JsonArray ?? [];
+            if (points.Count == 0) continue;
+            var values = points.Select(p => p?["value"]?.GetValue<double>() ?? double.NaN).ToList();
+            var last = points[^1];
+            table.AddRow(Markup.Escape(name), Number(values[^1]), $"{last.Str("attempt")}:{last.Str("seq")}", last.Time("at"),
+                Number(values.Min()), Number(values.Max()), points.Count.ToString(CultureInfo.InvariantCulture));
+        }
+        run.Output.Write(table);
+        run.Output.Text($"{metrics.Str("points")} point(s) kept for task {metrics.Str("task")} ({metrics.Str("state")})" +
+            (metrics?["truncated"] is { } truncated ? $"; {truncated}" : ""));
+    }
+
+    private static async Task FollowMetricsAsync(OperatorInvocation run, string stream, CancellationToken cancel)
+    {
+        try
+        {
+            await foreach (var message in run.Client.StreamAsync(stream, cancel))
+            {
+                var line = JsonNode.Parse(message.Data);
+                if (run.Output.Json) run.Output.WriteJsonLine(line);
+                else if (message.Event == "end") run.Output.Text($"Task ended: {line.Str("state")}.");
+                else run.Output.Text($"{line.Str("attempt")}:{line.Str("seq"),-6} {line.Time("at")}  " +
+                    string.Join("  ", (line?["values"] as JsonObject ?? []).Select(v => $"{v.Key}={Number(v.Value?.GetValue<double>() ?? double.NaN)}")));
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 
     // The interesting fields of one history entry, on one line.
     private static string Details(JsonNode? entry) =>

@@ -30,6 +30,7 @@ public static class TasksApi
         group.MapGet("/{id}", GetAsync).Produces<TaskResponse>().ProducesProblem(404);
         group.MapDelete("/{id}", CancelAsync).Produces<TaskAcceptedResponse>(202).ProducesProblem(404).ProducesProblem(409);
         group.MapGet("/{id}/events", TaskEventStream.StreamAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(404);
+        TaskMetricsApi.Map(group);
         return group;
     }
 

@@ -53,6 +53,7 @@ public static class ProtocolManifests
         ["task.model-registered"] = typeof(TaskModelRegistered),
         ["task.model-deployed"] = typeof(TaskModelDeployed),
         ["task.model-not-deployed"] = typeof(TaskModelNotDeployed),
+        ["task.metrics-sampled"] = typeof(TaskMetricsSampled),
 
         // node/<id>
         ["node.report-status"] = typeof(ReportNodeStatus),

@@ -121,20 +121,25 @@ public sealed class ApiClient : IDisposable
     /// Reads GET /v1/tasks/{id}/events until the server ends the stream (after a terminal
     /// state). A stream still open at <paramref name="timeout"/> is a failure, reported with what arrived.
     /// </summary>
-    public async Task<IReadOnlyList<SseEvent>> ReadEventStreamAsync(
-        string apiKey, string id, TimeSpan timeout, CancellationToken ct = default)
+    public Task<IReadOnlyList<SseEvent>> ReadEventStreamAsync(
+        string apiKey, string id, TimeSpan timeout, CancellationToken ct = default) =>
+        ReadStreamAsync(apiKey, $"/v1/tasks/{Uri.EscapeDataString(id)}/events", timeout, ct);
+
+    /// <summary>Reads any of the gateway's SSE streams at <paramref name="path"/> until the server ends it.</summary>
+    public async Task<IReadOnlyList<SseEvent>> ReadStreamAsync(
+        string apiKey, string path, TimeSpan timeout, CancellationToken ct = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         var events = new List<SseEvent>();
         try
         {
-            using var request = Request(HttpMethod.Get, $"/v1/tasks/{Uri.EscapeDataString(id)}/events", apiKey);
+            using var request = Request(HttpMethod.Get, path, apiKey);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
                 throw new HttpRequestException(
-                    $"GET /v1/tasks/{id}/events expected 200 text/event-stream, got {(int)response.StatusCode} " +
+                    $"GET {path} expected 200 text/event-stream, got {(int)response.StatusCode} " +
                     $"{response.Content.Headers.ContentType}: {await response.Content.ReadAsStringAsync(cts.Token)}");
 
             await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
@@ -173,7 +178,7 @@ public sealed class ApiClient : IDisposable
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new TimeoutException(
-                $"Event stream of task {id} still open after {timeout.TotalSeconds:0} s; received " +
+                $"Event stream {path} still open after {timeout.TotalSeconds:0} s; received " +
                 $"{events.Count} event(s): {string.Join(", ", events.Select(e => e.Event))}");
         }
     }

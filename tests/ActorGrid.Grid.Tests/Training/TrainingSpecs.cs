@@ -123,7 +123,9 @@ public class TrainingSpecs(TrainingGridFixture grid)
 
         Assert.Equal("succeeded", Tasks.State(done));
         var ranks = EnvOf(done);
-        var (r0, r1) = (ranks["R0"].Split('/'), ranks["R1"].Split('/'));
+        // Rank 0's stdout is the job's own; every other rank's lines carry its prefix.
+        Assert.DoesNotContain("R1", ranks.Keys);
+        var (r0, r1) = (ranks["R0"].Split('/'), ranks["[rank1]: R1"].Split('/'));
         Assert.Equal(("0", "2", "2"), (r0[0], r0[1], r0[2]));
         Assert.Equal(("1", "2", "2"), (r1[0], r1[1], r1[2]));
         Assert.Equal(["0", "1"], new[] { r0[3], r1[3] }.Order());

@@ -14,4 +14,11 @@ public static class OperatorTaskStream
         if (await OperatorTasksApi.FindAsync(actors, id, cancel) is not { } view) return OperatorTasksApi.TaskNotFound(id);
         return await TaskEventStream.WriteAsync(view, Topics.AllTaskEvents, http, actors, cancel);
     }
+
+    // `tasks metrics --follow`: GET /v1/operator/tasks/{id}/metrics/stream, the tenant stream's twin.
+    public static async Task<IResult> MetricsAsync(string id, HttpContext http, GridActors actors, TaskMetrics.TaskMetricStore store, CancellationToken cancel, string? names = null)
+    {
+        if (await OperatorTasksApi.FindAsync(actors, id, cancel) is not { } view) return OperatorTasksApi.TaskNotFound(id);
+        return await TaskMetricStream.WriteAsync(view, names, http, actors, store, cancel);
+    }
 }

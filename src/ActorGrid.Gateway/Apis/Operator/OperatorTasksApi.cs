@@ -1,4 +1,5 @@
 using ActorGrid.Gateway.Http;
+using ActorGrid.Gateway.TaskMetrics;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
@@ -13,7 +14,7 @@ public sealed record OperatorTaskResponse(TaskResponse Task, PlacementExplanatio
 
 public sealed record TaskLogsResponse(string Id, string Tenant, string State, int Attempt, string? Node, string StdoutTail, string StderrTail);
 
-// `tasks list|show|cancel|watch|logs` across tenants. Tasks are found through their tenants
+// `tasks list|show|cancel|watch|logs|metrics` across tenants. Tasks are found through their tenants
 // (tenant/<id> keeps its task ids newest first); tenants are found in the journal.
 public static class OperatorTasksApi
 {
@@ -27,6 +28,8 @@ public static class OperatorTasksApi
         group.MapDelete("/{id}", CancelAsync).Produces<TaskAcceptedResponse>(202).ProducesProblem(404).ProducesProblem(409);
         group.MapGet("/{id}/events", OperatorTaskStream.StreamAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(404);
         group.MapGet("/{id}/logs", LogsAsync).Produces<TaskLogsResponse>().ProducesProblem(404);
+        group.MapGet("/{id}/metrics", MetricsAsync).Produces<TaskMetricsResponse>().Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(404);
+        group.MapGet("/{id}/metrics/stream", OperatorTaskStream.MetricsAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(400).ProducesProblem(404);
     }
 
     private static async Task<IResult> ListAsync(
@@ -71,6 +74,15 @@ public static class OperatorTasksApi
             TaskRejected rejected => Problems.Of(rejected.Status, "Task not cancelled", rejected.Reason),
             _ => TaskNotFound(id),
         };
+    }
+
+    // `tasks metrics`: any tenant's task, in the tenant endpoint's shapes.
+    private static async Task<IResult> MetricsAsync(
+        string id, HttpRequest request, GridActors actors, TaskMetricStore store, TaskMetricSettings settings, CancellationToken cancel,
+        string? since = null, string? names = null, string? format = null)
+    {
+        if (await FindAsync(actors, id, cancel) is not { } view) return TaskNotFound(id);
+        return await TaskMetricsApi.ReplyAsync(view, request, store, settings, since, names, format, cancel);
     }
 
     private static async Task<IResult> LogsAsync(string id, GridActors actors, CancellationToken cancel)

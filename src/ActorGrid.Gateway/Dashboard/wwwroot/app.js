@@ -21,6 +21,8 @@
     chart: [],
     summary: null,
     fresh: new Set(),
+    // Per running task: its loss series so far, read from /v1/operator/tasks/{id}/metrics.
+    curves: new Map(),
   };
   let source = null;
   let refreshTimer = null;
@@ -492,6 +494,105 @@
       ], { format: ms, axis: axisMs, empty: "no inference in the last 5 minutes" });
   }
 
+  // ---- training curves: the loss series of running jobs, polled (the store is the source) ----
+  const CURVE_SERIES = [["loss", "c-loss"], ["val_loss", "c-val"]];
+  const MAX_CURVES = 6;
+  const CURVE_POINTS = 600; // drawn per series; a longer series is thinned evenly
+  let curvesBusy = false;
+
+  async function pollCurves() {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (curvesBusy || !token || $("app").hidden) return;
+    curvesBusy = true;
+    try {
+      const running = [...view.tasks.values()].filter((t) => t.state === "running").sort(byUpdated).slice(0, MAX_CURVES);
+      const ids = new Set(running.map((t) => t.id));
+      for (const id of [...view.curves.keys()]) if (!ids.has(id)) view.curves.delete(id);
+      for (const t of running) {
+        const curve = view.curves.get(t.id) || { series: new Map(), since: null, seen: new Set() };
+        const names = CURVE_SERIES.map(([n]) => n).join(",");
+        const since = curve.since ? `&since=${encodeURIComponent(curve.since)}` : "";
+        let response;
+        try {
+          response = await fetch(`/v1/operator/tasks/${encodeURIComponent(t.id)}/metrics?names=${names}${since}`,
+            { headers: { Authorization: `Bearer ${token}` }, credentials: "same-origin" });
+        } catch (e) { continue; }
+        if (!response.ok) continue;
+        const body = await response.json();
+        for (const [name, points] of Object.entries(body.series || {})) {
+          const list = curve.series.get(name) || [];
+          for (const p of points) {
+            const key = `${name}/${p.attempt}/${p.seq}`; // "since" is inclusive: the last point comes again
+            if (curve.seen.has(key)) continue;
+            curve.seen.add(key);
+            list.push(p);
+            if (!curve.since || p.at > curve.since) curve.since = p.at;
+          }
+          curve.series.set(name, list);
+        }
+        view.curves.set(t.id, curve);
+      }
+      renderCurves(running);
+    } finally {
+      curvesBusy = false;
+    }
+  }
+
+  function renderCurves(running) {
+    const figs = running.filter((t) => view.curves.get(t.id)?.series.size).map((t) => {
+      const curve = view.curves.get(t.id);
+      const svg = s("svg", {});
+      const fig = h("figure", { class: "chart", dataset: { taskId: t.id } },
+        h("figcaption", { title: `${t.id} · tenant ${t.tenant}` }, `${t.id} · ${t.tenant}`), svg, h("div", { class: "legend" }));
+      const all = CURVE_SERIES.map(([name, cls]) => ({ name, cls, points: curve.series.get(name) || [] })).filter((sr) => sr.points.length);
+      fig.dataset.points = String(all.reduce((n, sr) => n + sr.points.length, 0));
+      return { fig, all };
+    });
+    const box = $("loss-curves");
+    if (!figs.length) {
+      box.replaceChildren(h("p", { class: "empty" }, "No running job has printed a loss yet."));
+      return;
+    }
+    box.replaceChildren(...figs.map((f) => f.fig));
+    for (const { fig, all } of figs) drawCurve(fig, all);
+  }
+
+  // x: the line's place in the attempt (seq), y: the value; one path per series.
+  function drawCurve(fig, series) {
+    const svg = fig.querySelector("svg");
+    const width = Math.max(120, svg.clientWidth || 300);
+    const height = Math.max(80, svg.clientHeight || 130);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    const pad = { l: 46, r: 6, t: 6, b: 16 };
+    const iw = width - pad.l - pad.r;
+    const ih = height - pad.t - pad.b;
+    const thin = (pts) => pts.length <= CURVE_POINTS ? pts : pts.filter((_, i) => i % Math.ceil(pts.length / CURVE_POINTS) === 0 || i === pts.length - 1);
+    const drawn = series.map((sr) => ({ ...sr, points: thin(sr.points) }));
+    const values = drawn.flatMap((sr) => sr.points.map((p) => p.value));
+    const xs = drawn.flatMap((sr) => sr.points.map((p, i) => i));
+    let lo = Math.min(...values), hi = Math.max(...values);
+    if (hi === lo) { hi += 1; lo -= 1; }
+    const n = Math.max(1, Math.max(...xs));
+    const x = (i) => pad.l + (i / n) * iw;
+    const y = (v) => pad.t + ih - ((v - lo) / (hi - lo)) * ih;
+    const children = [];
+    for (const f of [0, 0.5, 1]) {
+      const v = lo + (hi - lo) * f;
+      children.push(s("line", { class: "grid", x1: pad.l, x2: width - pad.r, y1: y(v), y2: y(v) }));
+      children.push(s("text", { class: "axis", x: pad.l - 4, y: y(v) + 3, "text-anchor": "end" }, num(v, 3)));
+    }
+    const last = drawn[0].points[drawn[0].points.length - 1];
+    children.push(s("text", { class: "axis", x: pad.l, y: height - 3 }, "line 1"));
+    children.push(s("text", { class: "axis", x: width - pad.r, y: height - 3, "text-anchor": "end" }, `line ${last.seq}`));
+    for (const sr of drawn) {
+      const d = sr.points.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join("");
+      children.push(s("path", { class: `line ${sr.cls}`, d }));
+    }
+    svg.replaceChildren(...children);
+    fig.querySelector(".legend").replaceChildren(...series.map((sr) => h("span", { class: `key ${sr.cls}` },
+      h("span", { class: "swatch" }), h("span", { class: "muted" }, sr.name), h("b", null, num(sr.points[sr.points.length - 1].value, 4)))));
+  }
+
   // ---- wiring ----
   function init() {
     for (const st of STATES) $("task-state").append(h("option", { value: st }, st));
@@ -506,6 +607,7 @@
     window.addEventListener("resize", () => mark("charts"));
     // "Updated 3s ago" stays true between events.
     setInterval(() => { if (!$("app").hidden) mark("tasks"); }, 5000);
+    setInterval(pollCurves, 2000);
     const saved = sessionStorage.getItem(TOKEN_KEY);
     if (saved) start(saved);
     else showSignIn();
