@@ -490,10 +490,10 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
         _ledger.Release(msg.TaskId);
         Heartbeat();
-        LaunchWhatWaitedFor(msg.TaskId, msg.Attempt);
         _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
         run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail,
             Metrics: run.LastMetrics);
+        LaunchWhatWaitedFor(msg.TaskId, msg.Attempt); // its process is gone: the room it held is free
         run.Staged = outcome == AttemptOutcomes.Succeeded ? msg.Output : null;
         // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
         // else (failed with retries left, preempted, drained) is packed for the next attempt, which
