@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ActorGrid.Protocol.Tasks;
@@ -12,7 +13,8 @@ namespace ActorGrid.Worker;
 // What one attempt of a `process` task runs: Command[0] is the executable, the rest its arguments.
 // Env is added to the worker's own environment, or is the whole environment when
 // InheritEnvironment is off. A Timeout of zero or less means none. With a Lease, the command is a
-// LeaseGuard: its stdin stays open and carries a renewal while the lease is held.
+// LeaseGuard: its stdin stays open and carries a renewal while the lease is held. StopGrace is how
+// long a graceful stop (the `terminate` token of RunAsync) waits after SIGTERM before it kills.
 public sealed record ProcessLaunch(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> Env,
@@ -22,6 +24,8 @@ public sealed record ProcessLaunch(
     public AttemptLease? Lease { get; init; }
 
     public bool InheritEnvironment { get; init; } = true;
+
+    public TimeSpan StopGrace { get; init; }
 }
 
 // One progress line the process printed, e.g. {"progress":0.4,"metrics":{"loss":0.31}}.
@@ -39,6 +43,9 @@ public sealed record ProcessOutcome(
 
 // Runs one attempt as a real OS process and waits for it: no shell, bounded memory for its output,
 // and on timeout or cancellation the whole process tree is killed so nothing keeps burning the host.
+// A graceful stop (`terminate`) sends SIGTERM to the process first (a LeaseGuard passes it to the
+// attempt's process group) and kills the tree only when it is still there after launch.StopGrace;
+// `cancel` and the timeout always kill at once, also during a grace under way.
 // Plain async code with no actor in it, so the worker agent can PipeTo its result.
 public static class ProcessExecution
 {
@@ -59,12 +66,15 @@ public static class ProcessExecution
         ProcessLaunch launch,
         Action<int> onStarted,
         Action<ProcessProgress> onProgress,
-        CancellationToken cancel)
+        CancellationToken cancel,
+        CancellationToken terminate = default)
     {
         if (launch.Command.Count == 0 || string.IsNullOrWhiteSpace(launch.Command[0]))
             return new ProcessOutcome(AttemptOutcomes.Failed, null, "the command is empty", "", "", null);
         if (cancel.IsCancellationRequested)
             return new ProcessOutcome(AttemptOutcomes.Cancelled, null, "cancelled before it started", "", "", null);
+        if (terminate.IsCancellationRequested)
+            return new ProcessOutcome(AttemptOutcomes.Cancelled, null, "stopped before it started", "", "", null);
 
         // Without an explicit directory each run gets a fresh, empty one: attempts must not see each
         // other's leftovers, and a task must not scribble into the worker's own directory (where its
@@ -80,7 +90,7 @@ public static class ProcessExecution
 
         try
         {
-            return await RunInAsync(launch, workingDirectory, onStarted, onProgress, cancel).ConfigureAwait(false);
+            return await RunInAsync(launch, workingDirectory, onStarted, onProgress, cancel, terminate).ConfigureAwait(false);
         }
         finally
         {
@@ -93,7 +103,8 @@ public static class ProcessExecution
         string workingDirectory,
         Action<int> onStarted,
         Action<ProcessProgress> onProgress,
-        CancellationToken cancel)
+        CancellationToken cancel,
+        CancellationToken terminate)
     {
         var executable = launch.Command[0];
         var psi = new ProcessStartInfo(executable)
@@ -181,10 +192,11 @@ public static class ProcessExecution
             int? exitCode = null;
             using (var timeout = IsBounded(launch.Timeout) ? new CancellationTokenSource(launch.Timeout) : new CancellationTokenSource())
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token, observers.Failed))
+            using (var stopOrTerminate = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, terminate))
             {
                 try
                 {
-                    await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
+                    await process.WaitForExitAsync(stopOrTerminate.Token).ConfigureAwait(false);
                     exited = true;
                     exitCode = process.ExitCode;
                     outcome = exitCode == 0 ? AttemptOutcomes.Succeeded : AttemptOutcomes.Failed;
@@ -192,13 +204,29 @@ public static class ProcessExecution
                         ? $"exited with code {exitCode} (killed by signal {exitCode - 128}{SignalName(exitCode.Value - 128)})"
                         : $"exited with code {exitCode}";
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (stopOrTerminate.IsCancellationRequested)
                 {
-                    exited = await KillTreeAsync(process).ConfigureAwait(false);
-                    if (cancel.IsCancellationRequested || observers.Failed.IsCancellationRequested)
+                    var graced = !stop.IsCancellationRequested && launch.StopGrace > TimeSpan.Zero
+                        ? await TerminateAsync(process, launch.StopGrace, stop.Token).ConfigureAwait(false)
+                        : null;
+                    exited = graced is { Exited: true } || await KillTreeAsync(process).ConfigureAwait(false);
+                    if (graced is not null && !stop.IsCancellationRequested)
+                    {
+                        outcome = AttemptOutcomes.Cancelled;
+                        exitCode = graced.Exited ? process.ExitCode : null;
+                        reason = graced.Exited
+                            ? $"stopped with SIGTERM: it exited (code {exitCode}) {Seconds(graced.Took)}s later, within its {Seconds(launch.StopGrace)}s grace"
+                            : $"stopped with SIGTERM: still running after its {Seconds(launch.StopGrace)}s grace, so killed";
+                    }
+                    else if (cancel.IsCancellationRequested || observers.Failed.IsCancellationRequested)
                     {
                         outcome = AttemptOutcomes.Cancelled;
                         reason = "cancelled";
+                    }
+                    else if (!timeout.IsCancellationRequested)
+                    {
+                        outcome = AttemptOutcomes.Cancelled;
+                        reason = "stopped at once (no grace)";
                     }
                     else
                     {
@@ -226,6 +254,35 @@ public static class ProcessExecution
             observers.Close();
         }
     }
+
+    // SIGTERM, then up to `grace` for the process to exit on its own. Returns early (not exited)
+    // when `stop` asks for the kill meanwhile.
+    private static async Task<Graced> TerminateAsync(Process process, TimeSpan grace, CancellationToken stop)
+    {
+        var clock = Stopwatch.StartNew();
+        SendSignal(process.Id, SigTerm); // fails only when it has just exited, which the wait sees
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        within.CancelAfter(grace);
+        try
+        {
+            await process.WaitForExitAsync(within.Token).ConfigureAwait(false);
+            return new Graced(true, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            return new Graced(false, clock.Elapsed);
+        }
+    }
+
+    private sealed record Graced(bool Exited, TimeSpan Took);
+
+    private const int SigTerm = 15;
+
+    // Process.Kill sends only SIGKILL; a catchable signal goes through libc.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     // A shell reports a child killed by signal n as 128+n; the names a reader looks for.
     private static string SignalName(int signal) => signal switch

@@ -38,6 +38,8 @@ namespace ActorGrid.Worker;
 // registers it as a model version. Every metric line an attempt prints goes, batched
 // (AttemptMetrics), to the gateways' metric stores over Topics.TaskMetrics; the task itself hears
 // only the latest progress, at most once per progress-interval, so its journal stays calm.
+// A preempted or drained attempt is stopped gracefully: SIGTERM, its grace to checkpoint, then
+// SIGKILL; the award that preempted it launches once it has exited.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -47,6 +49,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly WorkerSettings _settings;
     private readonly MetricBatchSettings _metricSettings;
     private readonly Dictionary<TaskId, Run> _runs = new();
+    // An award that evicted attempts still in their grace: its launch waits until they have exited.
+    private readonly Dictionary<TaskId, IReadOnlyList<(TaskId Task, int Attempt)>> _awaitingRoom = new();
     private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
@@ -118,6 +122,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             if (_runs.TryGetValue(ack.TaskId, out var run) && run.Attempt == ack.Attempt && run.Exit is not null)
             {
                 run.Cancel.Dispose();
+                run.Terminate.Dispose();
                 _runs.Remove(ack.TaskId);
             }
         });
@@ -157,7 +162,10 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void Heartbeat()
     {
         foreach (var expired in _ledger.ExpirePromises(DateTimeOffset.UtcNow, _settings.PromiseTimeout))
+        {
+            _awaitingRoom.Remove(expired);
             _log.Warning("Promise for {0} expired: it was awarded here but never started", expired);
+        }
         var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
             DateTimeOffset.UtcNow, cpu, memory,
@@ -171,6 +179,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private void CheckLease()
     {
         if (_leaseLapsed || _lease.IsHeld(DateTimeOffset.UtcNow)) return;
+        // A preempted attempt in its grace is killed now too: fencing does not wait for a checkpoint.
+        foreach (var graced in _runs.Values.Where(r => r.Ended is null && r.Terminate.IsCancellationRequested)) graced.Cancel.Cancel();
         var live = _runs.Values.Where(r => r.Exit is null && r.StopOutcome is null).ToList();
         if (live.Count == 0) return;
         _leaseLapsed = true;
@@ -191,7 +201,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             existing.Cancel.Cancel(); // an older attempt the task has given up on
             _runs.Remove(cmd.TaskId);
         }
-        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource())
+        var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource(), new CancellationTokenSource())
         {
             Checkpoint = cmd.Checkpoint,
             Metrics = new AttemptMetrics(cmd.TaskId, cmd.Attempt, _metricSettings),
@@ -260,6 +270,17 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     private void Launch(Run run, StartTaskRun cmd)
     {
+        if (run.StopOutcome is null && StillInGrace(run.TaskId) is { Count: > 0 } victims)
+        {
+            // The room is promised to this attempt, but the attempts it evicted are still
+            // checkpointing in it: two processes on one chip (or one core) must not overlap.
+            run.PendingLaunch = cmd;
+            _log.Info("{0} attempt {1} starts once {2} ha(s/ve) exited (preempted, in their grace)", cmd.TaskId, cmd.Attempt,
+                string.Join(", ", victims.Select(v => v.Task)));
+            return;
+        }
+        _awaitingRoom.Remove(run.TaskId);
+        run.PendingLaunch = null;
         run.Launched = true;
         var self = Self;
         if (_sandbox.Refuses)
@@ -300,6 +321,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Run run, StartTaskRun cmd, Dictionary<string, string> env, TrainingOutput? wanted, IActorRef self)
     {
         var cancel = run.Cancel.Token; // read on the actor's thread, before the first await
+        var terminate = run.Terminate.Token;
+        var grace = GraceFor(cmd.Spec);
         var (sandbox, outputs) = (_sandbox, _outputs);
         var bundle = run.BundleArchive;
         PreparedAttempt prepared;
@@ -318,10 +341,10 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             using var memory = prepared.WatchMemory(stop);
             outcome = await ProcessExecution.RunAsync(
-                prepared.Launch,
+                prepared.Launch with { StopGrace = grace },
                 pid => self.Tell(new RunStarted(cmd.TaskId, cmd.Attempt, pid)),
                 progress => self.Tell(new RunProgressed(cmd.TaskId, cmd.Attempt, progress)),
-                stop.Token).ConfigureAwait(false);
+                stop.Token, terminate).ConfigureAwait(false);
         }
         finally
         {
@@ -339,6 +362,13 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         return (prepared.Conclude(outcome), staged);
     }
+
+    // Training checkpoints are worth waiting for; a plain process gets a short grace by default, so
+    // the realtime task that preempts it is not held up for a checkpoint it may never write.
+    private TimeSpan GraceFor(TaskSpec spec) =>
+        spec.PreemptionGraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds)
+        : spec.Kind == TaskKinds.Training ? _settings.PreemptionGrace
+        : _settings.ProcessPreemptionGrace;
 
     // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
     // to the task, not the attempt: a task preempted, drained or retried on this host finds what
@@ -384,7 +414,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // Runs the command once per rank, all in the attempt's one sandbox (one uid, one cgroup with
     // the gang's limits), as torchrun's local launcher would; the first rank to fail stops the
     // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
-    // so stopping one stops what it started too; the launcher's own job notices go nowhere, the
+    // so stopping one stops what it started too, and a graceful stop's SIGTERM is passed on to
+    // every rank's group (the wait loop below then sees them end); the launcher's own job notices go nowhere, the
     // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
     // called, so the statuses of those are read with `wait <pid>` at the end.
     // All ranks share the attempt's stdout, and only rank 0's progress lines are the job's (every
@@ -398,6 +429,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         """
         set -m; exec 3>&2 2>/dev/null
         pids=()
+        trap 'kill -TERM -- "${pids[@]/#/-}" 2>/dev/null' TERM
         for ((i = 0; i < WORLD_SIZE; i++)); do
           devices_var="ACTORGRID_RANK_DEVICES_$i"
           if [ "$i" -eq 0 ]; then
@@ -513,7 +545,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         run.Uid = null;
         // A run we stopped on the grid's behalf reports why it was stopped, not just "cancelled";
         // one its guard stopped (this worker paused or cut off) was lost with its node.
-        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop ? (stop, run.StopReason)
+        var (outcome, reason) = o.Outcome == AttemptOutcomes.Cancelled && run.StopOutcome is { } stop
+                ? (stop, run.Terminate.IsCancellationRequested && o.Reason is { } how ? $"{run.StopReason}; {how}" : run.StopReason)
             : o.Outcome != AttemptOutcomes.Succeeded && o.StderrTail.Contains(LeaseGuard.StoppedMessage, StringComparison.Ordinal)
                 ? (AttemptOutcomes.NodeLost, $"stopped by its guard on {_descriptor.Id}: the worker did not renew its lease for {_settings.GuardSilence.TotalSeconds:0.#}s (paused, or cut off from placement)")
                 : (o.Outcome, o.Reason);
@@ -523,6 +556,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
         run.Ended = new ReportTaskExited(msg.TaskId, msg.Attempt, _descriptor.Id, outcome, o.ExitCode, reason, o.StdoutTail, o.StderrTail,
             Metrics: run.LastMetrics);
+        LaunchWhatWaitedFor(msg.TaskId, msg.Attempt); // its process is gone: the room it held is free
         run.Staged = outcome == AttemptOutcomes.Succeeded ? msg.Output : null;
         // A task that succeeded or was cancelled will not run again: its checkpoints go. Anything
         // else (failed with retries left, preempted, drained) is packed for the next attempt, which
@@ -630,12 +664,19 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, whyNot));
             return;
         }
+        // The victims' room is promised at once (the ledger never counts it twice), but they keep
+        // it physically until they have exited: this award's launch waits for that (Launch).
+        var inGrace = new List<(TaskId, int)>();
         foreach (var victim in evicting)
         {
             if (_runs.TryGetValue(victim, out var run) && run.Exit is null)
+            {
                 Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
+                if (run.Ended is null) inGrace.Add((run.TaskId, run.Attempt));
+            }
             _ledger.Release(victim);
         }
+        if (inGrace.Count > 0) _awaitingRoom[award.TaskId] = inGrace;
         if (_ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
         {
             Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, noChips));
@@ -645,12 +686,34 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Heartbeat();
     }
 
+    // Preempted and drained attempts are the grid's doing, not the task's: they get SIGTERM and
+    // their grace to checkpoint. Everything else is killed at once: a tenant's cancel, and the
+    // fencing stops (lease lapse, node lost), which must not wait, since placement may already run
+    // the attempt elsewhere once the lease is gone; timeouts are ProcessExecution's, also at once.
     private void Stop(Run run, string outcome, string reason)
     {
-        _log.Info("Stopping {0} attempt {1} ({2}): {3}", run.TaskId, run.Attempt, outcome, reason);
+        var graceful = outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained;
+        _log.Info("Stopping {0} attempt {1} ({2}{3}): {4}", run.TaskId, run.Attempt, outcome, graceful ? $", {GraceFor(run.Spec).TotalSeconds:0.#}s grace" : "", reason);
         run.StopOutcome = outcome;
         run.StopReason = reason;
-        run.Cancel.Cancel();
+        if (graceful) run.Terminate.Cancel();
+        else run.Cancel.Cancel();
+        if (run.PendingLaunch is { } pending) Launch(run, pending); // ends at once: it never started
+    }
+
+    // The attempts an award evicted that have not exited yet.
+    private List<(TaskId Task, int Attempt)> StillInGrace(TaskId awarded) =>
+        _awaitingRoom.TryGetValue(awarded, out var victims)
+            ? [.. victims.Where(v => _runs.TryGetValue(v.Task, out var r) && r.Attempt == v.Attempt && r.Ended is null && r.Exit is null)]
+            : [];
+
+    private void LaunchWhatWaitedFor(TaskId task, int attempt)
+    {
+        foreach (var waiting in _runs.Values.Where(r => r.PendingLaunch is not null
+                     && _awaitingRoom.TryGetValue(r.TaskId, out var victims) && victims.Contains((task, attempt))).ToList())
+        {
+            if (StillInGrace(waiting.TaskId).Count == 0) Launch(waiting, waiting.PendingLaunch!);
+        }
     }
 
     private string SandboxRefusal =>
@@ -667,12 +730,18 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private bool IsCurrent(TaskId task, int attempt, out Run run) =>
         _runs.TryGetValue(task, out run!) && run.Attempt == attempt;
 
-    private sealed class Run(TaskId taskId, int attempt, TaskSpec spec, CancellationTokenSource cancel)
+    private sealed class Run(TaskId taskId, int attempt, TaskSpec spec, CancellationTokenSource cancel, CancellationTokenSource terminate)
     {
         public TaskId TaskId { get; } = taskId;
         public int Attempt { get; } = attempt;
         public TaskSpec Spec { get; } = spec;
+
+        // Kill at once / SIGTERM first and kill after the grace.
         public CancellationTokenSource Cancel { get; } = cancel;
+        public CancellationTokenSource Terminate { get; } = terminate;
+
+        // Ready to launch, waiting for the attempts its award evicted to exit.
+        public StartTaskRun? PendingLaunch { get; set; }
         public int? Pid { get; set; }
         public DateTimeOffset LastProgressSent { get; set; }
 

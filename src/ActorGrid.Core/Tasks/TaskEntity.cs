@@ -64,9 +64,9 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
         Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
-        Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
+        Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now, _settings.MaxNodeLosses), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
         Command<ReportPlacementWaiting>(cmd => _waiting = (cmd.Attempt, cmd.Reason));
-        Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now), () => { }));
+        Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now, _settings.MaxNodeLosses), () => { }));
         Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
         Command<NudgeTick>(_ => Nudge());
         Command<TenantSpendAcked>(ack => Decide(_state.DecideSpendAcked(ack, Now), () => { }));

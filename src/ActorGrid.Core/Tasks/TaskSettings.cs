@@ -5,7 +5,7 @@ namespace ActorGrid.Core.Tasks;
 // actorgrid.tasks in HOCON.
 public sealed record TaskSettings(
     int SnapshotEvery, TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
-    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax)
+    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses)
 {
     public static TaskSettings From(ActorSystem system)
     {
@@ -16,6 +16,7 @@ public sealed record TaskSettings(
             config.GetTimeSpan("running-check-interval", TimeSpan.FromSeconds(10)),
             config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)),
             config.GetTimeSpan("spend-retry-min", TimeSpan.FromSeconds(1)),
-            config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)));
+            config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)),
+            config.GetInt("max-node-losses", TaskState.DefaultMaxNodeLosses));
     }
 }

@@ -91,7 +91,10 @@ public sealed record TaskState(
             ? [new TaskProgressed(Id, cmd.Attempt, cmd.Progress, cmd.Metrics, now)]
             : [];
 
-    public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now)
+    public const int DefaultMaxNodeLosses = 10;
+
+    // maxNodeLosses: actorgrid.tasks.max-node-losses (TaskSettings).
+    public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
         if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
         var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint,
@@ -99,16 +102,18 @@ public sealed record TaskState(
         if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
         if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
             return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
-        return [ended, AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
+        return [ended, cmd.Outcome == AttemptOutcomes.NodeLost
+            ? AfterNodeLoss(cmd.Reason ?? DescribeExit(cmd), now, maxNodeLosses)
+            : AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
     }
 
-    public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now)
+    public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
         if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
         var reason = $"node {cmd.Node} was lost: {cmd.Reason}";
         return [
             new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, AttemptOutcomes.NodeLost, null, reason, StdoutTail, StderrTail, now),
-            AfterFailedAttempt(reason, now),
+            AfterNodeLoss(reason, now, maxNodeLosses),
         ];
     }
 
@@ -200,15 +205,28 @@ public sealed record TaskState(
     private bool IsCurrentRun(int attempt, NodeId? node) =>
         State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
 
-    // maxAttempts bounds the task's own failures (and lost nodes); attempts the grid stopped to
-    // make room (preempted, drained) are not counted against it.
+    // maxAttempts bounds the task's own failures; attempts the grid stopped to make room
+    // (preempted, drained) and attempts lost with their node are not counted against it.
     private ITaskEvent AfterFailedAttempt(string reason, DateTimeOffset now)
     {
-        var failures = Attempts.Count(a => a.Attempt != CurrentAttempt && AttemptOutcomes.CountsAsFailure(a.Outcome)) + 1;
+        var failures = PastFailures + 1;
         return failures < Spec!.MaxAttempts
             ? new TaskQueued(Id, CurrentAttempt + 1, $"retrying after attempt {CurrentAttempt}: {reason}", now)
             : new TaskFailed(Id, $"attempt {CurrentAttempt} failed ({failures} of {Spec.MaxAttempts} allowed failures): {reason}", now);
     }
+
+    // A lost node is the host's fault, not the task's, but a task whose hosts keep dying (or that
+    // kills them) must not be re-placed forever: node losses have a bound of their own.
+    private ITaskEvent AfterNodeLoss(string reason, DateTimeOffset now, int maxNodeLosses)
+    {
+        var losses = Attempts.Count(a => a.Attempt != CurrentAttempt && a.Outcome == AttemptOutcomes.NodeLost) + 1;
+        return losses < maxNodeLosses
+            ? new TaskQueued(Id, CurrentAttempt + 1, $"retrying after attempt {CurrentAttempt} ({losses} of {maxNodeLosses} allowed node losses): {reason}", now)
+            : new TaskFailed(Id, $"attempt {CurrentAttempt} was lost with its node ({losses} of {maxNodeLosses} allowed node losses, " +
+                $"actorgrid.tasks.max-node-losses; {PastFailures} of {Spec!.MaxAttempts} allowed failures): {reason}", now);
+    }
+
+    private int PastFailures => Attempts.Count(a => a.Attempt != CurrentAttempt && AttemptOutcomes.CountsAsFailure(a.Outcome));
 
     private static string DescribeExit(ReportTaskExited cmd) =>
         cmd.ExitCode is { } code ? $"exited with code {code}" : cmd.Outcome;

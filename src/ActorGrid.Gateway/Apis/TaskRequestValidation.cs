@@ -27,7 +27,8 @@ public sealed record SubmitTaskRequest(
     int? ExpectedDurationSeconds = null,
     int? Workers = null,
     TrainingOutputRequest? Output = null,
-    string? Bundle = null);
+    string? Bundle = null,
+    int? PreemptionGraceSeconds = null);
 
 public sealed record TrainingOutputRequest(string? Model, string? File, NodeSelectorJson? Deploy, PromoteIfRequest? PromoteIf);
 
@@ -45,6 +46,7 @@ public static partial class TaskRequestValidation
 {
     public const int MaxTimeoutSeconds = 7 * 24 * 3600;
     public const int MaxWorkers = 64;
+    public const int MaxPreemptionGraceSeconds = 600;
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,32}$")]
     private static partial Regex ZonePattern();
@@ -118,6 +120,9 @@ public static partial class TaskRequestValidation
         if (req.InputSizeMiB is < 0 or > 16 * 1024 * 1024) Fail("inputSizeMiB", "inputSizeMiB must be between 0 and 16777216 (16 TiB).");
         if (req.ExpectedDurationSeconds is < 1 or > MaxTimeoutSeconds) Fail("expectedDurationSeconds", $"expectedDurationSeconds must be between 1 and {MaxTimeoutSeconds}.");
         if (lane == Lanes.Realtime && req.Preemptible == true) Fail("preemptible", "A realtime task cannot be preemptible: it is the lane that preempts.");
+        // The realtime task that preempts waits out the grace before it starts: ten minutes at most.
+        if (req.PreemptionGraceSeconds is < 0 or > MaxPreemptionGraceSeconds)
+            Fail("preemptionGraceSeconds", $"preemptionGraceSeconds must be between 0 and {MaxPreemptionGraceSeconds}: how long the task has to checkpoint between SIGTERM and SIGKILL when it is preempted or drained.");
 
         var (workers, output) = ValidateTraining(req, kind, Fail);
         // Requirements are per rank: the quota bounds the whole gang.
@@ -145,7 +150,7 @@ public static partial class TaskRequestValidation
         if (errors.Count > 0) return (null, errors, unknownBundle);
         var spec = new TaskSpec(kind, command, env, req.WorkingDirectory, timeout, new ResourceRequirements(cpu, memory, chips), lane, maxAttempts, zones,
             req.OriginSite, req.SlaMs, req.Deadline, req.MaxPricePerHour, req.InputSizeMiB ?? 0, req.Preemptible ?? false, req.ExpectedDurationSeconds,
-            workers, output, bundle);
+            workers, output, bundle, req.PreemptionGraceSeconds);
         return (spec, errors, null);
     }
 

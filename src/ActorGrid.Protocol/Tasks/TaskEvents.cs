@@ -52,5 +52,6 @@ public static class AttemptOutcomes
     public const string Preempted = "preempted";
     public const string Drained = "drained";
 
-    public static bool CountsAsFailure(string? outcome) => outcome is Failed or TimedOut or NodeLost;
+    // Counted against maxAttempts. A lost node is not: it has a bound of its own (max-node-losses).
+    public static bool CountsAsFailure(string? outcome) => outcome is Failed or TimedOut;
 }

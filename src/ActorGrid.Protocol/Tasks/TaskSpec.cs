@@ -43,6 +43,8 @@ public sealed record ResourceRequirements(double Cpu, long MemoryMiB, ChipRequir
 // optional so events written before they existed read back unchanged. Bundle: the code and data
 // unpacked into the attempt's working directory before it starts; left out of the JSON when
 // there is none, so specs written before it existed (and their request fingerprints) stay the same.
+// PreemptionGraceSeconds: how long a preempted or drained attempt has between SIGTERM and SIGKILL
+// to checkpoint; null takes the worker's setting for its kind (left out of the JSON the same way).
 public sealed record TaskSpec(
     string Kind,
     IReadOnlyList<string> Command,
@@ -62,7 +64,8 @@ public sealed record TaskSpec(
     int? ExpectedDurationSeconds = null,
     int Workers = 1,
     TrainingOutput? Output = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleRef? Bundle = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleRef? Bundle = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PreemptionGraceSeconds = null);
 
 // What a training task leaves behind: rank 0's ACTORGRID_OUTPUT_DIR/<File> becomes the next version
 // of the tenant's model <Model>. With Deploy, that version is deployed with the selector when

@@ -14,11 +14,18 @@ public static class LeaseGuard
     // What the guard prints on the attempt's stderr when it stops the attempt.
     public const string StoppedMessage = "actorgrid-guard: the worker stopped renewing";
 
-    // $1 = seconds of silence tolerated, $2 = cgroup.procs files to join (':'-separated), rest = command.
+    // $1 = seconds of silence tolerated, $2 = cgroup.procs files to join (':'-separated), $3 = "sandbox"
+    // when the command is bubblewrap (else empty), rest = command.
     // The command's stdin is /dev/null; the guard keeps the worker's pipe on fd 3 for itself. The
     // command leads its own process group, so the guard's kill reaches it all even unsandboxed.
+    // SIGTERM to the guard (a graceful stop: preemption, drain) goes on to the attempt's process
+    // group, so the task's own handler can checkpoint; the worker kills the tree after the grace.
+    // In the sandbox that is the group bubblewrap's init leads, in which the command runs: the init
+    // ignores a TERM from outside its namespace, while bwrap itself would die of it and take the
+    // namespace (and the task, mid-checkpoint) with it.
     public const string Script = """
-        silence="$1"; cgroups="$2"; shift 2
+        silence="$1"; cgroups="$2"; sandboxed="$3"; shift 3
+        termed=; trap 'termed=1' TERM
         exec 3<&0
         (
           IFS=':'
@@ -28,6 +35,17 @@ public static class LeaseGuard
           exec setsid "$@"
         ) </dev/null 3<&- &
         child=$!
+        forward_term() {
+          termed=1
+          if [ -z "$sandboxed" ]; then kill -TERM -- "-$child" 2>/dev/null; return; fi
+          for stat in /proc/[0-9]*/stat; do
+            read -r line 2>/dev/null < "$stat" || continue
+            set -- ${line##*\) }
+            if [ "$2" = "$child" ]; then kill -TERM -- "-$3" 2>/dev/null; fi
+          done
+        }
+        trap forward_term TERM
+        if [ -n "$termed" ]; then forward_term; fi
         (
           renewed=0
           while :; do
@@ -42,14 +60,21 @@ public static class LeaseGuard
         ) </dev/null &
         watcher=$!
         exec 3<&-
-        wait "$child" 2>/dev/null; rc=$?
+        # A trapped TERM makes wait return early (>128): wait again until the child is really gone.
+        rc=
+        while :; do
+          termed=; wait "$child" 2>/dev/null; status=$?
+          if [ "$status" -eq 127 ] && [ -n "$rc" ]; then break; fi
+          rc=$status
+          if [ -z "$termed" ] || [ "$rc" -le 128 ]; then break; fi
+        done
         kill "$watcher" 2>/dev/null
         exit "$rc"
         """;
 
-    public static IReadOnlyList<string> Wrap(string bash, TimeSpan silence, IReadOnlyList<string> cgroupProcs, IReadOnlyList<string> command) =>
+    public static IReadOnlyList<string> Wrap(string bash, TimeSpan silence, IReadOnlyList<string> cgroupProcs, IReadOnlyList<string> command, bool sandboxed = false) =>
         [bash, "-c", Script, "actorgrid-guard",
-            silence.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), string.Join(':', cgroupProcs), .. command];
+            silence.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), string.Join(':', cgroupProcs), sandboxed ? "sandbox" : "", .. command];
 }
 
 // One thread per worker process writes a renewal to every guarded attempt whose lease is held.

@@ -245,7 +245,7 @@ public sealed class SandboxHost
         }
         var argv = SandboxArgv(uid ?? 0, run, checkpoint, spec.WorkingDirectory, spec.Command, output);
         return new PreparedAttempt(new ProcessLaunch(
-            LeaseGuard.Wrap(_bash, guardSilence, cgroup?.ProcsFiles ?? [], argv), env, run, timeout)
+            LeaseGuard.Wrap(_bash, guardSilence, cgroup?.ProcsFiles ?? [], argv, sandboxed: true), env, run, timeout)
         { Lease = lease, InheritEnvironment = false }, run, cgroup, spec.Requirements.MemoryMiB, _settings.PidsMax) { OutputDirectory = output };
     }
 

@@ -1,12 +1,14 @@
 using ActorGrid.Grid.Tests.Infrastructure;
 using ActorGrid.Transfer.Checkpoints;
+using Xunit.Abstractions;
 using static ActorGrid.Grid.Tests.Grid.PlacementSpecs;
 
 namespace ActorGrid.Grid.Tests.Grid;
 
 // Checkpoints travel: a task resumes on another worker host from what its earlier attempt saved,
 // fetched from the worker that packed it, or from the gateway's copy when that worker was killed.
-public class CheckpointSpecs
+// A preempted attempt gets SIGTERM and its grace to save one first.
+public class CheckpointSpecs(ITestOutputHelper output)
 {
     private const string Token = "placement-token";
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(150);
@@ -107,7 +109,8 @@ public class CheckpointSpecs
                 while [ "$i" -lt 30 ]; do i=$((i+1)); echo "$i" > "$f"; sleep 1; done
                 echo "training done"
                 """;
-            var id = Tasks.Id((await api.SubmitTaskAsync(acme, Tasks.Shell(training, maxAttempts: 3))).Body);
+            // One allowed failure: the node loss must not spend it.
+            var id = Tasks.Id((await api.SubmitTaskAsync(acme, Tasks.Shell(training, maxAttempts: 1))).Body);
             await api.WaitForStateAsync(acme, id, s => s == "running", Long);
             await WaitForHistoryAsync(api, acme, id, "checkpoint-saved");
 
@@ -132,6 +135,61 @@ public class CheckpointSpecs
         {
             await hostA.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Should_give_a_preempted_task_its_grace_to_checkpoint_and_resume_from_it_without_spending_max_attempts()
+    {
+        await using var db = await PostgresDatabase.CreateAsync("ckpt-grace");
+        using var dir = TestDirectory.Create("ckpt-grace");
+        var (core, worker, http) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        var seed = $"akka.tcp://actorgrid@127.0.0.1:{core}";
+        await using var coreHost = GridProcess.Start("core", Host(db, dir, "core", core, seed, "core,gateway", "--http", $"127.0.0.1:{http}"), Token, dir.Path);
+        await using var host = GridProcess.Start("edge", Host(db, dir, "edge", worker, seed, "worker", "--node", Descriptor(dir, "edge", zone: "CN-ZJ", cpu: 1)), Token, dir.Path);
+        await coreHost.WaitUntilReadyAsync(Long);
+        using var api = new ApiClient(coreHost.HttpBase);
+        await WaitForNodesAsync(api, 1);
+        var acme = await api.CreateTenantAsync(Token, "acme", ["CN-ZJ"]);
+        var line = await api.CreateTenantAsync(Token, "line", ["CN-ZJ"]);
+
+        // The first attempt runs until it is stopped; its SIGTERM handler takes 2 s to save the step
+        // it reached (under a .tmp name, then renamed) and exits. A later attempt reports what it found.
+        const string training = """
+            f="$ACTORGRID_CHECKPOINT_DIR/step"; echo "attempt $ACTORGRID_ATTEMPT resumed from $(cat "$f" 2>/dev/null || echo nothing)"
+            if [ "$ACTORGRID_ATTEMPT" != 1 ]; then echo "batch done"; exit 0; fi
+            i=0
+            trap 'sleep 2; echo "saved-in-grace-at-$i" > "$f.tmp"; mv "$f.tmp" "$f"; exit 0' TERM
+            while :; do i=$((i+1)); echo '{"progress":0.1}'; sleep 1; done
+            """;
+        var batch = Tasks.Shell(training, maxAttempts: 1, timeoutSeconds: 300);
+        batch["preemptible"] = true;
+        batch["preemptionGraceSeconds"] = 20;
+        var batchId = Tasks.Id((await api.SubmitTaskAsync(acme, batch)).Body);
+        await api.WaitForStateAsync(acme, batchId, s => s == "running", Long);
+        await WaitForProgressAsync(api, acme, batchId);
+
+        var realtime = Tasks.Shell("echo inspected");
+        realtime["lane"] = "realtime";
+        var realtimeId = Tasks.Id((await api.SubmitTaskAsync(line, realtime)).Body);
+
+        var done = await api.WaitForStateAsync(acme, batchId, Tasks.IsTerminal, Long);
+        Assert.True(Tasks.State(done) == "succeeded", done.ToJsonString());
+        var attempts = done["attempts"]!.AsArray();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("preempted", attempts[0]!["outcome"]!.GetValue<string>());
+        Assert.Contains("stopped with SIGTERM: it exited (code 0)", attempts[0]!["reason"]!.GetValue<string>());
+        Assert.Equal("succeeded", attempts[1]!["outcome"]!.GetValue<string>());
+        var stdout = done["stdoutTail"]!.GetValue<string>();
+        Assert.Matches(@"^attempt 2 resumed from saved-in-grace-at-\d+\n", stdout);
+
+        // The realtime task started once the victim had exited: after its 2 s handler, well within the grace.
+        var rt = await api.WaitForStateAsync(line, realtimeId, Tasks.IsTerminal, Long);
+        Assert.Equal("succeeded", Tasks.State(rt));
+        var placed = rt["attempts"]![0]!["placedAt"]!.GetValue<DateTimeOffset>();
+        var started = rt["attempts"]![0]!["startedAt"]!.GetValue<DateTimeOffset>();
+        var victimEnded = attempts[0]!["endedAt"]!.GetValue<DateTimeOffset>();
+        output.WriteLine($"realtime placed -> started {(started - placed).TotalMilliseconds:0} ms; victim ended {(victimEnded - placed).TotalMilliseconds:0} ms after the realtime was placed; reason: {attempts[0]!["reason"]}");
+        Assert.InRange(started - placed, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(15));
     }
 
     private static async Task WaitForHistoryAsync(ApiClient api, string key, string id, string type)

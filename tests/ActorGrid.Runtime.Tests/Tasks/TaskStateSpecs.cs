@@ -139,6 +139,43 @@ public class TaskStateSpecs
     }
 
     [Fact]
+    public void Should_not_count_node_losses_or_preemptions_against_max_attempts()
+    {
+        var s = Running(maxAttempts: 1);
+        s = Fold(s, s.DecideNodeLost(new ReportNodeLost(_id, 1, Edge, "host removed"), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        Assert.Contains("1 of 10 allowed node losses", s.Reason);
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 2, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        // The worker itself may report the loss (its lease lapsed, its guard stopped the attempt).
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 2, Edge, AttemptOutcomes.NodeLost, null, "lease lapsed", "", ""), T0));
+        Assert.Equal(TaskStates.Queued, s.State);
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 3, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 3, Edge, AttemptOutcomes.Preempted, null, "room for realtime", "", ""), T0));
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 4, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 4, Edge, AttemptOutcomes.Succeeded, 0, null, "", ""), T0));
+        Assert.Equal(TaskStates.Succeeded, s.State); // maxAttempts 1, four attempts, none of them its fault
+    }
+
+    [Fact]
+    public void Should_fail_after_max_node_losses_with_a_reason_naming_both_counts()
+    {
+        var s = Running(maxAttempts: 3);
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, Edge, AttemptOutcomes.Failed, 2, null, "", ""), T0, maxNodeLosses: 3));
+        for (var attempt = 2; attempt <= 3; attempt++)
+        {
+            s = Fold(s, s.DecideAssign(new AssignTask(_id, attempt, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+            s = Fold(s, s.DecideNodeLost(new ReportNodeLost(_id, attempt, Edge, "host removed"), T0, maxNodeLosses: 3));
+            Assert.Equal(TaskStates.Queued, s.State);
+        }
+        s = Fold(s, s.DecideAssign(new AssignTask(_id, 4, Edge, "m", Akka.Actor.ActorRefs.Nobody), T0));
+        s = Fold(s, s.DecideNodeLost(new ReportNodeLost(_id, 4, Edge, "host removed"), T0, maxNodeLosses: 3));
+        Assert.Equal(TaskStates.Failed, s.State);
+        Assert.Contains("3 of 3 allowed node losses", s.Reason);
+        Assert.Contains("1 of 3 allowed failures", s.Reason);
+        Assert.Contains("host removed", s.Reason);
+    }
+
+    [Fact]
     public void Should_ignore_reports_for_an_attempt_that_is_not_current()
     {
         var s = Running();

@@ -65,6 +65,27 @@ public sealed class CheckpointArchiveSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_leave_out_files_still_being_written_and_not_see_them_as_a_change()
+    {
+        var source = Dir("writing");
+        Write(source, "model", "v1");
+        var before = CheckpointArchive.Fingerprint(source);
+        Write(source, "model.tmp", "v2, half of it");
+        Write(source, "shards.partial/0", "half");
+        Write(source, "epochs/3.partial", "half");
+        Assert.Equal(before, CheckpointArchive.Fingerprint(source));
+        var store = new CheckpointStore(Dir("store-writing"));
+
+        var packed = await CheckpointArchive.PackAsync(source, store, Task, maxBytes: 1 << 20);
+
+        var target = Dir("target-writing");
+        await CheckpointArchive.UnpackAsync(store.PathOf(Task, packed!.Sha256), packed.Sha256, target);
+        Assert.Equal(["epochs", "model"], Directory.EnumerateFileSystemEntries(target, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(target, p)).Order(StringComparer.Ordinal));
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(target, "model")));
+    }
+
+    [Fact]
     public async Task Should_refuse_a_directory_larger_than_the_limit_and_store_nothing()
     {
         var source = Dir("source");
