@@ -113,7 +113,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
         }
         if (_state.IsTerminal)
         {
-            Sender.Tell(new TaskRejected(_state.Id, 409, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
+            Sender.Tell(new TaskRejected(_state.Id, RejectionKinds.Conflict, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
             return;
         }
         var sender = Sender;

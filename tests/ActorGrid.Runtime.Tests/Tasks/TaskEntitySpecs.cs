@@ -125,7 +125,7 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.per
         Assert.Equal(TaskStates.Cancelled, ExpectMsg<TaskAccepted>(Wait).State);
         Assert.Equal(1, Worker.FishForMessage<CancelTaskRun>(c => c.TaskId == id, Wait).Attempt);
         entity.Tell(new CancelTask(id, Acme, "again"));
-        Assert.Equal(409, ExpectMsg<TaskRejected>(Wait).Status);
+        Assert.Equal(RejectionKinds.Conflict, ExpectMsg<TaskRejected>(Wait).Kind);
     }
 
     [Fact]
