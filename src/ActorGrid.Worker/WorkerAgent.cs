@@ -201,6 +201,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             existing.Cancel.Cancel(); // an older attempt the task has given up on
             _runs.Remove(cmd.TaskId);
         }
+        if (!_ledger.Promised(cmd.TaskId, cmd.Attempt))
+        {
+            // Nothing to run and nothing to clean up: the task hears the attempt was lost with the
+            // incarnation it was awarded to, and asks again (its nudge repeats the start) if this is lost.
+            var why = $"not started on {_descriptor.Id}: this worker never accepted attempt {cmd.Attempt} (its host restarted after the award)";
+            _log.Warning("{0} attempt {1}: {2}", cmd.TaskId, cmd.Attempt, why);
+            TaskRegion.Tell(new ReportTaskExited(cmd.TaskId, cmd.Attempt, _descriptor.Id, AttemptOutcomes.NodeLost, null, why, "", ""));
+            return;
+        }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource(), new CancellationTokenSource())
         {
             Checkpoint = cmd.Checkpoint,

@@ -58,10 +58,27 @@ public sealed class WorkerLedger(NodeDescriptor node)
     // Promises whose task never came to start it (the assignment was lost) free their room.
     public IReadOnlyList<TaskId> ExpirePromises(DateTimeOffset now, TimeSpan after)
     {
-        var expired = _claims.Values.Where(c => !c.Started && now - c.At > after).Select(c => c.TaskId).ToList();
-        foreach (var task in expired) Release(task);
-        return expired;
+        var expired = _claims.Values.Where(c => !c.Started && now - c.At > after).ToList();
+        foreach (var claim in expired)
+        {
+            Release(claim.TaskId);
+            _expired[(claim.TaskId, claim.Attempt)] = now;
+        }
+        foreach (var old in _expired.Where(e => now - e.Value > RememberExpired).Select(e => e.Key).ToList()) _expired.Remove(old);
+        return [.. expired.Select(c => c.TaskId)];
     }
+
+    // Whether this worker (this incarnation of it) accepted an award for the attempt: it holds the
+    // promise, or held it until it expired. A start for an attempt it never promised was awarded
+    // to an earlier incarnation at the same address (the host restarted after the award, before
+    // the start): that incarnation's copy may have started and died with it, so the attempt
+    // number is spent, and the task must run a new attempt rather than this one a second time.
+    public bool Promised(TaskId task, int attempt) =>
+        (_claims.TryGetValue(task, out var claim) && claim.Attempt == attempt) || _expired.ContainsKey((task, attempt));
+
+    // Long enough for any start the expired promise's task may still send, short enough to stay small.
+    private static readonly TimeSpan RememberExpired = TimeSpan.FromHours(1);
+    private readonly Dictionary<(TaskId, int), DateTimeOffset> _expired = new();
 
     public (double Cpu, long MemoryMiB, IReadOnlyDictionary<string, int> Chips) Free(IReadOnlyCollection<TaskId>? ignoring = null)
     {

@@ -47,4 +47,21 @@ public class WorkerLedgerSpecs
         Assert.Equal([new TaskId("a")], ledger.ExpirePromises(T0.AddSeconds(31), TimeSpan.FromSeconds(30)));
         Assert.Null(ledger.WhyNot(new ResourceRequirements(1, 1), []));
     }
+
+    // A start is for an attempt this incarnation accepted: promised, or promised and expired (a late
+    // start then still runs). One it never promised was awarded to the incarnation before a restart.
+    [Fact]
+    public void Should_know_which_attempts_this_worker_accepted()
+    {
+        var ledger = new WorkerLedger(Node("edge-1", cpu: 2));
+        ledger.Promise(new TaskId("a"), 2, new ResourceRequirements(1, 1), Lanes.Batch, false, T0);
+        ledger.Promise(new TaskId("b"), 1, new ResourceRequirements(1, 1), Lanes.Batch, false, T0.AddSeconds(20));
+        ledger.ExpirePromises(T0.AddSeconds(31), TimeSpan.FromSeconds(30));
+
+        Assert.True(ledger.Promised(new TaskId("a"), 2));
+        Assert.True(ledger.Promised(new TaskId("b"), 1));
+        Assert.False(ledger.Promised(new TaskId("a"), 1));
+        Assert.False(ledger.Promised(new TaskId("c"), 1));
+        Assert.False(new WorkerLedger(Node("edge-1", cpu: 2)).Promised(new TaskId("a"), 2));
+    }
 }
