@@ -20,7 +20,7 @@ public sealed class DiscoveryCommandLine
     };
     private readonly Option<int?> _managementPort = new("--management-port")
     {
-        Description = $"With --discovery: the Akka.Management HTTP port, on --hostname, that bootstrap probes (default {DiscoverySettings.DefaultManagementPort}). " +
+        Description = $"With --discovery: the port, on --hostname, of this host's bootstrap contact point (HTTP GET /bootstrap/seed-nodes; default {DiscoverySettings.DefaultManagementPort}). " +
                       "Unauthenticated: keep it inside the cluster's network.",
     };
 
