@@ -1,3 +1,4 @@
+using ActorGrid.Hosting.Discovery;
 using ActorGrid.Hosting.Membership;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
@@ -40,6 +41,7 @@ public static class ClusterSetup
             SeedNodes = [.. JoinSeeds(settings, healing)],
         });
         builder.WithDistributedPubSub(role: null!);
+        builder.WithGridDiscovery(settings); // Cluster Bootstrap, when --discovery replaces --seeds
         return builder;
     }
 
@@ -48,10 +50,10 @@ public static class ClusterSetup
         var healing = HealingSettings.From(GridConfiguration.Load(settings));
         if (settings.Seeds.Count > 0 && healing.RememberPeers)
             builder.WithActors((system, registry) => system.ActorOf(KnownPeersRecorder.Props(settings.DataDirectory, settings.Has(Roles.Core)), "known-peers"));
-        if (settings.Seeds.Count > 0 && !settings.Has(Roles.Core) && healing.RejoinWithoutCoreAfter > TimeSpan.Zero)
+        if (settings.IsMultiHost && !settings.Has(Roles.Core) && healing.RejoinWithoutCoreAfter > TimeSpan.Zero)
             builder.WithActors((system, registry, resolver) => system.ActorOf(
                 CoreLossWatcher.Props(healing.RejoinWithoutCoreAfter, resolver.GetService<RejoinSignal>()), "core-loss-watcher"));
-        if (settings.Seeds.Count == 0)
+        if (!settings.IsMultiHost)
             builder.AddStartup((system, _) =>
             {
                 // The embedded grid seeds itself: a cluster of one.

@@ -1,3 +1,4 @@
+using ActorGrid.Hosting.Discovery;
 using ActorGrid.Hosting.Trust;
 using ActorGrid.Protocol.Nodes;
 
@@ -12,8 +13,9 @@ public static class Roles
 }
 
 // Everything one host needs to join the grid, resolved from the command line and defaults.
-// Seeds empty means "seed myself": the embedded grid, a cluster of one. Tls set means remoting
-// runs mutual TLS against the cluster CA, and every address is akka.ssl.tcp://.
+// Seeds empty and no Discovery means "seed myself": the embedded grid, a cluster of one. Discovery
+// set means Cluster Bootstrap finds the peers instead of seeds. Tls set means remoting runs mutual
+// TLS against the cluster CA, and every address is akka.ssl.tcp://.
 public sealed record GridSettings(
     string Hostname,
     int Port,
@@ -24,7 +26,8 @@ public sealed record GridSettings(
     NodeDescriptor? Node,
     string HoconDirectory,
     string? ExtraConfigFile,
-    ClusterTrust? Tls = null)
+    ClusterTrust? Tls = null,
+    DiscoverySettings? Discovery = null)
 {
     public const string SystemName = "actorgrid";
     public const string PlainProtocol = "akka.tcp";
@@ -33,9 +36,12 @@ public sealed record GridSettings(
 
     public string Protocol => Tls is null ? PlainProtocol : TlsProtocol;
 
-    // A multi-host member (seeds given, or reachable beyond loopback) without TLS: anyone who
-    // reaches its remoting port can join.
-    public bool IsOpenToStrangers => Tls is null && (Seeds.Count > 0 || !IsLoopback(Hostname));
+    // A member of a cluster of several hosts, found through --seeds or --discovery.
+    public bool IsMultiHost => Seeds.Count > 0 || Discovery is not null;
+
+    // A multi-host member (or one reachable beyond loopback) without TLS: anyone who reaches its
+    // remoting port can join.
+    public bool IsOpenToStrangers => Tls is null && (IsMultiHost || !IsLoopback(Hostname));
 
     private static bool IsLoopback(string host) =>
         host is "localhost" || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));

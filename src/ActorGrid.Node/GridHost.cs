@@ -30,14 +30,21 @@ public static class GridHost
     // ends the process as before.
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancel)
     {
+        var formed = new ClusterFormation();
         for (var pass = 1; ; pass++)
         {
+            options = formed.JoinOnly(options); // a host that was Up once rejoins through bootstrap, never founds
             await using var app = Build(options, []);
             await app.StartAsync(cancel);
+            formed.Watch(app.Services.GetRequiredService<ActorSystem>());
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorGrid");
-            if (pass == 1) Announce(app, options);
+            if (pass == 1)
+            {
+                Announce(app, options);
+                SystemdReadiness.Ready();
+            }
             else log.LogInformation("ActorGrid host rebuilt (pass {Pass}): cluster address {Address}, joining through {Seeds}",
-                pass, Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress, string.Join(",", JoinSeeds(options)));
+                pass, Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress, JoinRoute(options));
 
             var stopped = app.WaitForShutdownAsync(cancel);
             var rejoin = app.Services.GetRequiredService<RejoinSignal>().Requested;
@@ -67,6 +74,14 @@ public static class GridHost
     private static IReadOnlyList<string> JoinSeeds(NodeOptions options) =>
         ClusterSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));
 
+    private static string JoinRoute(NodeOptions options) => options.Grid switch
+    {
+        { Discovery: { } d } => $"{d.Name} discovery ({(d.ContactPoints.Count > 0 ? string.Join(",", d.ContactPoints) : "Kubernetes API")}; " +
+                                $"management on {options.Grid.Hostname}:{d.ManagementPort}; new cluster {(d.NewClusterEnabled ? "allowed" : "off: join only")})",
+        { Seeds.Count: 0 } => "(self: embedded grid)",
+        _ => string.Join(",", JoinSeeds(options)),
+    };
+
     public static WebApplication Build(NodeOptions options, string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -91,9 +106,11 @@ public static class GridHost
         builder.Services.AddActorGridGateway(gatewayOptions);
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.WebHost.UseUrls(options.HttpEndpoint is { } endpoint ? "http://" + endpoint : "http://127.0.0.1:0");
+        string[] urls = [options.HttpEndpoint is { } endpoint ? "http://" + endpoint : "http://127.0.0.1:0", .. ManagementEndpoint.UrlFor(options.Grid) is { } management ? [management] : Array.Empty<string>()];
+        builder.WebHost.UseUrls(urls);
 
         var app = builder.Build();
+        app.MapManagementEndpoint(options.Grid); // --discovery: bootstrap's contact point, alone on its port
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapHealthApi();
@@ -134,8 +151,7 @@ public static class GridHost
         var system = app.Services.GetRequiredService<ActorSystem>();
         var grid = options.Grid;
         log.LogInformation("ActorGrid host up: roles {Roles}, cluster address {Address}, seeds {Seeds}",
-            string.Join(",", grid.Roles.Order()), Akka.Cluster.Cluster.Get(system).SelfAddress,
-            grid.Seeds.Count == 0 ? "(self: embedded grid)" : string.Join(",", JoinSeeds(options)));
+            string.Join(",", grid.Roles.Order()), Akka.Cluster.Cluster.Get(system).SelfAddress, JoinRoute(options));
         if (grid.Tls is { } tls)
             log.LogInformation("Cluster traffic: mutual TLS with {Certificate} ({Subject}), peers must be signed by {Authority}",
                 tls.CertificateFile, tls.Certificate.Subject, tls.Authority.Subject);

@@ -20,6 +20,7 @@ public static class NodeCommandLine
         var tlsCert = new Option<string?>("--tls-cert") { Description = $"This host's certificate and key (<host>.pfx from 'actorgrid certs init'; password in ${ClusterTrust.PasswordVariable}, empty when unset). Turns on mutual TLS for cluster traffic: seeds become akka.ssl.tcp://." };
         var tlsCa = new Option<string?>("--tls-ca") { Description = "The cluster CA (ca.crt): the only issuer whose hosts may connect; goes with --tls-cert." };
 
+        var discovery = new DiscoveryCommandLine();
         var root = new RootCommand(
             "ActorGrid node: one host of an ActorGrid cluster. With no options it runs an embedded grid " +
             "(all roles, a cluster of one, SQLite under ./data, HTTP on 127.0.0.1:8080). " +
@@ -27,6 +28,7 @@ public static class NodeCommandLine
         {
             data, http, hostname, port, seeds, roles, node, db, config, tlsCert, tlsCa,
         };
+        foreach (var option in discovery.Options) root.Options.Add(option);
         root.SetAction(async (result, cancel) =>
         {
             NodeOptions options;
@@ -35,7 +37,7 @@ public static class NodeCommandLine
                 options = NodeOptions.Resolve(
                     result.GetValue(data)!, result.GetValue(http), result.GetValue(hostname)!, result.GetValue(port),
                     result.GetValue(seeds), result.GetValue(roles)!, result.GetValue(node), result.GetValue(db), result.GetValue(config),
-                    result.GetValue(tlsCert), result.GetValue(tlsCa));
+                    result.GetValue(tlsCert), result.GetValue(tlsCa), discovery.Resolve(result));
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException)
             {

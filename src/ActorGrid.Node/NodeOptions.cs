@@ -1,4 +1,5 @@
 using ActorGrid.Hosting;
+using ActorGrid.Hosting.Discovery;
 using ActorGrid.Hosting.Trust;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
@@ -11,7 +12,8 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
 {
     public static NodeOptions Resolve(
         string data, string? http, string hostname, int port, string? seeds, string roles,
-        string? nodeFile, string? db, string? configFile, string? tlsCert = null, string? tlsCa = null)
+        string? nodeFile, string? db, string? configFile, string? tlsCert = null, string? tlsCa = null,
+        DiscoverySettings? discovery = null)
     {
         var dataDir = Path.GetFullPath(data);
         Directory.CreateDirectory(dataDir);
@@ -29,6 +31,7 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
         var tls = tlsCert is null ? null : ClusterTrust.Load(tlsCert, tlsCa!, Environment.GetEnvironmentVariable(ClusterTrust.PasswordVariable));
         var seedList = (seeds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(seed => SeedFor(seed, tls is not null)).ToList();
+        if (discovery is not null) CheckDiscovery(discovery, seedList.Count > 0, port, http);
         if (configFile is not null && !File.Exists(configFile)) throw new FileNotFoundException($"--config file '{configFile}' does not exist.");
 
         NodeDescriptor? node = null;
@@ -40,7 +43,7 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
 
         var grid = new GridSettings(
             hostname, port, seedList, roleSet, dataDir, DatabaseTarget.Parse(db, dataDir), node,
-            Path.Combine(AppContext.BaseDirectory, "hocon"), configFile is null ? null : Path.GetFullPath(configFile), tls);
+            Path.Combine(AppContext.BaseDirectory, "hocon"), configFile is null ? null : Path.GetFullPath(configFile), tls, discovery);
         return new NodeOptions(grid, endpoint, AdminTokenStore.Resolve(dataDir));
     }
 
@@ -55,6 +58,18 @@ public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string
         if (seed.StartsWith(secure, StringComparison.Ordinal))
             return tls ? seed : throw new ArgumentException($"--seeds entry '{seed}' is a TLS address; start this host with --tls-cert and --tls-ca as well.");
         throw new ArgumentException($"--seeds entry '{seed}' must look like {plain}host:port (or {secure}host:port on a TLS cluster).");
+    }
+
+    // Two ways to find the cluster would disagree about who founds it; one port cannot serve two servers.
+    private static void CheckDiscovery(DiscoverySettings discovery, bool seeds, int port, string? http)
+    {
+        if (seeds)
+            throw new ArgumentException($"--seeds and --discovery {discovery.Name} are two ways to find the cluster; give one. " +
+                                        "Bootstrap joins through the contact points, so drop --seeds.");
+        if (discovery.ManagementPort == port)
+            throw new ArgumentException($"--management-port {discovery.ManagementPort} is also the remoting --port; give each its own.");
+        if (http is not null && http.EndsWith(":" + discovery.ManagementPort, StringComparison.Ordinal))
+            throw new ArgumentException($"--management-port {discovery.ManagementPort} is also the --http port; give each its own.");
     }
 
     private static bool TryParseEndpoint(string endpoint)
