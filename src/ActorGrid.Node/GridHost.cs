@@ -5,6 +5,7 @@ using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Membership;
+using ActorGrid.Node.Observability;
 using ActorGrid.Worker;
 using Akka.Actor;
 using Akka.Configuration;
@@ -78,6 +79,7 @@ public static class GridHost
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         AddGrid(builder.Services, options.Grid);
+        builder.Services.AddGridTracing(options.Grid);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
