@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorGrid.Hosting.Trust;
+using ActorGrid.Node.Logging;
 
 namespace ActorGrid.Node;
 
@@ -26,6 +27,7 @@ public static class NodeCommandLine
             "The operator token comes from ACTORGRID_ADMIN_TOKEN, or is generated once and kept in <data>/admin-token.")
         {
             data, http, hostname, port, seeds, roles, node, db, config, tlsCert, tlsCa,
+            NodeLogging.FormatOption, NodeLogging.VerboseOption,
         };
         root.SetAction(async (result, cancel) =>
         {
@@ -35,7 +37,7 @@ public static class NodeCommandLine
                 options = NodeOptions.Resolve(
                     result.GetValue(data)!, result.GetValue(http), result.GetValue(hostname)!, result.GetValue(port),
                     result.GetValue(seeds), result.GetValue(roles)!, result.GetValue(node), result.GetValue(db), result.GetValue(config),
-                    result.GetValue(tlsCert), result.GetValue(tlsCa));
+                    result.GetValue(tlsCert), result.GetValue(tlsCa)) with { Logging = NodeLogging.From(result) };
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException)
             {
