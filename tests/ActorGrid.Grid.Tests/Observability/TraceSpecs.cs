@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ActorGrid.Grid.Tests.Grid;
+using ActorGrid.Grid.Tests.Inference;
+using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Grid.Tests.Infrastructure;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Observability;
@@ -62,6 +64,33 @@ public class TraceSpecs
         Assert.Equal("trace-edge", Tag(decide, "actorgrid.node"));
         Assert.Equal("succeeded", Tag(run, "actorgrid.outcome"));
         Assert.Equal("0", Tag(run, "process.exit.code"));
+    }
+
+    [Fact]
+    public async Task Should_trace_an_inference_from_the_gateways_request_to_the_ONNX_Runtime_run()
+    {
+        using var dir = TestDirectory.Create("trace-inference");
+        var spansFile = Path.Combine(dir.Path, "spans.jsonl");
+        await using var host = GridProcess.Start("grid",
+            ["--port", FreePorts.Next().ToString(), "--http", $"127.0.0.1:{FreePorts.Next()}", "--data", dir.Sub("data")],
+            Token, dir.Path, new Dictionary<string, string?> { [GridTelemetry.TraceFileVariable] = spansFile });
+        await host.WaitUntilReadyAsync(Long);
+        using var api = new ApiClient(host.HttpBase);
+        var key = await api.CreateTenantAsync(Token, "acme", []);
+        await api.UploadOkAsync(key, "affine", TestModels.Elementwise());
+
+        var (status, _) = await api.InferAsync(key, "affine", InferenceClient.Request("x", [2, 4], [0, 1, -2.5f, 10, 0.25f, -1, 3, 100], slaMs: 2000));
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var spans = await WaitForAsync(() => Read(spansFile).ToList(),
+            all => all.Any(s => Name(s) == "inference.run") && all.Any(s => Name(s).Contains("/infer", StringComparison.Ordinal)), TimeSpan.FromSeconds(20));
+        var run = Assert.Single(spans, s => Name(s) == "inference.run");
+        var request = Assert.Single(spans, s => s["spanId"]!.GetValue<string>() == run["parentSpanId"]?.GetValue<string>());
+        Assert.Equal("Server", request["kind"]!.GetValue<string>());
+        Assert.StartsWith("POST", Name(request), StringComparison.Ordinal);
+        Assert.Equal("affine@1", Tag(run, "actorgrid.model"));
+        Assert.Equal("1", Tag(run, "actorgrid.batch"));
+        Assert.True(double.Parse(Tag(run, "actorgrid.compute_ms")!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
     }
 
     [Fact]
