@@ -74,7 +74,6 @@ public static class GridHost
         var builder = WebApplication.CreateBuilder(args);
         options.Logging.Apply(builder.Logging);
         AddGrid(builder.Services, options.Grid, options.Logging);
-        builder.Services.AddGridTracing(options.Grid);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
@@ -104,6 +103,7 @@ public static class GridHost
     private static void AddGrid(IServiceCollection services, GridSettings grid, NodeLogging logging)
     {
         services.AddGridHost(grid).AddGridInference(grid).AddGridGatewayData(grid);
+        services.AddGridTracing(grid);    // OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT or ACTORGRID_TRACE_FILE is set
         services.AddAkka(GridSettings.SystemName, akka => akka
             .WithGridCluster(grid)        // HOCON, logging, remoting (mutual TLS), clustering, pub-sub
             .WithNodeLogging(logging)     // --verbose: Akka at INFO, whatever the HOCON files say
