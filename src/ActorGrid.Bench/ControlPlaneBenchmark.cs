@@ -18,7 +18,9 @@ namespace ActorGrid.Bench;
 //   2. the raw journal rate: plain persistent actors in this process persisting in batches into
 //      a SQLite file of its own with the grid's journal settings (hocon/actorgrid.hocon);
 //   3. closed-loop submissions at each concurrency (tasks that stay queued: no node fits them);
-//   4. an open-loop run at 80 % of the best closed-loop rate, for the latency at a set rate.
+//   4. an open-loop run at 80 % of the best closed-loop rate, for the latency at a set rate;
+//   5. submit→running of one placeable task with an empty queue, and again behind every task the
+//      runs above left waiting in placement (the cost of a deep queue on each placement pass).
 // Every answer other than 2xx is counted and printed; a good run has none.
 public static class ControlPlaneBenchmark
 {
@@ -84,6 +86,8 @@ public static class ControlPlaneBenchmark
             var journal = await RawJournalAsync(Path.Combine(dir.FullName, "raw-journal.db"), options.Seconds);
             Console.WriteLine($"raw journal (8 actors, PersistAll x100): {journal,9:0} events/s");
 
+            // The baseline for submit→running: the same placeable task with nothing queued ahead of it.
+            var emptyQueue = await SubmitToStartAsync(client, keys[0], "cp-start-empty");
             var submitted = 0;
             Task<bool> Submit(HttpClient c, int clientIndex)
             {
@@ -104,6 +108,11 @@ public static class ControlPlaneBenchmark
             var open = await OpenLoopAsync(client, target, options.Seconds, Submit);
             Console.WriteLine($"  open loop at 80 % of best ({target:0.0}/s): {open.Rate,8:0.0} tasks/s   {Describe(open.LatenciesMs)}");
             Console.WriteLine($"best accept rate / raw journal rate: {best / journal:0.000}   best / /healthz: {best / healthz.Rate:0.000}");
+            // Every task submitted above is still waiting in placement (no node fits it): a placeable
+            // task behind them shows what a deep queue costs each placement pass.
+            var deepQueue = await SubmitToStartAsync(client, keys[0], "cp-start-deep");
+            Console.WriteLine($"submit -> running, one placeable task: {emptyQueue.TotalMilliseconds:0} ms with an empty queue, " +
+                              $"{deepQueue.TotalMilliseconds:0} ms behind {submitted} waiting tasks (ratio {deepQueue / emptyQueue:0.00})");
             Console.WriteLine($"non-2xx answers: {_failures}{(FailureCodes.IsEmpty ? "" : " (" + string.Join(", ", FailureCodes.Select(kv => $"{kv.Key}: {kv.Value}")) + ")")}");
             return _failures == 0 ? 0 : 1;
         }
@@ -156,6 +165,35 @@ public static class ControlPlaneBenchmark
             FailureCodes.AddOrUpdate(0, 1, (_, n) => n + 1);
             return false;
         }
+    }
+
+    // How long a task that fits this machine takes from its POST until its task reads running (or
+    // already succeeded), polled every 20 ms.
+    private static async Task<TimeSpan> SubmitToStartAsync(HttpClient client, string key, string idempotencyKey)
+    {
+        var clock = Stopwatch.StartNew();
+        using var submit = new HttpRequestMessage(HttpMethod.Post, "/v1/tasks")
+        {
+            Content = new StringContent(
+                $$$"""{"command":["sleep","1"],"requirements":{"cpu":0.1,"memoryMiB":32},"maxAttempts":1,"timeoutSeconds":60,"idempotencyKey":"{{{idempotencyKey}}}"}""",
+                Encoding.UTF8, "application/json"),
+        };
+        submit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await client.SendAsync(submit);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!Count(response.StatusCode)) throw new InvalidOperationException($"the placeable task was refused: {(int)response.StatusCode} {body}");
+        var id = JsonNode.Parse(body)!["id"]!.GetValue<string>();
+        while (clock.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/v1/tasks/{id}");
+            get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var read = await client.SendAsync(get);
+            var state = JsonNode.Parse(await read.Content.ReadAsStringAsync())?["state"]?.GetValue<string>();
+            if (state is "running" or "succeeded") return clock.Elapsed;
+            if (state is "failed" or "cancelled") throw new InvalidOperationException($"the placeable task ended {state}");
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the placeable task did not start within 120 s");
     }
 
     private static async Task<Run> ClosedLoopAsync(HttpClient client, int clients, double seconds, Func<HttpClient, int, Task<bool>> call)

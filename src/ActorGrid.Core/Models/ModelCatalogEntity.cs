@@ -1,3 +1,4 @@
+using ActorGrid.Core.Persistence;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
@@ -12,12 +13,11 @@ namespace ActorGrid.Core.Models;
 // stored the bytes). Sharded on core hosts and persisted in the shared journal, so it survives
 // restarts and every gateway sees the same catalog. The gateway is its only client; a deletion
 // is also published on InferenceTopics.Deployments so that workers unload the version.
-public sealed class ModelCatalogEntity : ReceivePersistentActor
+public sealed class ModelCatalogEntity : PersistentEntity
 {
-    private const int SnapshotEvery = 100;
     private ModelCatalogState _state;
 
-    public ModelCatalogEntity(string tenant)
+    public ModelCatalogEntity(string tenant) : base("model-catalog")
     {
         _state = ModelCatalogState.Empty(new TenantId(tenant));
         PersistenceId = "models/" + tenant;
@@ -60,23 +60,18 @@ public sealed class ModelCatalogEntity : ReceivePersistentActor
         Command<GetModelVersion>(q => Sender.Tell(_state.Find(q.Name, q.Version) is { } found
             ? found
             : new ModelVersionNotFound(_state.TenantId, q.Name, q.Version)));
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(_ => { });
     }
 
     public override string PersistenceId { get; }
 
     public static Props Props(string tenant) => Akka.Actor.Props.Create(() => new ModelCatalogEntity(tenant));
 
+    protected override object ToSnapshot() => _state.ToSnapshot();
+
     private void Persist(IReadOnlyList<IModelCatalogEvent> events, Func<object> reply)
     {
         var sender = Sender;
-        PersistAll(events, evt => _state = _state.Apply(evt));
-        DeferAsync(events[^1], _ =>
-        {
-            if (LastSequenceNr / SnapshotEvery > (LastSequenceNr - events.Count) / SnapshotEvery) SaveSnapshot(_state.ToSnapshot());
-            sender.Tell(reply());
-        });
+        PersistEvents(events, evt => _state = _state.Apply(evt), () => sender.Tell(reply()));
     }
 }
 

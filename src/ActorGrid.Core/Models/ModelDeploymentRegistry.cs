@@ -1,3 +1,4 @@
+using ActorGrid.Core.Persistence;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using Akka.Actor;
@@ -10,13 +11,19 @@ namespace ActorGrid.Core.Models;
 // send it deploy/undeploy (from the HTTP API) and read it for GET /v1/models; workers ask it
 // for everything when they start and follow InferenceTopics.Deployments, on which it publishes
 // the full list after every change and after recovery, so a restarted grid preloads again.
-public sealed class ModelDeploymentRegistry : ReceivePersistentActor
+// One journal for the whole grid, so it snapshots like the entities do: recovery replays at
+// most snapshot-every.model-deployments events, not every deploy since the grid was created.
+public sealed class ModelDeploymentRegistry : PersistentEntity
 {
     public const string Name = "model-deployments";
     private ModelDeploymentState _state = ModelDeploymentState.Empty;
 
-    public ModelDeploymentRegistry()
+    public ModelDeploymentRegistry() : base("model-deployments")
     {
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is ModelDeploymentsSnapshot snapshot) _state = ModelDeploymentState.FromSnapshot(snapshot);
+        });
         Recover<IModelDeploymentEvent>(evt => _state = _state.Apply(evt));
         Recover<RecoveryCompleted>(_ => Publish());
 
@@ -40,6 +47,9 @@ public sealed class ModelDeploymentRegistry : ReceivePersistentActor
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ModelDeploymentRegistry());
 
+    protected override object ToSnapshot() => _state.ToSnapshot();
+
+    // An undeploy that matched nothing replies without a write and publishes nothing.
     private void Persist(IReadOnlyList<IModelDeploymentEvent> events, Action reply)
     {
         if (events.Count == 0)
@@ -47,8 +57,7 @@ public sealed class ModelDeploymentRegistry : ReceivePersistentActor
             reply();
             return;
         }
-        PersistAll(events, evt => _state = _state.Apply(evt));
-        DeferAsync(events[^1], _ =>
+        PersistEvents(events, evt => _state = _state.Apply(evt), () =>
         {
             reply();
             Publish();

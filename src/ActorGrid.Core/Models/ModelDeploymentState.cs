@@ -29,6 +29,10 @@ public sealed record ModelDeploymentState(ImmutableList<ModelDeployment> Deploym
     public ModelDeployments View(TenantId? tenant) =>
         new([.. Deployments.Where(d => tenant is null || d.Model.Tenant == tenant)]);
 
+    public ModelDeploymentsSnapshot ToSnapshot() => new(Deployments);
+
+    public static ModelDeploymentState FromSnapshot(ModelDeploymentsSnapshot s) => new([.. s.Deployments]);
+
     private static bool Same(ModelDeployment d, TenantId tenant, string name, int version) =>
         d.Model.Tenant == tenant && d.Model.Name == name && d.Model.Version == version;
 

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using ActorGrid.Core.Observability;
+using ActorGrid.Core.Persistence;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using Akka.Actor;
@@ -12,14 +11,13 @@ namespace ActorGrid.Core.Nodes;
 // operators cordon, uncordon and drain it; placement marks it lost when its host leaves the
 // cluster. Each change and each heartbeat is published on the node-status topic, which is how
 // placement keeps its capacity view current.
-public sealed class NodeEntity : ReceivePersistentActor
+public sealed class NodeEntity : PersistentEntity
 {
-    private const int SnapshotEvery = 100;
     private NodeState _state;
     private NodeTelemetry? _telemetry;
     private IActorRef? _worker;
 
-    public NodeEntity(string id)
+    public NodeEntity(string id) : base("node")
     {
         _state = NodeState.Empty(new NodeId(id));
         PersistenceId = "node/" + id;
@@ -46,30 +44,18 @@ public sealed class NodeEntity : ReceivePersistentActor
             Decide(_state.DecideLost(cmd, DateTimeOffset.UtcNow), reply: false);
         });
         Command<GetNode>(_ => Sender.Tell(View()));
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(_ => { });
     }
 
     public override string PersistenceId { get; }
 
     public static Props Props(string id) => Akka.Actor.Props.Create(() => new NodeEntity(id));
 
+    protected override object ToSnapshot() => _state.ToSnapshot();
+
     private void Decide(IReadOnlyList<INodeEvent> events, bool reply)
     {
         var sender = Sender;
-        if (events.Count == 0)
-        {
-            Announce(sender, reply);
-            return;
-        }
-        var writeStarted = Stopwatch.GetTimestamp();
-        PersistAll(events, evt => _state = _state.Apply(evt));
-        DeferAsync(events[^1], _ =>
-        {
-            JournalMetrics.ObserveWrite("node", Stopwatch.GetElapsedTime(writeStarted), events.Count);
-            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
-            Announce(sender, reply);
-        });
+        PersistEvents(events, evt => _state = _state.Apply(evt), () => Announce(sender, reply));
     }
 
     private void Announce(IActorRef sender, bool reply)

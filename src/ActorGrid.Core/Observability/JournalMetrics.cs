@@ -22,7 +22,8 @@ public static class JournalMetrics
         "Events the journal confirmed, per entity type.",
         new CounterConfiguration { LabelNames = ["entity"] });
 
-    // entity: "task", "node" or "tenant"; events: how many the batch held.
+    // entity: the PersistentEntity kind ("task", "node", "tenant", "model-catalog",
+    // "model-deployments"); events: how many the batch held.
     public static void ObserveWrite(string entity, TimeSpan elapsed, int events = 1)
     {
         WriteLatency.WithLabels(entity).Observe(elapsed.TotalSeconds);

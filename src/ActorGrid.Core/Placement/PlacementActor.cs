@@ -6,6 +6,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol.Workers;
 using Akka.Actor;
 using Akka.Cluster;
@@ -35,7 +36,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly CapacityView _view = new();
     private readonly PlacementPolicy _policy;
     private readonly Topology _topology;
-    private readonly Dictionary<TaskId, (RequestPlacement Request, string Reason)> _waiting = new();
+    private readonly PlacementQueue<(RequestPlacement Request, string Reason)> _waiting = new();
     // Deferrable work the policy holds back for a greener window: not retried before its time.
     private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
     private readonly Dictionary<TaskId, double> _decisionMicros = new();
@@ -64,7 +65,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
             _drainRequested.Remove((r.TaskId, r.Attempt));
             // A task cancelled (or refused) while still waiting leaves the queue too.
-            if (_waiting.TryGetValue(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
+            if (_waiting.TryGet(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
             {
                 _waiting.Remove(r.TaskId);
                 _notBefore.Remove(r.TaskId);
@@ -78,7 +79,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             _negotiating.Remove(failed.Request.TaskId);
             _decisionMicros.Remove(failed.Request.TaskId);
             _view.Release(failed.Request.TaskId, failed.Request.Attempt);
-            if (!_waiting.ContainsKey(failed.Request.TaskId)) return;
+            if (!_waiting.Contains(failed.Request.TaskId)) return;
             Wait(failed.Request, failed.Reason, 0);
         });
         Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
@@ -92,7 +93,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             }
         });
         Receive<GetNodes>(_ => Sender.Tell(new NodeList([.. _view.Nodes.Select(n => n.View).OrderBy(v => v.Id.Value, StringComparer.Ordinal)])));
-        Receive<GetPlacementQueue>(_ => Sender.Tell(new PlacementQueueView([.. _waiting.Keys], _view.ReservationCount)));
+        Receive<GetPlacementQueue>(_ => Sender.Tell(new PlacementQueueView([.. _waiting.Ids], _view.ReservationCount)));
         Receive<SubscribeAck>(_ => { });
     }
 
@@ -170,38 +171,47 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             }
             _view.Release(request.TaskId);
         }
-        _waiting[request.TaskId] = (request, _waiting.GetValueOrDefault(request.TaskId).Reason ?? "waiting for placement");
+        _waiting.Set(CandidateShortlist.DemandOf(request), (request, ReasonWaiting(request.TaskId) ?? "waiting for placement"));
         PlaceWaiting();
     }
 
+    private string? ReasonWaiting(TaskId id) => _waiting.TryGet(id, out var waiting) ? waiting.Reason : null;
+
     // Lane order with aging: every AgingStep a request waits raises it one lane, so batch work
-    // behind a stream of interactive tasks still gets its turn. FIFO within a lane.
+    // behind a stream of interactive tasks still gets its turn. FIFO within a lane. The queue keeps
+    // that order as it changes (PlacementQueue); a demand class that found no node earlier in the
+    // pass is not decided again (DemandClass), so a deep queue of identical waiting work costs one
+    // policy scan per pass, not one per task.
     private void PlaceWaiting()
     {
         if (_waiting.Count == 0) return;
         var now = DateTimeOffset.UtcNow;
-        var ordered = _waiting.Values
-            .Select(w => w.Request)
-            .Where(r => !_negotiating.ContainsKey(r.TaskId) && !(_notBefore.TryGetValue(r.TaskId, out var at) && at > now))
-            .Select(r => (Request: r, Demand: CandidateShortlist.DemandOf(r)))
-            .OrderBy(x => x.Demand, new LaneQueueComparer(now, _settings.AgingStep))
-            .Select(x => x.Request)
-            .ToList();
-        foreach (var request in ordered)
+        var refused = new Dictionary<(DemandClass, TenantQuota), string>();
+        foreach (var (request, _) in _waiting.InServiceOrder(now, _settings.AgingStep))
         {
             if (_negotiating.Count >= _settings.MaxConcurrentNegotiations) break;
-            TryPlace(request);
+            if (_negotiating.ContainsKey(request.TaskId) || (_notBefore.TryGetValue(request.TaskId, out var at) && at > now)) continue;
+            var demandClass = DemandClass.Of(CandidateShortlist.DemandOf(request)) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+            if (demandClass is { } known && refused.TryGetValue(known, out var why))
+            {
+                Wait(request, why, 0);
+                continue;
+            }
+            if (TryPlace(request) is { } waitingBecause && demandClass is { } cls) refused[cls] = waitingBecause;
         }
     }
 
-    private void TryPlace(RequestPlacement request)
+    // Starts a bidding round for the request, or says why it waits (null when it did not simply
+    // wait: placed, refused at once, or deferred to a greener window).
+    private string? TryPlace(RequestPlacement request)
     {
         var usage = _view.TenantUsage(request.Tenant);
         if (usage.Cpu + request.Requirements.Cpu > request.Quota.MaxCpu
             || usage.Chips + (request.Requirements.Chips?.Count ?? 0) > request.Quota.MaxChips)
         {
-            Wait(request, $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)", 0);
-            return;
+            var quota = $"tenant quota reached ({usage.Cpu} of {request.Quota.MaxCpu} cpu, {usage.Chips} of {request.Quota.MaxChips} chips in use)";
+            Wait(request, quota, 0);
+            return quota;
         }
         var started = Stopwatch.GetTimestamp();
         var now = DateTimeOffset.UtcNow;
@@ -216,14 +226,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 _waiting.Remove(request.TaskId);
                 PublishDecision(request, null, shortlist.Explanation, micros);
                 TaskRegion.Tell(new RefusePlacement(request.TaskId, request.Attempt, $"{shortlist.Explanation} (realtime, SLA {sla} ms)"));
-                return;
+                return null;
             case PlacementOutcome.Deferred when shortlist.NotBefore is { } at:
                 _notBefore[request.TaskId] = at;
                 Wait(request, $"{shortlist.Explanation} (not before {at:u})", micros);
-                return;
+                return null;
             default:
                 Wait(request, shortlist.Explanation, micros);
-                return;
+                return shortlist.Explanation;
         }
         _notBefore.Remove(request.TaskId);
         _decisionMicros[request.TaskId] = micros;
@@ -235,6 +245,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         // negotiate for the same room and overtake this one (FIFO within a lane). The hold moves to
         // the real winner when the round concludes, and goes away if it fails.
         _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request, shortlist.Shortlist[0].Requirements));
+        return null;
     }
 
     private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
@@ -243,12 +254,12 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     // Announce a waiting task once per change of reason, not on every retry.
     private void Wait(RequestPlacement request, string reason, double micros)
     {
-        if (_waiting.GetValueOrDefault(request.TaskId).Reason != reason)
+        if (ReasonWaiting(request.TaskId) != reason)
         {
             PublishDecision(request, null, reason, micros);
             TaskRegion.Tell(new ReportPlacementWaiting(request.TaskId, request.Attempt, reason));
         }
-        _waiting[request.TaskId] = (request, reason);
+        _waiting.Set(CandidateShortlist.DemandOf(request), (request, reason));
     }
 
     private void OnConcluded(NegotiationConcluded done)

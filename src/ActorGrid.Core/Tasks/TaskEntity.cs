@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ActorGrid.Core.Observability;
+using ActorGrid.Core.Persistence;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Observability;
 using ActorGrid.Protocol;
@@ -21,7 +21,7 @@ namespace ActorGrid.Core.Tasks;
 // Every transition is persisted, then published on the tenant's topic. Messages it sends to
 // placement and workers are re-sent on a timer until answered, and every message it receives
 // may be a duplicate, so all handlers are idempotent.
-public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
+public sealed class TaskEntity : PersistentEntity, IWithTimers
 {
     private const string NudgeTimer = "nudge";
     private const string SpendTimer = "spend";
@@ -39,7 +39,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
     // task. Not persisted: a task recovered on another host carries no trace on.
     private string? _traceParent;
 
-    public TaskEntity(string id)
+    public TaskEntity(string id) : base("task")
     {
         _state = TaskState.Empty(new TaskId(id));
         _settings = TaskSettings.From(Context.System);
@@ -86,16 +86,6 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Command<ModelDeploymentAccepted>(reply => Decide(_state.DecideModelDeployed(reply, Now), () => { }));
         Command<ModelTick>(_ => SendOwedModelStep());
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
-        Command<SaveSnapshotSuccess>(ok =>
-        {
-            DeleteMessages(ok.Metadata.SequenceNr);
-            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
-        });
-        Command<SaveSnapshotFailure>(_ => { });
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(_ => { });
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
     }
 
     public override string PersistenceId { get; }
@@ -137,7 +127,7 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         }
         if (_state.IsTerminal)
         {
-            Sender.Tell(new TaskRejected(_state.Id, 409, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
+            Sender.Tell(new TaskRejected(_state.Id, RejectionKinds.Conflict, $"task {_state.Id} has already {_state.State}; there is nothing to cancel"));
             return;
         }
         var sender = Sender;
@@ -183,6 +173,8 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 
+    protected override object ToSnapshot() => _state.ToSnapshot();
+
     private void Decide(IReadOnlyList<ITaskEvent> events, Action after)
     {
         if (events.Count == 0)
@@ -191,17 +183,12 @@ public sealed class TaskEntity : ReceivePersistentActor, IWithTimers
             return;
         }
         var before = _state;
-        var writeStarted = Stopwatch.GetTimestamp();
-        PersistAll(events, evt =>
+        PersistEvents(events, evt =>
         {
             _state = _state.Apply(evt, LastSequenceNr);
             if (evt is not TaskSpendSettled) Publish(evt);
-        });
-        DeferAsync(events[^1], _ =>
+        }, () =>
         {
-            JournalMetrics.ObserveWrite("task", Stopwatch.GetElapsedTime(writeStarted), events.Count);
-            if (LastSequenceNr / _settings.SnapshotEvery > (LastSequenceNr - events.Count) / _settings.SnapshotEvery)
-                SaveSnapshot(_state.ToSnapshot());
             ActOnTransition(before, events);
             after();
         });

@@ -2,16 +2,15 @@ using Akka.Actor;
 
 namespace ActorGrid.Core.Tasks;
 
-// actorgrid.tasks in HOCON.
+// actorgrid.tasks in HOCON (its snapshots: actorgrid.persistence.snapshot-every.task).
 public sealed record TaskSettings(
-    int SnapshotEvery, TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
+    TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
     TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses)
 {
     public static TaskSettings From(ActorSystem system)
     {
         var config = system.Settings.Config.GetConfig("actorgrid.tasks");
         return new(
-            config.GetInt("snapshot-every", 50),
             config.GetTimeSpan("nudge-interval", TimeSpan.FromSeconds(2)),
             config.GetTimeSpan("running-check-interval", TimeSpan.FromSeconds(10)),
             config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)),

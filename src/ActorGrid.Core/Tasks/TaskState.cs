@@ -72,7 +72,7 @@ public sealed record TaskState(
     // a retried POST: the same request gets the task back, a different one under the same key is
     // a conflict. Tasks submitted before requests were hashed accept any retry, as they always did.
     public IActorGridMessage RepeatedSubmitReply(SubmitTask cmd) =>
-        Tenant != cmd.Tenant ? new TaskRejected(Id, 409, "a task with this id already exists")
+        Tenant != cmd.Tenant ? new TaskRejected(Id, RejectionKinds.Conflict, "a task with this id already exists")
         : RequestHash is not null && cmd.RequestHash is not null && RequestHash != cmd.RequestHash ? new TaskIdempotencyConflict(Id, IdempotencyKey)
         : new TaskAccepted(Id, State, Created: false);
 

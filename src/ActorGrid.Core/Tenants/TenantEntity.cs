@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using ActorGrid.Core.Observability;
+using ActorGrid.Core.Persistence;
 using ActorGrid.Hosting;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
@@ -15,9 +14,8 @@ namespace ActorGrid.Core.Tenants;
 // against it on every tenant request, and records each task the tenant submits (refusing one
 // over the cap on unfinished tasks); finished tasks close themselves here; operators rotate its
 // key and change its quota and limits. It also keeps its unfinished tasks alive (WakeTasks).
-public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
+public sealed class TenantEntity : PersistentEntity, IWithTimers
 {
-    private const int SnapshotEvery = 200;
     private const string WakeTimer = "wake";
     private const string RewakeTimer = "rewake";
     // The tenant region remembers its entities, so an id nobody created (a mistyped or forged
@@ -26,10 +24,8 @@ public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
     private readonly TenantSettings _settings;
     private TenantState _state;
     private TaskWakeRound? _wakeRound;
-    private int _recordsInFlight;
-    private bool _snapshotDue;
 
-    public TenantEntity(string id)
+    public TenantEntity(string id) : base("tenant")
     {
         _state = TenantState.Empty(new TenantId(id));
         _settings = TenantSettings.From(Context.System);
@@ -111,8 +107,6 @@ public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
             SetReceiveTimeout(null);
             if (!_state.Exists) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(_ => { });
     }
 
     public override string PersistenceId { get; }
@@ -166,9 +160,9 @@ public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
     // this tenant (the next submission, the gateway's budget read) wait for its write, one write
     // per task. Instead the decision is applied at once, so the next submission is decided
     // against it (the cap stays exact: a pending task already counts), and the event goes out with
-    // PersistAsync, which sends all the events decided while a write is in flight as one batch.
-    // The ack waits for the write. A failed write stops the actor, dropping the undurable state;
-    // a rejected one is made to do the same (OnPersistRejected).
+    // PersistAsync, which sends all the events decided while a write is in flight as one batch
+    // (PersistEventsAhead). The ack waits for the write. A failed write stops the actor, dropping
+    // the undurable state; a rejected one is made to do the same (OnPersistRejected).
     private void RecordTask(RecordTenantTask cmd)
     {
         var sender = Sender;
@@ -180,27 +174,7 @@ public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
             DeferAsync(ack, a => sender.Tell(a));
             return;
         }
-        foreach (var evt in events) _state = _state.Apply(evt);
-        _recordsInFlight += events.Count;
-        var writeStarted = Stopwatch.GetTimestamp();
-        PersistAllAsync(events, evt =>
-        {
-            _recordsInFlight--;
-            if (!ReferenceEquals(evt, events[^1])) return;
-            JournalMetrics.ObserveWrite("tenant", Stopwatch.GetElapsedTime(writeStarted), events.Count);
-            SnapshotWhenDue(events.Count);
-            sender.Tell(ack);
-        });
-    }
-
-    // A snapshot must hold only durable state: while recorded tasks are still being written the
-    // state is ahead of the journal, so a due snapshot waits until nothing is in flight.
-    private void SnapshotWhenDue(int written)
-    {
-        if (LastSequenceNr / SnapshotEvery > (LastSequenceNr - written) / SnapshotEvery) _snapshotDue = true;
-        if (!_snapshotDue || _recordsInFlight > 0) return;
-        _snapshotDue = false;
-        SaveSnapshot(_state.ToSnapshot());
+        PersistEventsAhead(events, evt => _state = _state.Apply(evt), () => sender.Tell(ack));
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
@@ -209,22 +183,12 @@ public sealed class TenantEntity : ReceivePersistentActor, IWithTimers
         throw new InvalidOperationException($"tenant {_state.Id}: event {@event.GetType().Name} was rejected by the journal; restarting from the journal", cause);
     }
 
+    protected override object ToSnapshot() => _state.ToSnapshot();
+
     private void Decide(IReadOnlyList<ITenantEvent> events, Func<TenantState, object> reply)
     {
         var sender = Sender;
-        if (events.Count == 0)
-        {
-            sender.Tell(reply(_state));
-            return;
-        }
-        var writeStarted = Stopwatch.GetTimestamp();
-        PersistAll(events, evt => _state = _state.Apply(evt));
-        DeferAsync(events[^1], _ =>
-        {
-            JournalMetrics.ObserveWrite("tenant", Stopwatch.GetElapsedTime(writeStarted), events.Count);
-            SnapshotWhenDue(events.Count);
-            sender.Tell(reply(_state));
-        });
+        PersistEvents(events, evt => _state = _state.Apply(evt), () => sender.Tell(reply(_state)));
     }
 }
 

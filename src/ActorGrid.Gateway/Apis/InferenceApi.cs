@@ -5,6 +5,7 @@ using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Inference;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Worker.Inference;
@@ -72,7 +73,7 @@ public static class InferenceApi
         var audit = registry.Get<AuditWriterKey>();
 
         // Each gateway knows only its own requests in flight, so two gateways can fill a worker's
-        // queue between its status reports. A worker that refuses with 503 (queue full, draining)
+        // queue between its status reports. A worker that refuses as unavailable (queue full, draining)
         // has run nothing, so the request is routed again without it, while the SLA allows.
         var refusedBy = new HashSet<string>();
         InferenceRejected? refusal = null;
@@ -83,8 +84,9 @@ public static class InferenceApi
         {
             if (refusal is not null)
             {
-                Audit(audit, Record(auditId, requestId, model, refusal.Node.Value, "", "refused", refusal.Status, 0, 0, Elapsed(started), inputDigest, "", decision));
-                return Problems.Of(refusal.Status, Title(refusal.Status), refusal.Reason);
+                var refusalStatus = RejectionStatus.Of(refusal.Kind);
+                Audit(audit, Record(auditId, requestId, model, refusal.Node.Value, "", "refused", refusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
+                return Problems.Of(refusalStatus, Title(refusalStatus), refusal.Reason);
             }
             Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
             return Problems.Of(decision.RefusalStatus, decision.RefusalStatus == 429 ? "The SLA cannot be met now" : "No inference worker available", decision.Reason);
@@ -126,19 +128,20 @@ public static class InferenceApi
                 return input.Binary && !AcceptsJson(request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
-            case InferenceRejected { Status: 503 } overflow when refusedBy.Add(host.Member) && refusedBy.Count <= MaxReroutes:
+            case InferenceRejected { Kind: RejectionKinds.Unavailable } overflow when refusedBy.Add(host.Member) && refusedBy.Count <= MaxReroutes:
                 refusal = overflow;
                 goto Route;
             case InferenceRejected rejected:
-                if (rejected.Status >= 429)
-                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Status == 500 ? "failed" : "refused", rejected.Status, 0, 0, latency, inputDigest, "", decision));
-                return Problems.Of(rejected.Status, Title(rejected.Status), rejected.Reason);
+                var status = RejectionStatus.Of(rejected.Kind);
+                if (status >= 429)
+                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Kind == RejectionKinds.Failed ? "failed" : "refused", status, 0, 0, latency, inputDigest, "", decision));
+                return Problems.Of(status, Title(status), rejected.Reason);
             default:
                 return Problems.Unavailable("The worker answered with something unexpected; try again.");
         }
     }
 
-    // How many workers that refused a request with 503 are routed around before the refusal stands.
+    // How many workers that refused a request as unavailable (503) are routed around before the refusal stands.
     private const int MaxReroutes = 3;
 
     private static string Title(int status) => status switch

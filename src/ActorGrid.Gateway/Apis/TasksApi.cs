@@ -72,7 +72,7 @@ public static class TasksApi
             TaskIdempotencyConflict => Problems.Conflict(
                 $"The idempotencyKey '{key}' was already used for a different request (task {id}). Send the same body to get that task back, " +
                 "or use a new idempotencyKey for a new task."),
-            TaskRejected rejected => Problems.Of(rejected.Status, "Task rejected", rejected.Reason),
+            TaskRejected rejected => Problems.Rejected(rejected.Kind, "Task rejected", rejected.Reason),
             _ => Problems.Unavailable("The task store did not confirm the task; retry with an idempotencyKey to be safe."),
         };
     }
@@ -115,7 +115,7 @@ public static class TasksApi
         return reply switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),
-            TaskRejected rejected => Problems.Of(rejected.Status, "Task not cancelled", rejected.Reason),
+            TaskRejected rejected => Problems.Rejected(rejected.Kind, "Task not cancelled", rejected.Reason),
             _ => TaskNotFound(id),
         };
     }

@@ -9,6 +9,9 @@ public static class Problems
     public static ProblemHttpResult Of(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: $"https://actorgrid.dev/problems/{status}");
 
+    // An actor's refusal: its kind decides the status (RejectionStatus), its reason is the detail.
+    public static ProblemHttpResult Rejected(string kind, string title, string detail) => Of(RejectionStatus.Of(kind), title, detail);
+
     public static ProblemHttpResult BadRequest(string detail) => Of(400, "The request is invalid", detail);
 
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>

@@ -18,9 +18,10 @@ public sealed record InferenceSucceeded(
     string RequestId, NodeId Node, string Tier, IReadOnlyDictionary<string, TensorPayload> Outputs,
     double QueueMs, double ComputeMs, int BatchSize, bool ColdStart) : IActorGridMessage;
 
-// Status follows HTTP: 400 bad input, 429 cannot meet the SLA, 503 queue full or model not
-// loadable, 500 the model failed at run time. Reason is a sentence for the caller.
-public sealed record InferenceRejected(string RequestId, NodeId Node, int Status, string Reason) : IActorGridMessage;
+// Kind (RejectionKinds): invalid input, throttled (cannot meet the SLA), unavailable (queue full,
+// model not loadable or undeployed here), gone (version deleted), failed (the model failed at
+// run time). Reason is a sentence for the caller.
+public sealed record InferenceRejected(string RequestId, NodeId Node, string Kind, string Reason) : IActorGridMessage;
 
 // gateway → worker: load a model now so the first request does not pay for it.
 public sealed record PreloadModel(ModelRef Model) : IActorGridMessage;

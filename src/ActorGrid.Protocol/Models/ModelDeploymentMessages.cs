@@ -46,6 +46,9 @@ public sealed record ModelUndeployed(TenantId TenantId, string Name, int? Versio
 // after every change and when it starts.
 public sealed record ModelDeployments(IReadOnlyList<ModelDeployment> Deployments) : IActorGridMessage;
 
+// The persisted snapshot format of the deployments singleton, apart from the view it publishes.
+public sealed record ModelDeploymentsSnapshot(IReadOnlyList<ModelDeployment> Deployments) : IActorGridMessage;
+
 public sealed record ModelDeploymentAccepted(ModelDeployment Deployment) : IActorGridMessage;
 
 public sealed record ModelUndeployAccepted(TenantId TenantId, string Name, int? Version, int Removed) : IActorGridMessage;

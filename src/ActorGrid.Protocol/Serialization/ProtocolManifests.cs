@@ -159,6 +159,7 @@ public static class ProtocolManifests
         ["model.deployed"] = typeof(ModelDeployed),
         ["model.undeployed"] = typeof(ModelUndeployed),
         ["model.deployments"] = typeof(ModelDeployments),
+        ["model.deployments-state"] = typeof(ModelDeploymentsSnapshot),
         ["model.deployment-accepted"] = typeof(ModelDeploymentAccepted),
         ["model.undeploy-accepted"] = typeof(ModelUndeployAccepted),
 

@@ -9,7 +9,8 @@ public sealed record GetTaskHistory(TaskId TaskId, long AfterSeq) : IWithTaskId;
 // Replies.
 public sealed record TaskAccepted(TaskId TaskId, string State, bool Created) : IActorGridMessage;
 
-public sealed record TaskRejected(TaskId TaskId, int Status, string Reason) : IActorGridMessage;
+// Kind: a RejectionKinds reason (conflict today); Reason is a sentence for the caller.
+public sealed record TaskRejected(TaskId TaskId, string Kind, string Reason) : IActorGridMessage;
 
 public sealed record TaskNotFound(TaskId TaskId) : IActorGridMessage;
 

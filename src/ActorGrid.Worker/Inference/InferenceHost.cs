@@ -15,9 +15,9 @@ namespace ActorGrid.Worker.Inference;
 // models deployed to its node (ModelDeploymentRegistry) when it starts and whenever they change.
 // It unloads a model when the last version that uses it here is undeployed from this node or
 // deleted (ModelVersionDeleted, published by the tenant's catalog): the runner is retired, stops
-// once what it holds is answered, and disposes its session. Requests for a deleted version get
-// a 410; a version merely undeployed gets a 503 while its runner drains and loads again on
-// demand, in a new runner.
+// once what it holds is answered, and disposes its session. Requests for a deleted version are
+// refused as gone; a version merely undeployed as unavailable while its runner drains and loads
+// again on demand, in a new runner.
 public sealed class InferenceHost : ReceiveActor, IWithTimers
 {
     public const string Name = "inference";
@@ -53,7 +53,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         Receive<RunInference>(run =>
         {
             if (_deleted.Contains(VersionKey.Of(run.Model)))
-                Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 410, Gone(run.Model)));
+                Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Gone, Gone(run.Model)));
             else
                 RunnerFor(run.Model).Forward(run);
         });
@@ -81,7 +81,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         {
             var key = new VersionKey(deleted.TenantId, deleted.Name, deleted.Version);
             _deleted.Add(key);
-            Release(key, 410, $"Model {deleted.Name}@{deleted.Version} was deleted; it can no longer be run.");
+            Release(key, RejectionKinds.Gone, $"Model {deleted.Name}@{deleted.Version} was deleted; it can no longer be run.");
         });
         Receive<AskDeployments>(_ => _deployments?.Tell(new GetModelDeployments(null)));
         Receive<SubscribeAck>(_ => { });
@@ -115,7 +115,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         foreach (var gone in _deployedHere.Where(k => !now.Contains(k)).ToList())
         {
             _deployedHere.Remove(gone);
-            Release(gone, 503, $"Model {gone.Name}@{gone.Version} is being unloaded from node {_node.Id} (no longer deployed here); send the request again.");
+            Release(gone, RejectionKinds.Unavailable, $"Model {gone.Name}@{gone.Version} is being unloaded from node {_node.Id} (no longer deployed here); send the request again.");
         }
         foreach (var deployment in matching)
         {
@@ -142,9 +142,9 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
 
     // The version no longer needs its model here: when it was the last one using that model,
     // the runner is retired and stops being published at once, so gateways stop routing to it.
-    // Requests that reach the retiring runner meanwhile get `status`: 410 for a deleted version,
-    // 503 for one only undeployed here (a retry loads it again in a new runner).
-    private void Release(VersionKey key, int status, string reason)
+    // Requests that reach the retiring runner meanwhile are refused with `kind`: gone for a deleted
+    // version, unavailable for one only undeployed here (a retry loads it again in a new runner).
+    private void Release(VersionKey key, string kind, string reason)
     {
         foreach (var (sha, users) in _users.Where(u => u.Value.Contains(key)).ToList())
         {
@@ -153,7 +153,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
             _users.Remove(sha);
             if (!_active.Remove(sha, out var runner)) continue;
             _statuses.Remove(sha);
-            runner.Tell(new ModelRunner.Retire(status, reason));
+            runner.Tell(new ModelRunner.Retire(kind, reason));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorGrid.Hosting.Observability;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Transfer.Models;
@@ -61,7 +62,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             _failure = failed.Reason;
             _log.Warning("Model {0}@{1} ({2}) could not be loaded: {3}", _model.Name, _model.Version, _model.Sha256, failed.Reason);
             Become(Failed);
-            foreach (var e in _queue.TakeAll()) Reject(e.Item, 503, LoadFailureReason());
+            foreach (var e in _queue.TakeAll()) Reject(e.Item, RejectionKinds.Unavailable, LoadFailureReason());
             ReportStatus();
             // Give up the slot after a while so a later request retries (e.g. the blob host is back).
             Timers.StartSingleTimer("retire", PoisonPill.Instance, TimeSpan.FromSeconds(10));
@@ -92,14 +93,14 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     {
         _state = ModelRunnerStates.Failed;
         Common();
-        Receive<RunInference>(run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503, LoadFailureReason())));
+        Receive<RunInference>(run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Unavailable, LoadFailureReason())));
     }
 
     // What every behaviour handles first: retirement (nothing new is taken once retiring), preloads
     // (the runner exists, so there is nothing more to do) and status reports.
     private void Common()
     {
-        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Status, _retiring.Reason)));
+        Receive<RunInference>(_ => _retiring is not null, run => Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, _retiring!.Kind, _retiring.Reason)));
         Receive<Retire>(retire => _retiring ??= retire);
         Receive<PreloadModel>(_ => { });
         Receive<ReportStatusTick>(_ => ReportStatus());
@@ -123,7 +124,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     // InferenceHost retires a runner when its model is deleted or no longer deployed here. What
     // was already queued or running still gets its answer; new requests get the retirement's
-    // status (410 deleted, 503 undeployed) and reason. Once the last one is answered (and any load
+    // kind (gone: deleted, unavailable: undeployed) and reason. Once the last one is answered (and any load
     // in progress has come back, so its session is not orphaned) the runner stops, and PostStop
     // disposes the ONNX Runtime session.
     protected override bool AroundReceive(Receive receive, object message)
@@ -133,7 +134,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         return handled;
     }
 
-    internal sealed record Retire(int Status, string Reason);
+    internal sealed record Retire(string Kind, string Reason);
 
     private Retire? _retiring;
 
@@ -156,12 +157,12 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         var now = _clock.Elapsed;
         if (InputValidation.Check(_model.Signature, run.Inputs) is { } problem)
         {
-            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 400, problem));
+            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Invalid, problem));
             return;
         }
         if (_queue.Count >= _settings.MaxQueuePerModel)
         {
-            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 503,
+            Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Unavailable,
                 $"Node {_node.Id} has {_queue.Count} requests queued for model {_model.Name}, its limit; retry shortly or send to another site."));
             return;
         }
@@ -172,7 +173,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             var wait = _queue.PredictWaitMs(rows, _running, _batchMs);
             if (wait > run.BudgetMs)
             {
-                Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, 429,
+                Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Throttled,
                     $"Node {_node.Id} would answer in about {wait:0.#} ms ({_queue.Count} queued, {_batchMs:0.##} ms per batch) but the SLA leaves {run.BudgetMs:0.#} ms."));
                 return;
             }
@@ -201,7 +202,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         if (_running || _loaded is null || _queue.Count == 0) return;
         var now = _clock.Elapsed;
         foreach (var late in _queue.TakeExpired(now))
-            Reject(late.Item, 429, $"The request waited {(now - late.Item.ArrivedAt).TotalMilliseconds:0} ms in the queue of node {_node.Id} and its SLA ran out before it could run.");
+            Reject(late.Item, RejectionKinds.Throttled, $"The request waited {(now - late.Item.ArrivedAt).TotalMilliseconds:0} ms in the queue of node {_node.Id} and its SLA ran out before it could run.");
         if (_queue.ReadyAt() is not { } readyAt) return;
         if (readyAt > now)
         {
@@ -268,15 +269,15 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
                 pending.Span?.Stop();
             }
             else
-                Reject(pending, 500, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
+                Reject(pending, RejectionKinds.Failed, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
         }
         Dispatch();
     }
 
-    private void Reject(Pending pending, int status, string reason)
+    private void Reject(Pending pending, string kind, string reason)
     {
-        pending.ReplyTo.Tell(new InferenceRejected(pending.Run.RequestId, _node.Id, status, reason));
-        pending.Span?.SetStatus(ActivityStatusCode.Error, reason).SetTag("http.response.status_code", status).Stop();
+        pending.ReplyTo.Tell(new InferenceRejected(pending.Run.RequestId, _node.Id, kind, reason));
+        pending.Span?.SetStatus(ActivityStatusCode.Error, reason).SetTag("actorgrid.rejection", kind).Stop();
     }
 
     private string LoadFailureReason() =>

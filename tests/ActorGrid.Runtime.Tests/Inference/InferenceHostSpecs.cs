@@ -1,3 +1,4 @@
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
 using ActorGrid.Runtime.Tests.Infrastructure;
@@ -75,17 +76,17 @@ public class InferenceHostSpecs : GridTestKit
 
         _host.Tell(new RunInference("n", model, Inputs("z", [1, 4], new float[4]), 5000));
         var wrongName = ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(20));
-        Assert.Equal(400, wrongName.Status);
+        Assert.Equal(RejectionKinds.Invalid, wrongName.Kind);
         Assert.Contains("no input 'z'", wrongName.Reason);
 
         _host.Tell(new RunInference("s", model, Inputs("x", [1, 5], new float[5]), 5000));
         var wrongShape = ExpectMsg<InferenceRejected>();
-        Assert.Equal(400, wrongShape.Status);
+        Assert.Equal(RejectionKinds.Invalid, wrongShape.Kind);
         Assert.Contains("[1,5] but the model expects [-1,4]", wrongShape.Reason);
 
         _host.Tell(new RunInference("t", model, new Dictionary<string, TensorPayload> { ["x"] = TensorPayloads.FromNumbers("int64", [1, 4], [1, 2, 3, 4]) }, 5000));
         var wrongType = ExpectMsg<InferenceRejected>();
-        Assert.Equal(400, wrongType.Status);
+        Assert.Equal(RejectionKinds.Invalid, wrongType.Kind);
         Assert.Contains("must be float32, not int64", wrongType.Reason);
     }
 
@@ -101,7 +102,7 @@ public class InferenceHostSpecs : GridTestKit
 
         _host.Tell(new RunInference("boom", faulty, inputs, 5000));
         var failed = ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(20));
-        Assert.Equal(500, failed.Status);
+        Assert.Equal(RejectionKinds.Failed, failed.Kind);
         Assert.Contains("failed while running", failed.Reason);
 
         var good = new Dictionary<string, TensorPayload>
@@ -127,7 +128,7 @@ public class InferenceHostSpecs : GridTestKit
         _host.Tell(new RunInference("tight", model, Inputs("image", [1, 3, 64, 64], TestModels.Images(1, 64)), 0.5));
 
         var refused = ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(10));
-        Assert.Equal(("tight", 429), (refused.RequestId, refused.Status));
+        Assert.Equal(("tight", RejectionKinds.Throttled), (refused.RequestId, refused.Kind));
         Assert.Contains("SLA leaves 0.5 ms", refused.Reason);
     }
 

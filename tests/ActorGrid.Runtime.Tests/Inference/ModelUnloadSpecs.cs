@@ -1,4 +1,5 @@
 using ActorGrid.Core.Models;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Runtime.Tests.Inference.Onnx;
@@ -113,7 +114,7 @@ public class ModelUnloadSpecs : GridTestKit
 
         Assert.Equal([11f, 13f, 15f, 17f], TensorPayloads.ToFloat32(queued.ExpectMsg<InferenceSucceeded>(TimeSpan.FromSeconds(10)).Outputs["y"]));
         var gone = ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(10));
-        Assert.Equal(("late", 410), (gone.RequestId, gone.Status));
+        Assert.Equal(("late", RejectionKinds.Gone), (gone.RequestId, gone.Kind));
         Assert.Contains("double@1 was deleted", gone.Reason);
         Assert.Equal("other", ExpectMsg<InferenceSucceeded>(TimeSpan.FromSeconds(10)).RequestId);
         Assert.Equal(runner, RunnerOf(v2));
@@ -124,7 +125,7 @@ public class ModelUnloadSpecs : GridTestKit
         watcher.ExpectTerminated(runner, TimeSpan.FromSeconds(10));
         ExpectStatus(status, s => s.Models.All(m => m.Sha256 != v2.Sha256));
         _host.Tell(Run("after", v2, 1));
-        Assert.Equal(410, ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(10)).Status);
+        Assert.Equal(RejectionKinds.Gone, ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(10)).Kind);
     }
 
     [Fact]
@@ -166,6 +167,6 @@ public class ModelUnloadSpecs : GridTestKit
         watcher.ExpectTerminated(runner, TimeSpan.FromSeconds(10));
         _host.Tell(Run("late", model, 0));
         var gone = ExpectMsg<InferenceRejected>(TimeSpan.FromSeconds(10));
-        Assert.Equal(("late", 410), (gone.RequestId, gone.Status));
+        Assert.Equal(("late", RejectionKinds.Gone), (gone.RequestId, gone.Kind));
     }
 }

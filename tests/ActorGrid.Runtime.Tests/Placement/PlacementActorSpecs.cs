@@ -183,6 +183,28 @@ public class PlacementActorSpecs : GridTestKit
         _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(800)); // a draining node takes nothing new
     }
 
+    // A deep queue of identical work that no node fits is decided once per pass (DemandClass), not
+    // once per task: a task that fits still goes past it, and the same work is placed as soon as
+    // room appears, in FIFO order.
+    [Fact]
+    public void Should_place_fitting_work_behind_a_deep_queue_of_work_that_fits_nowhere_and_that_work_once_room_appears()
+    {
+        Join(Node("edge-1", cpu: 4));
+        for (var i = 0; i < 300; i++) _placement.Tell(Request($"t-big-{i:000}", cpu: 8));
+        _placement.Tell(Request("t-small", cpu: 1));
+        Assert.Equal(new NodeId("edge-1"), Assigned("t-small").Node);
+        _placement.Tell(GetPlacementQueue.Instance);
+        Assert.Equal(300, ExpectMsg<PlacementQueueView>(Wait).Waiting.Count);
+
+        Join(Node("regional-1", cpu: 16));
+        AssignTask Big() => _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value.StartsWith("t-big-", StringComparison.Ordinal), Wait);
+        var placed = new[] { Big(), Big() };
+        Assert.Equal(["t-big-000", "t-big-001"], placed.Select(a => a.TaskId.Value).Order());
+        Assert.All(placed, a => Assert.Equal(new NodeId("regional-1"), a.Node));
+        _placement.Tell(GetPlacementQueue.Instance);
+        Assert.Equal(298, ExpectMsg<PlacementQueueView>(Wait).Waiting.Count);
+    }
+
     [Fact]
     public void Should_hold_a_task_back_when_its_tenant_quota_is_used_up()
     {

@@ -11,7 +11,7 @@ namespace ActorGrid.Runtime.Tests.Tasks;
 
 // task/<id> keeps the checkpoint each attempt left and hands the newest to the next attempt's
 // worker, across its own restarts; when it is done it tells the holders to forget them.
-public class TaskCheckpointSpecs() : GridTestKit(new SqliteGridConfig("actorgrid.tasks { snapshot-every = 1000, nudge-interval = 300ms }"))
+public class TaskCheckpointSpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 1000, actorgrid.tasks { nudge-interval = 300ms }"))
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly NodeId Hub = new("hub-1");

@@ -11,7 +11,7 @@ namespace ActorGrid.Runtime.Tests.Tasks;
 
 // task/<id> as an actor over a real SQLite journal: it asks placement, starts its worker,
 // persists every transition and comes back unchanged after a stop.
-public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.tasks { snapshot-every = 4, nudge-interval = 300ms }"))
+public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 4, actorgrid.tasks { nudge-interval = 300ms }"))
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -125,7 +125,7 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.tas
         Assert.Equal(TaskStates.Cancelled, ExpectMsg<TaskAccepted>(Wait).State);
         Assert.Equal(1, Worker.FishForMessage<CancelTaskRun>(c => c.TaskId == id, Wait).Attempt);
         entity.Tell(new CancelTask(id, Acme, "again"));
-        Assert.Equal(409, ExpectMsg<TaskRejected>(Wait).Status);
+        Assert.Equal(RejectionKinds.Conflict, ExpectMsg<TaskRejected>(Wait).Kind);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class TaskSpendSpecs : GridTestKit
     private readonly TestProbe _seen;
 
     public TaskSpendSpecs() : base(new SqliteGridConfig(
-        "actorgrid.tasks { snapshot-every = 1000, nudge-interval = 300ms, spend-retry-min = 100ms, spend-retry-max = 400ms }"))
+        "actorgrid.persistence.snapshot-every.task = 1000, actorgrid.tasks { nudge-interval = 300ms, spend-retry-min = 100ms, spend-retry-max = 400ms }"))
     {
         _tenant = Sys.ActorOf(TenantEntity.Props(Acme.Value));
         _tenant.Tell(new CreateTenant(Acme, "ACME", ["CN-ZJ"], TenantQuota.Default, "hash"));

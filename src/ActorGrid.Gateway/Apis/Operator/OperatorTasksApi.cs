@@ -71,7 +71,7 @@ public static class OperatorTasksApi
         return await actors.AskAsync(actors.Tasks, new CancelTask(view.Id, view.Tenant, "cancelled by an operator"), cancel) switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/operator/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),
-            TaskRejected rejected => Problems.Of(rejected.Status, "Task not cancelled", rejected.Reason),
+            TaskRejected rejected => Problems.Rejected(rejected.Kind, "Task not cancelled", rejected.Reason),
             _ => TaskNotFound(id),
         };
     }

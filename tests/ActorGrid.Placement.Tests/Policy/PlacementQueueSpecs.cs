@@ -1,0 +1,84 @@
+using ActorGrid.Placement;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+using static ActorGrid.Placement.Tests.Policy.Grid;
+
+namespace ActorGrid.Placement.Tests.Policy;
+
+public sealed class PlacementQueueSpecs
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMinutes(15);
+
+    private static TaskDemand Task(string id, string lane, double minutesAgo) =>
+        new(new TaskId(id), 1, 128, null, lane, Now.AddMinutes(-minutesAgo), []);
+
+    // The merged lane FIFOs must give exactly the order a full sort by LaneQueueComparer gives,
+    // whatever the mix of lanes, ages (aging lifts old work across lanes) and ties in time.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Should_serve_in_the_order_a_full_sort_gives(int seed)
+    {
+        var random = new Random(seed);
+        var queue = new PlacementQueue<TaskDemand>();
+        var all = new Dictionary<TaskId, TaskDemand>();
+        for (var i = 0; i < 2_000; i++)
+        {
+            // Whole minutes, so many tasks tie on time and the tie-breaks are exercised too.
+            var demand = Task($"t-{random.Next(600):000}", Lanes.All[random.Next(Lanes.All.Count)], random.Next(120));
+            if (random.Next(5) == 0 && all.Remove(demand.TaskId)) queue.Remove(demand.TaskId);
+            else
+            {
+                queue.Set(demand, demand);
+                all[demand.TaskId] = demand;
+            }
+        }
+
+        var expected = all.Values.ToList();
+        expected.Sort(new LaneQueueComparer(Now, Step));
+
+        Assert.Equal(all.Count, queue.Count);
+        Assert.Equal(expected.Select(d => d.TaskId.Value), queue.InServiceOrder(Now, Step).Select(d => d.TaskId.Value));
+    }
+
+    [Fact]
+    public void Should_move_a_task_whose_lane_or_submission_changed_and_forget_a_removed_one()
+    {
+        var queue = new PlacementQueue<string>();
+        queue.Set(Task("t-a", Lanes.Batch, 5), "a batch");
+        queue.Set(Task("t-b", Lanes.Batch, 4), "b batch");
+        queue.Set(Task("t-c", Lanes.Interactive, 1), "c interactive");
+        Assert.Equal(["c interactive", "a batch", "b batch"], queue.InServiceOrder(Now, Step));
+
+        queue.Set(Task("t-b", Lanes.Realtime, 4), "b realtime");
+        queue.Set(Task("t-a", Lanes.Batch, 5), "a batch, new reason");
+        Assert.Equal(["b realtime", "c interactive", "a batch, new reason"], queue.InServiceOrder(Now, Step));
+
+        Assert.True(queue.Remove(new TaskId("t-c")));
+        Assert.False(queue.Remove(new TaskId("t-c")));
+        Assert.False(queue.Contains(new TaskId("t-c")));
+        Assert.True(queue.TryGet(new TaskId("t-a"), out var a));
+        Assert.Equal("a batch, new reason", a);
+        Assert.Equal(["b realtime", "a batch, new reason"], queue.InServiceOrder(Now, Step));
+    }
+
+    [Fact]
+    public void Should_put_demands_that_differ_only_in_task_and_time_in_one_class()
+    {
+        var one = new TaskDemand(new TaskId("t-1"), 2, 512, new ChipDemand("nvidia-l4", 1), Lanes.Batch, Now, ["CN-ZJ"], Tenant: new TenantId("acme"));
+        var other = one with { TaskId = new TaskId("t-2"), SubmittedAt = Now.AddMinutes(-3), AllowedZones = ["CN-ZJ"] };
+
+        Assert.NotNull(DemandClass.Of(one));
+        Assert.Equal(DemandClass.Of(one), DemandClass.Of(other));
+        Assert.NotEqual(DemandClass.Of(one), DemandClass.Of(one with { Cpu = 3 }));
+        Assert.NotEqual(DemandClass.Of(one), DemandClass.Of(one with { AllowedZones = ["CN-ZJ", "CN-SH"] }));
+        Assert.NotEqual(DemandClass.Of(one), DemandClass.Of(one with { Tenant = new TenantId("globex") }));
+        Assert.NotEqual(DemandClass.Of(one), DemandClass.Of(one with { Lane = Lanes.Interactive }));
+        // An SLA budget shrinks as the task waits, and green deferral spreads tasks by id: never shared.
+        Assert.Null(DemandClass.Of(one with { LatencySlaMs = 80 }));
+        Assert.Null(DemandClass.Of(one with { Deadline = Now.AddHours(4) }));
+    }
+}
