@@ -29,11 +29,7 @@ public static class ClusterSetup
         var healing = HealingSettings.From(config);
         builder.AddHocon(config, HoconAddMode.Prepend);
         if (settings.Database.PersistenceSetup() is { } persistence) builder.AddSetup(persistence);
-        builder.ConfigureLoggers(loggers =>
-        {
-            loggers.ClearLoggers();
-            loggers.AddLoggerFactory();
-        });
+        builder.WithGridLogLevel(config.GetString("akka.loglevel", "WARNING"));
         builder.WithRemoting(RemoteOptionsFor(settings));
         builder.WithClustering(new ClusterOptions
         {
@@ -44,6 +40,16 @@ public static class ClusterSetup
         builder.WithGridDiscovery(settings); // Cluster Bootstrap, when --discovery replaces --seeds
         return builder;
     }
+
+    // Akka logs through the host's ILoggerFactory only. Akka.Hosting writes its own akka.loglevel
+    // (INFO unless told), so the level from the HOCON files, or from --verbose, is given here.
+    public static AkkaConfigurationBuilder WithGridLogLevel(this AkkaConfigurationBuilder builder, string level) =>
+        builder.ConfigureLoggers(loggers =>
+        {
+            loggers.LogLevel = Akka.Event.Logging.LogLevelFor(level);
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory();
+        });
 
     public static AkkaConfigurationBuilder WithGridMembership(this AkkaConfigurationBuilder builder, GridSettings settings)
     {

@@ -8,12 +8,16 @@ public static class AdminTokenStore
 {
     public const string EnvironmentVariable = "ACTORGRID_ADMIN_TOKEN";
 
+    public static bool FromEnvironment => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    public static string FileIn(string dataDirectory) => Path.Combine(dataDirectory, "admin-token");
+
     public static string Resolve(string dataDirectory)
     {
         var fromEnv = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv)) return fromEnv.Trim();
 
-        var file = Path.Combine(dataDirectory, "admin-token");
+        var file = FileIn(dataDirectory);
         if (File.Exists(file))
         {
             var stored = File.ReadAllText(file).Trim();

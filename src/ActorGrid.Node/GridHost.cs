@@ -5,6 +5,8 @@ using ActorGrid.Gateway.Limits;
 using ActorGrid.Gateway.Observability;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Membership;
+using ActorGrid.Node.Logging;
+using ActorGrid.Node.Observability;
 using ActorGrid.Worker;
 using Akka.Actor;
 using Akka.Configuration;
@@ -85,14 +87,8 @@ public static class GridHost
     public static WebApplication Build(NodeOptions options, string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.IncludeScopes = true; // task, node and tenant ids on request log lines
-            o.TimestampFormat = "HH:mm:ss ";
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        AddGrid(builder.Services, options.Grid);
+        options.Logging.Apply(builder.Logging);
+        AddGrid(builder.Services, options.Grid, options.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
@@ -121,11 +117,13 @@ public static class GridHost
 
     // One host's actor system: what every member runs, then each role's room — a room checks its
     // own role and adds its actors, proxies to the core's (WithGridCore), or nothing.
-    private static void AddGrid(IServiceCollection services, GridSettings grid)
+    private static void AddGrid(IServiceCollection services, GridSettings grid, NodeLogging logging)
     {
         services.AddGridHost(grid).AddGridInference(grid).AddGridGatewayData(grid);
+        services.AddGridTracing(grid);    // OpenTelemetry, only when OTEL_EXPORTER_OTLP_ENDPOINT or ACTORGRID_TRACE_FILE is set
         services.AddAkka(GridSettings.SystemName, akka => akka
             .WithGridCluster(grid)        // HOCON, logging, remoting (mutual TLS), clustering, pub-sub
+            .WithNodeLogging(logging)     // --verbose: Akka at INFO, whatever the HOCON files say
             .WithGridCore(grid)           // task/node/tenant/models shards and the placement and deployments singletons, or proxies
             .WithGridGateway(grid)        // model blobs, routing status, the audit trail, durable checkpoints
             .WithGridWorker(grid)         // this machine's inference executor and worker agent
@@ -164,7 +162,9 @@ public static class GridHost
                 node.Id, node.Tier, node.Site, node.Zone, node.Cpu, node.MemoryMiB, string.Join(", ", node.Chips.Select(c => $"{c.Count}x {c.Model}")));
         if (options.HttpEndpoint is { } http)
             log.LogInformation("HTTP on http://{Http} (API {Api}, OpenAPI at /openapi/v1.json)", http, grid.Has(Roles.Gateway) ? "enabled" : "off: health only");
+        // A hint, not the secret: console lines end up in log shippers and terminal scrollback.
         if (grid.Has(Roles.Gateway))
-            log.LogInformation("Operator token: {Token}", options.AdminToken);
+            log.LogInformation("Operator token: {Hint}… {Where}", options.AdminToken[..Math.Min(12, options.AdminToken.Length)],
+                AdminTokenStore.FromEnvironment ? $"from ${AdminTokenStore.EnvironmentVariable}" : "in " + AdminTokenStore.FileIn(grid.DataDirectory));
     }
 }

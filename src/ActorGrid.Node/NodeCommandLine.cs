@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorGrid.Hosting.Trust;
+using ActorGrid.Node.Logging;
 
 namespace ActorGrid.Node;
 
@@ -27,6 +28,7 @@ public static class NodeCommandLine
             "The operator token comes from ACTORGRID_ADMIN_TOKEN, or is generated once and kept in <data>/admin-token.")
         {
             data, http, hostname, port, seeds, roles, node, db, config, tlsCert, tlsCa,
+            NodeLogging.FormatOption, NodeLogging.VerboseOption,
         };
         foreach (var option in discovery.Options) root.Options.Add(option);
         root.SetAction(async (result, cancel) =>
@@ -37,7 +39,7 @@ public static class NodeCommandLine
                 options = NodeOptions.Resolve(
                     result.GetValue(data)!, result.GetValue(http), result.GetValue(hostname)!, result.GetValue(port),
                     result.GetValue(seeds), result.GetValue(roles)!, result.GetValue(node), result.GetValue(db), result.GetValue(config),
-                    result.GetValue(tlsCert), result.GetValue(tlsCa), discovery.Resolve(result));
+                    result.GetValue(tlsCert), result.GetValue(tlsCa), discovery.Resolve(result)) with { Logging = NodeLogging.From(result) };
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException)
             {

@@ -10,6 +10,8 @@ namespace ActorGrid.Node;
 // The command line, checked and resolved into what the host runs with.
 public sealed record NodeOptions(GridSettings Grid, string? HttpEndpoint, string AdminToken)
 {
+    public Logging.NodeLogging Logging { get; init; } = Node.Logging.NodeLogging.Default;
+
     public static NodeOptions Resolve(
         string data, string? http, string hostname, int port, string? seeds, string roles,
         string? nodeFile, string? db, string? configFile, string? tlsCert = null, string? tlsCa = null,

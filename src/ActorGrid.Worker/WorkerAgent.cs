@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ActorGrid.Hosting;
+using ActorGrid.Hosting.Observability;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
@@ -214,6 +216,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         {
             Checkpoint = cmd.Checkpoint,
             Metrics = new AttemptMetrics(cmd.TaskId, cmd.Attempt, _metricSettings),
+            // From the start to the launch: chips, bundle, checkpoint, sandbox.
+            StartSpan = GridTracing.Start("attempt.start", cmd.TraceParent, ActivityKind.Consumer)?
+                .SetTag("actorgrid.task", cmd.TaskId.Value).SetTag("actorgrid.attempt", cmd.Attempt).SetTag("actorgrid.node", _descriptor.Id.Value),
         };
         _runs[cmd.TaskId] = run;
         if (_ledger.Start(cmd.TaskId, cmd.Attempt, TrainingGang.Requirements(cmd.Spec), cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
@@ -315,6 +320,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var launched = cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1
             ? cmd with { Spec = cmd.Spec with { Command = [.. RankLauncher, .. cmd.Spec.Command] } }
             : cmd;
+        run.ProcessSpan = GridTracing.StartChild("process.run", run.StartSpan);
+        run.StartSpan?.Stop();
         RunSandboxedAsync(run, launched, env, output, self)
             .PipeTo(self, success: ended => new RunEnded(cmd.TaskId, cmd.Attempt, ended.Outcome, ended.Output),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
@@ -560,6 +567,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
                 ? (AttemptOutcomes.NodeLost, $"stopped by its guard on {_descriptor.Id}: the worker did not renew its lease for {_settings.GuardSilence.TotalSeconds:0.#}s (paused, or cut off from placement)")
                 : (o.Outcome, o.Reason);
         _log.Info("{0} attempt {1} ended: {2} (exit code {3})", msg.TaskId, msg.Attempt, outcome, o.ExitCode);
+        EndSpans(run, outcome, o.ExitCode);
         _ledger.Release(msg.TaskId);
         Heartbeat();
         _checkpoints.Tell(new CheckpointKeeper.Unwatch(msg.TaskId));
@@ -580,6 +588,18 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         else
             _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
+    }
+
+    // An attempt that never launched ends its start span here; one that ran, its process span.
+    private static void EndSpans(Run run, string outcome, int? exitCode)
+    {
+        foreach (var span in new[] { run.StartSpan, run.ProcessSpan })
+        {
+            if (span is null || span.IsStopped) continue;
+            span.SetTag("actorgrid.outcome", outcome).SetTag("process.exit.code", exitCode);
+            if (outcome != AttemptOutcomes.Succeeded) span.SetStatus(ActivityStatusCode.Error, outcome);
+            span.Stop();
+        }
     }
 
     private void OnPacked(CheckpointKeeper.Packed packed)
@@ -781,6 +801,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
         // The process is over but its exit is not reported yet: its checkpoint is being packed.
         public ReportTaskExited? Ended { get; set; }
+
+        public Activity? StartSpan { get; init; }
+        public Activity? ProcessSpan { get; set; }
     }
 
     private sealed record HeartbeatTick

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ActorGrid.Hosting;
+using ActorGrid.Hosting.Observability;
 using ActorGrid.Placement;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
@@ -40,6 +41,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
     private readonly Dictionary<TaskId, double> _decisionMicros = new();
     private readonly Dictionary<TaskId, IActorRef> _negotiating = new();
+    // placement.decide spans, one per round under way (ended with the round, so never left open).
+    private readonly Dictionary<TaskId, Activity> _deciding = new();
     // Attempts released recently: a heartbeat taken before the release must not re-adopt them.
     private readonly Dictionary<(TaskId, int), DateTimeOffset> _recentlyReleased = new();
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
@@ -72,6 +75,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         Receive<NegotiationConcluded>(OnConcluded);
         Receive<NegotiationFailed>(failed =>
         {
+            EndDecision(failed.Request.TaskId, node: null, failed.Reason);
             _negotiating.Remove(failed.Request.TaskId);
             _decisionMicros.Remove(failed.Request.TaskId);
             _view.Release(failed.Request.TaskId, failed.Request.Attempt);
@@ -234,6 +238,9 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         _notBefore.Remove(request.TaskId);
         _decisionMicros[request.TaskId] = micros;
         _negotiating[request.TaskId] = Context.ActorOf(PlacementNegotiation.Props(request, shortlist.Shortlist, shortlist.Rejected, _settings));
+        if (GridTracing.Start("placement.decide", request.TraceParent) is { } span)
+            _deciding[request.TaskId] = span.SetTag("actorgrid.task", request.TaskId.Value).SetTag("actorgrid.attempt", request.Attempt)
+                .SetTag("actorgrid.candidates", shortlist.Shortlist.Count);
         // Hold the room on the likeliest winner while the round runs, so a later request does not
         // negotiate for the same room and overtake this one (FIFO within a lane). The hold moves to
         // the real winner when the round concludes, and goes away if it fails.
@@ -259,6 +266,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     {
         var request = done.Request;
         var node = done.Winner.Node;
+        EndDecision(request.TaskId, node, reason: null);
         _negotiating.Remove(request.TaskId);
         _decisionMicros.Remove(request.TaskId, out var micros);
         if (!_waiting.Remove(request.TaskId))
@@ -276,6 +284,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         PublishDecision(request, node, $"won the bid over {done.Explanation.BidsAsked - 1} other candidates", micros, done.Winner.Offloaded,
             GreenShareNow(node), done.Winner.Requirements.Cpu);
         Assign(node, request, done.Explanation);
+    }
+
+    private void EndDecision(TaskId task, NodeId? node, string? reason)
+    {
+        if (!_deciding.Remove(task, out var span)) return;
+        if (node is { } chosen) span.SetTag("actorgrid.node", chosen.Value);
+        else span.SetStatus(ActivityStatusCode.Error, reason);
+        span.Stop();
     }
 
     private void PublishDecision(

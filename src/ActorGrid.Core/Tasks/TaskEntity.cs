@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ActorGrid.Core.Persistence;
 using ActorGrid.Hosting;
+using ActorGrid.Hosting.Observability;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Placement;
@@ -33,6 +35,9 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     // queued cap. Not persisted: a finished task re-sends after each recovery and the tenant dedupes.
     private bool _tenantClosed;
     private TimeSpan _closeBackoff;
+    // The submission's span (task.submit), parent of what placement and the worker do for this
+    // task. Not persisted: a task recovered on another host carries no trace on.
+    private string? _traceParent;
 
     public TaskEntity(string id) : base("task")
     {
@@ -101,7 +106,16 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             return;
         }
         var sender = Sender;
-        Decide(_state.DecideSubmit(cmd, Now), () => sender.Tell(new TaskAccepted(_state.Id, TaskStates.Submitted, Created: true)));
+        var span = GridTracing.Start("task.submit", cmd.TraceParent, ActivityKind.Server, rootIfNone: true)?
+            .SetTag("actorgrid.task", cmd.TaskId.Value).SetTag("actorgrid.tenant", cmd.Tenant.Value);
+        var persist = GridTracing.StartChild("task.persist", span);
+        _traceParent = span?.Id;
+        Decide(_state.DecideSubmit(cmd, Now), () =>
+        {
+            persist?.Stop();
+            sender.Tell(new TaskAccepted(_state.Id, TaskStates.Submitted, Created: true));
+            span?.Stop();
+        });
     }
 
     private void Cancel(CancelTask cmd)
@@ -279,7 +293,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             case TaskStates.Queued:
                 Placement.Tell(new RequestPlacement(
                     _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
-                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec)));
+                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec), _traceParent));
                 break;
             case TaskStates.Placed:
                 StartOnWorker();
@@ -291,7 +305,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     }
 
     private void StartOnWorker() =>
-        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint));
+        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint, _traceParent));
 
     // Queued and placed tasks nudge often; running ones check on their worker now and then, which
     // catches a worker host that restarted without leaving the cluster; finished ones go quiet and,

@@ -1,3 +1,4 @@
+using ActorGrid.Hosting.Observability;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ActorGrid.Gateway.Audit;
@@ -104,7 +105,7 @@ public static class InferenceApi
         routes.Started(host.Member, model.Sha256);
         try
         {
-            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
+            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget, GridTracing.CurrentParent), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
         }
         catch (AskTimeoutException)
         {

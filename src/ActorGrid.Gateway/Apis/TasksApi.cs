@@ -1,3 +1,4 @@
+using ActorGrid.Hosting.Observability;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
 using ActorGrid.Gateway.Limits;
@@ -62,7 +63,7 @@ public static class TasksApi
             case TenantQueueFull full: return QueueFull(full);
             case not TenantTaskRecordedAck: return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
         }
-        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec)), cancel);
+        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec), GridTracing.CurrentParent), cancel);
         // A task that was refused will never finish, so it must not hold one of the tenant's slots.
         if (reply is TaskRejected) actors.Tenants.Tell(new CloseTenantTask(tenant.Id, id), Akka.Actor.ActorRefs.NoSender);
         return reply switch

@@ -128,7 +128,10 @@ public sealed class GridObserver : ReceiveActor, IWithTimers
 
     private void OnMembership(MembershipChanged m)
     {
-        _log.LogInformation("Cluster member {Member} {Change} (status {Status})", m.Member, m.Change, m.Status);
+        // This host coming up is the first line the node prints ("ActorGrid host up"); said again
+        // here, it raced that line to the top of the console.
+        var self = m.Change == "MemberUp" && m.Member == Cluster.Get(Context.System).SelfAddress.ToString();
+        _log.Log(self ? LogLevel.Debug : LogLevel.Information, "Cluster member {Member} {Change} (status {Status})", m.Member, m.Change, m.Status);
         Relay("member", m);
     }
 

@@ -11,7 +11,7 @@ public sealed record ModelRef(TenantId Tenant, string Name, int Version, string 
 
 // gateway → /user/inference on the chosen worker. BudgetMs is what is left of the caller's SLA
 // when the request leaves the gateway; the worker refuses rather than queue past it.
-public sealed record RunInference(string RequestId, ModelRef Model, IReadOnlyDictionary<string, TensorPayload> Inputs, double BudgetMs) : IActorGridMessage;
+public sealed record RunInference(string RequestId, ModelRef Model, IReadOnlyDictionary<string, TensorPayload> Inputs, double BudgetMs, string? TraceParent = null) : IActorGridMessage;
 
 // ColdStart: the request arrived while the worker was still loading the model and waited for it.
 public sealed record InferenceSucceeded(

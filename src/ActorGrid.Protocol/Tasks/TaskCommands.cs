@@ -9,8 +9,10 @@ public interface IWithTaskId : IActorGridMessage
 }
 
 // RequestHash: a canonical hash of what was asked, so a reused idempotency key with a different
-// request is told apart from a retry of the same one.
-public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null) : IWithTaskId;
+// request is told apart from a retry of the same one. TraceParent (here and on RequestPlacement,
+// StartTaskRun, RunInference): the sender's span as a W3C traceparent, so a trace follows the
+// work across hosts; null when tracing is off, and absent in JSON from older hosts.
+public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null, string? TraceParent = null) : IWithTaskId;
 
 // From the task's tenant, after the tenant recovers and every rewake-interval after: the task
 // region remembers no entities, so this is what brings an unfinished task back after a restart

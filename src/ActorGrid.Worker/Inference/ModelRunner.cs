@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorGrid.Hosting.Observability;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
@@ -182,7 +183,10 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         // it is answered when the model is ready rather than expired for the load's sake.
         var cold = _state == ModelRunnerStates.Loading;
         var deadline = cold ? TimeSpan.MaxValue : now + TimeSpan.FromMilliseconds(Math.Max(1, run.BudgetMs));
-        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, cold), rows, key, now, deadline));
+        // inference.run: from the queue to the answer; the ONNX Runtime batch it ran in is tagged.
+        var span = GridTracing.Start("inference.run", run.TraceParent, ActivityKind.Server)?
+            .SetTag("actorgrid.model", $"{_model.Name}@{_model.Version}").SetTag("actorgrid.node", _node.Id.Value).SetTag("actorgrid.cold_start", cold);
+        _queue.Enqueue(new MicroBatchQueue<Pending>.Entry(new Pending(run, Sender, now, cold, span), rows, key, now, deadline));
         Dispatch();
     }
 
@@ -258,16 +262,23 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             var pending = done.Batch[i].Item;
             var queueMs = (done.Started - pending.ArrivedAt).TotalMilliseconds;
             _latencies.Add(queueMs + computeMs);
+            pending.Span?.SetTag("actorgrid.queue_ms", queueMs).SetTag("actorgrid.compute_ms", computeMs).SetTag("actorgrid.batch", done.Batch.Count);
             if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
+            {
                 pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart));
+                pending.Span?.Stop();
+            }
             else
                 Reject(pending, RejectionKinds.Failed, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
         }
         Dispatch();
     }
 
-    private void Reject(Pending pending, string kind, string reason) =>
+    private void Reject(Pending pending, string kind, string reason)
+    {
         pending.ReplyTo.Tell(new InferenceRejected(pending.Run.RequestId, _node.Id, kind, reason));
+        pending.Span?.SetStatus(ActivityStatusCode.Error, reason).SetTag("actorgrid.rejection", kind).Stop();
+    }
 
     private string LoadFailureReason() =>
         $"Node {_node.Id} could not load model {_model.Name}@{_model.Version}: {_failure}";
@@ -276,7 +287,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99(),
             _loaded is null ? null : _sessions.EffectiveProviders()[0], _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
 
-    private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart);
+    private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart, Activity? Span);
 
     private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, string? Error, TimeSpan Started);
 
