@@ -65,9 +65,13 @@ public sealed class GridProcess : IAsyncDisposable
         IEnumerable<string> args,
         string adminToken,
         string workDirectory,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null,
+        bool verbose = true)
     {
         var argList = args.ToList();
+        // Test hosts log Akka's INFO lines too (placements, attempts, membership): a failed spec is
+        // diagnosed from its hosts' logs. ConsoleSpecs, which checks the default console, opts out.
+        if (verbose && !argList.Contains("--verbose")) argList.Add("--verbose");
         if (!File.Exists(NodeDll))
             throw new FileNotFoundException(
                 $"{NodeDll} is missing; the test project must reference src/ActorGrid.Node.", NodeDll);

@@ -50,7 +50,7 @@ public class ConsoleSpecs
     private static async Task<GridProcess> StartAsync(TestDirectory dir, string name, params string[] extra)
     {
         var host = GridProcess.Start(name,
-            ["--data", dir.Sub(name), "--port", FreePorts.Next().ToString(), "--http", $"127.0.0.1:{FreePorts.Next()}", .. extra], Token, dir.Path);
+            ["--data", dir.Sub(name), "--port", FreePorts.Next().ToString(), "--http", $"127.0.0.1:{FreePorts.Next()}", .. extra], Token, dir.Path, verbose: false);
         await host.WaitUntilReadyAsync(Long);
         return host;
     }

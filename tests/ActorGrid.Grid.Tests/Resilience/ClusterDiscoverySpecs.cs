@@ -14,7 +14,8 @@ public class ClusterDiscoverySpecs(ITestOutputHelper output)
     private const string Token = "discovery-token";
     private const string Edge = "edge-gateway-ningbo-f03";
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
-    // Akka.Management's line when the lowest-addressed contact point founds the cluster.
+    // Akka.Management's line when the lowest-addressed contact point founds the cluster: an INFO
+    // line of Akka's, so the hosts run with --verbose.
     private const string FoundsCluster = "Initiating new cluster, self-joining";
 
     [Theory]
@@ -32,7 +33,7 @@ public class ClusterDiscoverySpecs(ITestOutputHelper output)
         string[] Host(string name, int i) =>
         [
             "--hostname", "127.0.0.1", "--port", remoting[i].ToString(), "--discovery", "config", "--contact-points", contactPoints,
-            "--management-port", management[i].ToString(), "--db", db.Url, "--data", dir.Sub(name), .. ClusterCertificates.NodeArgs(certs, name),
+            "--management-port", management[i].ToString(), "--verbose", "--db", db.Url, "--data", dir.Sub(name), .. ClusterCertificates.NodeArgs(certs, name),
         ];
         string[] A() => [.. Host("a", 0), "--roles", "core,gateway", "--http", $"127.0.0.1:{http[0]}"];
         string[] B = [.. Host("b", 1), "--roles", "core,gateway", "--http", $"127.0.0.1:{http[1]}"];
