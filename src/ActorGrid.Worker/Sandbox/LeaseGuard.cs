@@ -46,6 +46,13 @@ public static class LeaseGuard
         }
         trap forward_term TERM
         if [ -n "$termed" ]; then forward_term; fi
+        # The worker is this guard's parent; its start time tells it apart from a later process
+        # that reuses its pid. worker_alive sets $state (R, S, T for stopped, ...).
+        worker=$PPID
+        worker_stat() { local line; read -r line 2>/dev/null < "/proc/$worker/stat" || return 1; set -- ${line##*) }; state=$1; started=${20}; }
+        worker_stat; worker_started=$started
+        worker_alive() { worker_stat && [ "$started" = "$worker_started" ] && [ "$state" != Z ] && [ "$state" != X ]; }
+        silence_ms=$(awk -v s="$silence" 'BEGIN { printf "%d", s * 1000 }')
         (
           renewed=0
           while :; do
@@ -53,7 +60,22 @@ public static class LeaseGuard
             [ "$got" -eq 0 ] || break
             renewed=$((renewed + 1))
           done
-          if [ "$got" -gt 128 ]; then why="no renewal for ${silence}s"; else why="the worker's pipe closed"; fi
+          if [ "$got" -gt 128 ]; then why="no renewal for ${silence}s"
+          elif worker_alive; then
+            # The pipe closed while the worker lives and runs: not its death (that closes the pipe
+            # too, and is caught here at once) but a fault in the worker process, seen rarely under
+            # load, at the start of an attempt and with nothing read. The worker itself still stops
+            # the attempt when its lease lapses; the guard now watches the worker process instead
+            # of its renewals: gone, or stopped for longer than the silence, stops the attempt.
+            echo "actorgrid-guard: the worker's renewal pipe closed after $renewed renewal(s) while the worker (pid $worker) runs; watching the worker process instead" >&2
+            paused=0
+            while worker_alive; do
+              if [ "$state" = T ] || [ "$state" = t ]; then paused=$((paused + 1)); else paused=0; fi
+              [ $((paused * 250)) -gt "$silence_ms" ] && break
+              sleep 0.25
+            done
+            if [ "$paused" -gt 0 ]; then why="the worker was stopped for ${silence}s"; else why="the worker process ended"; fi
+          else why="the worker's pipe closed"; fi
           why="$why after $renewed renewal(s)"
           echo "actorgrid-guard: the worker stopped renewing this attempt's lease ($why); stopping it" >&2
           kill -KILL -- "-$child" "$child" 2>/dev/null
