@@ -29,7 +29,7 @@ public sealed class AttemptFencingSpecs(ITestOutputHelper output)
         Assert.True(Tasks.State(done) == "succeeded", done.ToJsonString());
         var lines = grid.Witness(id);
         var first = lines.Where(l => l.Attempt == 1).ToList();
-        var second = lines.Where(l => l.Attempt == 2).ToList();
+        var second = lines.Where(l => l.Attempt >= 2).ToList();
         Assert.NotEmpty(second);
         var lastOfFirst = first.Max(l => l.At);
         var running = second.Min(l => l.At) - killedAt;
@@ -60,7 +60,7 @@ public sealed class AttemptFencingSpecs(ITestOutputHelper output)
         var lines = grid.Witness(id);
         var first = lines.Where(l => l.Attempt == 1).ToList();
         var lastOfFirst = first.Max(l => l.At);
-        var firstOfSecond = lines.Where(l => l.Attempt == 2).Min(l => l.At);
+        var firstOfSecond = lines.Where(l => l.Attempt >= 2).Min(l => l.At);
         var overlap = Math.Max(0, lastOfFirst - firstOfSecond);
         output.WriteLine($"SIGSTOP of the worker for {resumedAt - pausedAt:0.0}s: attempt 1 stopped {lastOfFirst - pausedAt:0.00}s after the pause " +
                          $"(its guard), attempt 2 running {firstOfSecond - pausedAt:0.00}s after it on {second}; overlap {overlap:0.00}s; " +
@@ -84,7 +84,7 @@ public sealed class AttemptFencingSpecs(ITestOutputHelper output)
         var done = await grid.Api.WaitForStateAsync(grid.Key, id, Tasks.IsTerminal, Long);
         var lines = grid.Witness(id);
         var lastOfFirst = lines.Where(l => l.Attempt == 1).Max(l => l.At);
-        var firstOfSecond = lines.Where(l => l.Attempt == 2).Min(l => l.At);
+        var firstOfSecond = lines.Where(l => l.Attempt >= 2).Min(l => l.At);
         var first = done["attempts"]![0]!;
         output.WriteLine($"core paused 8.5 s: attempt 1 stopped {lastOfFirst - pausedAt:0.00}s after the pause ({first["outcome"]}: {first["reason"]}); " +
                          $"attempt 2 from {firstOfSecond - pausedAt:0.0}s; overlap {Math.Max(0, lastOfFirst - firstOfSecond):0.00}s");

@@ -108,7 +108,9 @@ public sealed class WitnessedGrid : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (Witness(id).FirstOrDefault(l => l.Attempt == attempt) is { } line) return line.Node;
+            // This attempt or a later one: an attempt number can be spent without running (a start
+            // refused by a host that restarted after its award, or lost with its node at once).
+            if (Witness(id).FirstOrDefault(l => l.Attempt >= attempt) is { } line) return line.Node;
             await Task.Delay(100);
         }
         throw new TimeoutException($"attempt {attempt} of {id} never wrote a witness line; the task: {(await Api.GetTaskAsync(Key, id)).ToJsonString()}\n{_hosts[0].Tail(60)}");
