@@ -1,7 +1,6 @@
 using System.Data.Common;
 using ActorGrid.Hosting;
-using Microsoft.Data.Sqlite;
-using Npgsql;
+using ActorGrid.Gateway.Data;
 
 namespace ActorGrid.Gateway.Audit;
 
@@ -19,9 +18,7 @@ public sealed class AuditStore(DatabaseTarget database)
 
     private volatile bool _created;
 
-    private DbConnection Connect() => database.IsSqlite
-        ? new SqliteConnection(database.ConnectionString)
-        : new NpgsqlConnection(database.ConnectionString);
+    private DbConnection Connect() => GatewaySql.Connect(database);
 
     public async Task EnsureCreatedAsync(CancellationToken cancel = default)
     {
@@ -73,9 +70,9 @@ public sealed class AuditStore(DatabaseTarget database)
             exists.CommandText = database.IsSqlite
                 ? "SELECT COUNT(*) FROM pragma_table_info('inference_audit') WHERE name = @p0"
                 : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'inference_audit' AND column_name = @p0";
-            Bind(exists, [name]);
+            GatewaySql.Bind(exists, [name]);
             if (await exists.ExecuteScalarAsync(cancel) is not (long and > 0))
-                await ExecAsync(connection, tx, $"ALTER TABLE inference_audit ADD COLUMN {name} {type}", cancel);
+                await GatewaySql.ExecAsync(connection, tx, $"ALTER TABLE inference_audit ADD COLUMN {name} {type}", cancel);
         }
     }
 
@@ -85,9 +82,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await EnsureCreatedAsync(cancel);
         await using var connection = Connect();
         await connection.OpenAsync(cancel);
-        await using var tx = database.IsSqlite
-            ? ((SqliteConnection)connection).BeginTransaction(deferred: false) // BEGIN IMMEDIATE: take the write lock first
-            : await connection.BeginTransactionAsync(cancel);
+        await using var tx = await GatewaySql.BeginWriteAsync(connection, cancel);
         var stored = new List<AuditRecord>(records.Count);
         foreach (var group in records.GroupBy(r => r.Tenant))
         {
@@ -97,7 +92,7 @@ public sealed class AuditStore(DatabaseTarget database)
             {
                 var linked = AuditChain.Link(record, ++seq, prev);
                 prev = linked.Hash;
-                await ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18,@p19,@p20,@p21)", cancel,
+                await GatewaySql.ExecAsync(connection, tx, $"INSERT INTO inference_audit ({Columns}) VALUES (@p0,@p1,@p2,@p3,@p4,@p5,@p6,@p7,@p8,@p9,@p10,@p11,@p12,@p13,@p14,@p15,@p16,@p17,@p18,@p19,@p20,@p21)", cancel,
                     linked.Tenant, linked.Seq, linked.AuditId, linked.RequestId, linked.Model, linked.ModelVersion, linked.ModelSha256,
                     linked.Node, linked.Tier, linked.Outcome, linked.Status, linked.QueueMs, linked.ComputeMs, linked.LatencyMs,
                     linked.InputSha256, linked.OutputSha256, linked.AtUnixMs, linked.PrevHash, linked.Hash, linked.Route, linked.Offloaded, linked.TrainedBy);
@@ -122,7 +117,7 @@ public sealed class AuditStore(DatabaseTarget database)
         if (query.FromMs is not null) { where += $" AND at_ms >= @p{args.Count}"; args.Add(query.FromMs.Value); }
         if (query.ToMs is not null) { where += $" AND at_ms < @p{args.Count}"; args.Add(query.ToMs.Value); }
         command.CommandText = $"SELECT {Columns} FROM inference_audit WHERE {where} ORDER BY seq LIMIT {Math.Max(1, query.Limit)}";
-        Bind(command, args);
+        GatewaySql.Bind(command, args);
         var result = new List<AuditRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancel);
         while (await reader.ReadAsync(cancel))
@@ -175,9 +170,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await EnsureCreatedAsync(cancel);
         await using var connection = Connect();
         await connection.OpenAsync(cancel);
-        await using var tx = database.IsSqlite
-            ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
-            : await connection.BeginTransactionAsync(cancel);
+        await using var tx = await GatewaySql.BeginWriteAsync(connection, cancel);
         await LockAsync(connection, tx, tenant, cancel);
         var anchor = await AnchorAsync(connection, tx, tenant, cancel);
         await using var last = connection.CreateCommand();
@@ -188,7 +181,7 @@ public sealed class AuditStore(DatabaseTarget database)
             WHERE tenant = @p0 AND seq < COALESCE((SELECT MIN(seq) FROM inference_audit WHERE tenant = @p0 AND at_ms >= @p1), 9223372036854775807)
             ORDER BY seq DESC LIMIT 1
             """;
-        Bind(last, [tenant, cutoffUnixMs]);
+        GatewaySql.Bind(last, [tenant, cutoffUnixMs]);
         Anchor? through = null;
         await using (var reader = await last.ExecuteReaderAsync(cancel))
             if (await reader.ReadAsync(cancel)) through = new Anchor(reader.GetInt64(0), reader.GetString(1));
@@ -200,9 +193,9 @@ public sealed class AuditStore(DatabaseTarget database)
         await using var delete = connection.CreateCommand();
         delete.Transaction = tx;
         delete.CommandText = "DELETE FROM inference_audit WHERE tenant = @p0 AND seq <= @p1";
-        Bind(delete, [tenant, through.Seq]);
+        GatewaySql.Bind(delete, [tenant, through.Seq]);
         var removed = await delete.ExecuteNonQueryAsync(cancel);
-        await ExecAsync(connection, tx, """
+        await GatewaySql.ExecAsync(connection, tx, """
             INSERT INTO inference_audit_anchor (tenant, seq, hash, pruned_at_ms) VALUES (@p0, @p1, @p2, @p3)
             ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at_ms = excluded.pruned_at_ms
             """, cancel, tenant, through.Seq, through.Hash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -218,7 +211,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await using var connection = Connect();
         await connection.OpenAsync(cancel);
         await using var tx = await connection.BeginTransactionAsync(cancel);
-        await ExecAsync(connection, tx, """
+        await GatewaySql.ExecAsync(connection, tx, """
             INSERT INTO inference_audit_retention (tenant, days, set_at_ms) VALUES (@p0, @p1, @p2)
             ON CONFLICT (tenant) DO UPDATE SET days = excluded.days, set_at_ms = excluded.set_at_ms
             """, cancel, tenant, days, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -239,7 +232,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await connection.OpenAsync(cancel);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT tenant, days FROM inference_audit_retention" + (all ? "" : " WHERE tenant = @p0");
-        if (!all) Bind(command, [tenant]);
+        if (!all) GatewaySql.Bind(command, [tenant]);
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancel);
         while (await reader.ReadAsync(cancel)) result[reader.GetString(0)] = reader.GetInt32(1);
@@ -249,7 +242,7 @@ public sealed class AuditStore(DatabaseTarget database)
     private async Task LockAsync(DbConnection connection, DbTransaction tx, string tenant, CancellationToken cancel)
     {
         if (!database.IsSqlite)
-            await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('inference_audit:' || @p0))", cancel, tenant);
+            await GatewaySql.ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('inference_audit:' || @p0))", cancel, tenant);
     }
 
     private static async Task<Anchor> AnchorAsync(DbConnection connection, DbTransaction? tx, string tenant, CancellationToken cancel)
@@ -257,7 +250,7 @@ public sealed class AuditStore(DatabaseTarget database)
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = "SELECT seq, hash FROM inference_audit_anchor WHERE tenant = @p0";
-        Bind(command, [tenant]);
+        GatewaySql.Bind(command, [tenant]);
         await using var reader = await command.ExecuteReaderAsync(cancel);
         return await reader.ReadAsync(cancel) ? new Anchor(reader.GetInt64(0), reader.GetString(1)) : Anchor.Genesis;
     }
@@ -269,31 +262,11 @@ public sealed class AuditStore(DatabaseTarget database)
         {
             command.Transaction = tx;
             command.CommandText = "SELECT seq, hash FROM inference_audit WHERE tenant = @p0 ORDER BY seq DESC LIMIT 1";
-            Bind(command, [tenant]);
+            GatewaySql.Bind(command, [tenant]);
             await using var reader = await command.ExecuteReaderAsync(cancel);
             if (await reader.ReadAsync(cancel)) return (reader.GetInt64(0), reader.GetString(1));
         }
         var anchor = await AnchorAsync(connection, tx, tenant, cancel);
         return (anchor.Seq, anchor.Hash);
-    }
-
-    private static async Task ExecAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken cancel, params object[] args)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        Bind(command, args);
-        await command.ExecuteNonQueryAsync(cancel);
-    }
-
-    private static void Bind(DbCommand command, IReadOnlyList<object> args)
-    {
-        for (var i = 0; i < args.Count; i++)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@p" + i;
-            p.Value = args[i];
-            command.Parameters.Add(p);
-        }
     }
 }

@@ -1,8 +1,7 @@
 using System.Data.Common;
 using ActorGrid.Hosting;
 using ActorGrid.Protocol.Tasks;
-using Microsoft.Data.Sqlite;
-using Npgsql;
+using ActorGrid.Gateway.Data;
 
 namespace ActorGrid.Gateway.TaskMetrics;
 
@@ -26,9 +25,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
 
     private volatile bool _created;
 
-    private DbConnection Connect() => database.IsSqlite
-        ? new SqliteConnection(database.ConnectionString)
-        : new NpgsqlConnection(database.ConnectionString);
+    private DbConnection Connect() => GatewaySql.Connect(database);
 
     public async Task EnsureCreatedAsync(CancellationToken cancel = default)
     {
@@ -39,7 +36,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
         var real = database.IsSqlite ? "REAL" : "DOUBLE PRECISION";
         // As for the audit trail: PostgreSQL's CREATE ... IF NOT EXISTS races with itself.
         var lockSchema = database.IsSqlite ? "" : "SELECT pg_advisory_xact_lock(hashtext('task_metrics:schema'));";
-        await ExecAsync(connection, tx, $"""
+        await GatewaySql.ExecAsync(connection, tx, $"""
             {lockSchema}
             CREATE TABLE IF NOT EXISTS task_metrics (
               task_id TEXT NOT NULL, attempt INTEGER NOT NULL, seq BIGINT NOT NULL, name TEXT NOT NULL,
@@ -61,9 +58,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
         await EnsureCreatedAsync(cancel);
         await using var connection = Connect();
         await connection.OpenAsync(cancel);
-        await using var tx = database.IsSqlite
-            ? ((SqliteConnection)connection).BeginTransaction(deferred: false) // BEGIN IMMEDIATE: take the write lock first
-            : await connection.BeginTransactionAsync(cancel);
+        await using var tx = await GatewaySql.BeginWriteAsync(connection, cancel);
         var stored = 0;
         var tasks = new HashSet<string>(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -71,7 +66,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
         {
             var task = group.Key;
             if (!database.IsSqlite)
-                await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('task_metrics:' || @p0))", cancel, task);
+                await GatewaySql.ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('task_metrics:' || @p0))", cancel, task);
             var totals = await TotalsAsync(connection, tx, task, cancel);
             var points = group
                 .SelectMany(b => b.Lines.SelectMany(l => l.Values.Select(v => new TaskMetricPoint(b.Attempt, l.Seq, v.Key, l.At.ToUnixTimeMilliseconds(), v.Value))))
@@ -84,7 +79,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
                 ?? (points.Count > room
                     ? $"only the first {maxPointsPerTask} points of this task are kept (actorgrid.gateway.task-metrics.max-points-per-task); later ones were not stored"
                     : group.Select(b => b.Truncated).FirstOrDefault(t => t is not null));
-            await ExecAsync(connection, tx, """
+            await GatewaySql.ExecAsync(connection, tx, """
                 INSERT INTO task_metric_totals (task_id, points, truncated, updated_at_ms) VALUES (@p0, @p1, @p2, @p3)
                 ON CONFLICT (task_id) DO UPDATE SET points = excluded.points, truncated = excluded.truncated, updated_at_ms = excluded.updated_at_ms
                 """, cancel, task, totals.Points + inserted, (object?)truncated ?? DBNull.Value, now);
@@ -119,7 +114,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
             args.AddRange(names);
         }
         command.CommandText = $"SELECT attempt, seq, name, at_ms, value FROM task_metrics WHERE {where} ORDER BY attempt, seq, name LIMIT {Math.Max(1, query.Limit)}";
-        Bind(command, args);
+        GatewaySql.Bind(command, args);
         var result = new List<TaskMetricPoint>();
         await using var reader = await command.ExecuteReaderAsync(cancel);
         while (await reader.ReadAsync(cancel))
@@ -146,9 +141,9 @@ public sealed class TaskMetricStore(DatabaseTarget database)
         await using var delete = connection.CreateCommand();
         delete.Transaction = tx;
         delete.CommandText = "DELETE FROM task_metrics WHERE at_ms < @p0";
-        Bind(delete, [cutoffUnixMs]);
+        GatewaySql.Bind(delete, [cutoffUnixMs]);
         var removed = await delete.ExecuteNonQueryAsync(cancel);
-        await ExecAsync(connection, tx, "DELETE FROM task_metric_totals WHERE updated_at_ms < @p0", cancel, cutoffUnixMs);
+        await GatewaySql.ExecAsync(connection, tx, "DELETE FROM task_metric_totals WHERE updated_at_ms < @p0", cancel, cutoffUnixMs);
         await tx.CommitAsync(cancel);
         return removed;
     }
@@ -158,7 +153,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = "SELECT points, truncated FROM task_metric_totals WHERE task_id = @p0";
-        Bind(command, [task]);
+        GatewaySql.Bind(command, [task]);
         await using var reader = await command.ExecuteReaderAsync(cancel);
         return await reader.ReadAsync(cancel)
             ? new TaskMetricTotals(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1))
@@ -178,27 +173,7 @@ public sealed class TaskMetricStore(DatabaseTarget database)
             args.AddRange([task, row.Attempt, row.Seq, row.Name, row.AtUnixMs, row.Value]);
         }
         command.CommandText = $"INSERT INTO task_metrics (task_id, attempt, seq, name, at_ms, value) VALUES {string.Join(',', values)} ON CONFLICT DO NOTHING";
-        Bind(command, args);
+        GatewaySql.Bind(command, args);
         return await command.ExecuteNonQueryAsync(cancel);
-    }
-
-    private static async Task ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancel, params object[] args)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        Bind(command, args);
-        await command.ExecuteNonQueryAsync(cancel);
-    }
-
-    private static void Bind(DbCommand command, IReadOnlyList<object> args)
-    {
-        for (var i = 0; i < args.Count; i++)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@p" + i;
-            p.Value = args[i];
-            command.Parameters.Add(p);
-        }
     }
 }
