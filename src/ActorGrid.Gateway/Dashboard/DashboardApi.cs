@@ -1,3 +1,4 @@
+using ActorGrid.Gateway.Streaming;
 using System.Text.Json;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
@@ -15,7 +16,6 @@ namespace ActorGrid.Gateway.Dashboard;
 // the sign-in that sets the stream cookie, a one-off snapshot, and the live event stream.
 public static class DashboardApi
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
@@ -68,9 +68,7 @@ public static class DashboardApi
         try
         {
             var response = http.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            Sse.SetHeaders(response);
             await response.WriteAsync("retry: 2000\n\n", cancel);
             await response.Body.FlushAsync(cancel);
 
@@ -78,7 +76,7 @@ public static class DashboardApi
             while (!cancel.IsCancellationRequested)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                wait.CancelAfter(KeepAlive);
+                wait.CancelAfter(Sse.KeepAlive);
                 bool more;
                 try
                 {

@@ -16,9 +16,6 @@ namespace ActorGrid.Gateway.Streaming;
 // look covers a notification that pub-sub had not yet routed to this host.
 public static class TaskEventStream
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
-
     public static async Task<IResult> StreamAsync(string id, HttpContext http, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
     {
         var (tenant, denied) = await auth.RequireTenantAsync(http.Request, cancel);
@@ -41,9 +38,7 @@ public static class TaskEventStream
         try
         {
             var response = http.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            Sse.SetHeaders(response);
             await response.Body.FlushAsync(cancel);
 
             var last = long.TryParse(http.Request.Headers["Last-Event-ID"], out var resume) ? resume : 0;
@@ -61,21 +56,8 @@ public static class TaskEventStream
                     await response.Body.FlushAsync(cancel);
                     if (TaskStates.IsTerminal(history.State)) break;
                 }
-                if (DateTimeOffset.UtcNow - quietSince > KeepAlive)
-                {
-                    await response.WriteAsync(": keep-alive\n\n", cancel);
-                    await response.Body.FlushAsync(cancel);
-                    quietSince = DateTimeOffset.UtcNow;
-                }
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                wait.CancelAfter(Poll);
-                try
-                {
-                    await signal.Reader.ReadAsync(wait.Token);
-                }
-                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-                {
-                }
+                quietSince = await Sse.KeepAliveAsync(response, quietSince, cancel);
+                await Sse.WaitAsync(signal.Reader, cancel);
             }
         }
         catch (OperationCanceledException)

@@ -20,9 +20,7 @@ public sealed record TaskMetricLineEvent(int Attempt, long Seq, DateTimeOffset A
 // TaskMetricsStored only says "look again now", and a periodic look covers the rest.
 public static class TaskMetricStream
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StateCheck = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     // More values than one line can hold (a progress line is at most 64 KiB), so a page always ends on a whole line or more.
     private const int Page = 20_000;
@@ -49,9 +47,7 @@ public static class TaskMetricStream
         try
         {
             var response = http.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            Sse.SetHeaders(response);
             await response.Body.FlushAsync(cancel);
 
             var (attempt, seq) = Cursor(http.Request.Headers["Last-Event-ID"]);
@@ -92,21 +88,8 @@ public static class TaskMetricStream
                     await response.Body.FlushAsync(cancel);
                     break;
                 }
-                if (now - quietSince > KeepAlive)
-                {
-                    await response.WriteAsync(": keep-alive\n\n", cancel);
-                    await response.Body.FlushAsync(cancel);
-                    quietSince = now;
-                }
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                wait.CancelAfter(Poll);
-                try
-                {
-                    await signal.Reader.ReadAsync(wait.Token);
-                }
-                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-                {
-                }
+                quietSince = await Sse.KeepAliveAsync(response, quietSince, cancel);
+                await Sse.WaitAsync(signal.Reader, cancel);
             }
         }
         catch (OperationCanceledException)

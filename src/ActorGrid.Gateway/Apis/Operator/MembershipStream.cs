@@ -15,7 +15,6 @@ namespace ActorGrid.Gateway.Apis.Operator;
 // the cluster-events topic as a `membership` event until the client goes away.
 public static class MembershipStream
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task StreamAsync(HttpContext http, GridActors actors, CancellationToken cancel)
@@ -25,9 +24,7 @@ public static class MembershipStream
         try
         {
             var response = http.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
+            Sse.SetHeaders(response);
             var now = DateTimeOffset.UtcNow;
             var cluster = Cluster.Get(actors.System);
             var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToHashSet();
@@ -42,7 +39,7 @@ public static class MembershipStream
             while (!cancel.IsCancellationRequested)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                wait.CancelAfter(KeepAlive);
+                wait.CancelAfter(Sse.KeepAlive);
                 try
                 {
                     var change = (MembershipChanged)await changes.Reader.ReadAsync(wait.Token);
