@@ -398,15 +398,19 @@
   }
 
   // ---- charts: inline SVG, drawn at the element's real size ----
-  function lineChart(id, series, opts) {
-    const fig = $(id);
-    const svg = fig.querySelector("svg");
+  // The drawing area of a chart: the svg's size in pixels, its margins and the inner plot size.
+  function chartFrame(svg) {
     const width = Math.max(120, svg.clientWidth || 300);
     const height = Math.max(80, svg.clientHeight || 130);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const pad = { l: 46, r: 6, t: 6, b: 16 };
-    const iw = width - pad.l - pad.r;
-    const ih = height - pad.t - pad.b;
+    return { width, height, pad, iw: width - pad.l - pad.r, ih: height - pad.t - pad.b };
+  }
+
+  function lineChart(id, series, opts) {
+    const fig = $(id);
+    const svg = fig.querySelector("svg");
+    const { width, height, pad, iw, ih } = chartFrame(svg);
     const children = [];
     const values = series.flatMap((sr) => sr.points.map((p) => p.v)).filter((v) => v !== null && v !== undefined);
     const times = view.chart.map((p) => new Date(p.at).getTime());
@@ -560,12 +564,7 @@
   // x: the line's place in the attempt (seq), y: the value; one path per series.
   function drawCurve(fig, series) {
     const svg = fig.querySelector("svg");
-    const width = Math.max(120, svg.clientWidth || 300);
-    const height = Math.max(80, svg.clientHeight || 130);
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    const pad = { l: 46, r: 6, t: 6, b: 16 };
-    const iw = width - pad.l - pad.r;
-    const ih = height - pad.t - pad.b;
+    const { width, height, pad, iw, ih } = chartFrame(svg);
     const thin = (pts) => pts.length <= CURVE_POINTS ? pts : pts.filter((_, i) => i % Math.ceil(pts.length / CURVE_POINTS) === 0 || i === pts.length - 1);
     const drawn = series.map((sr) => ({ ...sr, points: thin(sr.points) }));
     const values = drawn.flatMap((sr) => sr.points.map((p) => p.value));
