@@ -62,6 +62,14 @@ public sealed class PlacementQueue<T>
         LaneOf(demand).Add(KeyOf(demand), demand.TaskId);
     }
 
+    // Replaces what is queued for a task without moving it (a new reason); false if it is not queued.
+    public bool Update(TaskId id, T item)
+    {
+        if (!_entries.TryGetValue(id, out var entry)) return false;
+        _entries[id] = (entry.Demand, item);
+        return true;
+    }
+
     public bool Remove(TaskId id)
     {
         if (!_entries.Remove(id, out var old)) return false;

@@ -36,7 +36,16 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly CapacityView _view = new();
     private readonly PlacementPolicy _policy;
     private readonly Topology _topology;
-    private readonly PlacementQueue<(RequestPlacement Request, string Reason)> _waiting = new();
+    private readonly PlacementQueue<(RequestPlacement Request, string Reason, (DemandClass, TenantQuota)? Class)> _waiting = new();
+    // Demand classes (with the tenant's quota) that found no node since capacity last grew, and
+    // why. Between two events that can free room (a release, a node that changed, a failed round,
+    // the sweep) capacity only shrinks, so an arrival of a refused class waits without a decision:
+    // a new request costs one decision at most, not a pass over the whole queue. Every full pass
+    // starts it afresh.
+    private readonly Dictionary<(DemandClass, TenantQuota), string> _refused = new();
+    // The last full pass stopped at max-concurrent-negotiations, so requests behind that point
+    // were not tried: an arrival must not overtake them, so it runs a full pass instead.
+    private bool _passCutShort;
     // Deferrable work the policy holds back for a greener window: not retried before its time.
     private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
     private readonly Dictionary<TaskId, double> _decisionMicros = new();
@@ -122,6 +131,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             worker.Tell(new LeaseRenewed(status.View.Id, telemetry.At));
             _leaseRenewedAt[status.View.Id] = DateTimeOffset.UtcNow;
         }
+        var before = _view.Find(status.View.Id) is { } known ? (known.View.State, known.InInventory, known.Worker) : default((string, bool, IActorRef?)?);
         var slot = _view.Update(status.View, status.Worker);
         switch (status.View.State)
         {
@@ -133,7 +143,12 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 break;
         }
         AdoptRunning(slot);
-        PlaceWaiting();
+        // A heartbeat offers new room only when the node is new, changed state or got a worker:
+        // what a node offers is its descriptor less what placement reserved on it, and the
+        // reservations change through releases, which run their own pass. Anything else (a
+        // descriptor edited in place, a green window opening) is picked up by the sweep's pass.
+        // Passing on every heartbeat cost one pass over the queue per node per second.
+        if (before != (slot.View.State, slot.InInventory, slot.Worker)) PlaceWaiting();
     }
 
     // After a failover this actor starts empty; attempts that workers report running are
@@ -171,8 +186,13 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             }
             _view.Release(request.TaskId);
         }
-        _waiting.Set(CandidateShortlist.DemandOf(request), (request, ReasonWaiting(request.TaskId) ?? "waiting for placement"));
-        PlaceWaiting();
+        var demand = CandidateShortlist.DemandOf(request);
+        var demandClass = DemandClass.Of(demand) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+        _waiting.Set(demand, (request, ReasonWaiting(request.TaskId) ?? "waiting for placement", demandClass));
+        // An arrival frees no room, so the requests already waiting cannot have become placeable:
+        // only this one is decided (unless the last pass left some untried).
+        if (_passCutShort) PlaceWaiting();
+        else TryInTurn(request, demandClass, DateTimeOffset.UtcNow);
     }
 
     private string? ReasonWaiting(TaskId id) => _waiting.TryGet(id, out var waiting) ? waiting.Reason : null;
@@ -184,21 +204,34 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     // policy scan per pass, not one per task.
     private void PlaceWaiting()
     {
+        _refused.Clear();
+        _passCutShort = false;
         if (_waiting.Count == 0) return;
         var now = DateTimeOffset.UtcNow;
-        var refused = new Dictionary<(DemandClass, TenantQuota), string>();
-        foreach (var (request, _) in _waiting.InServiceOrder(now, _settings.AgingStep))
+        foreach (var (request, _, demandClass) in _waiting.InServiceOrder(now, _settings.AgingStep))
         {
-            if (_negotiating.Count >= _settings.MaxConcurrentNegotiations) break;
-            if (_negotiating.ContainsKey(request.TaskId) || (_notBefore.TryGetValue(request.TaskId, out var at) && at > now)) continue;
-            var demandClass = DemandClass.Of(CandidateShortlist.DemandOf(request)) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
-            if (demandClass is { } known && refused.TryGetValue(known, out var why))
-            {
-                Wait(request, why, 0);
-                continue;
-            }
-            if (TryPlace(request) is { } waitingBecause && demandClass is { } cls) refused[cls] = waitingBecause;
+            if (!TryInTurn(request, demandClass, now)) return;
         }
+    }
+
+    // Decides one waiting request in its turn: skipped while it negotiates or is held back for a
+    // greener window, told to wait at once if its class was refused since capacity last grew.
+    // False when no more rounds may start (the rest of a pass is left for later).
+    private bool TryInTurn(RequestPlacement request, (DemandClass, TenantQuota)? demandClass, DateTimeOffset now)
+    {
+        if (_negotiating.Count >= _settings.MaxConcurrentNegotiations)
+        {
+            _passCutShort = true;
+            return false;
+        }
+        if (_negotiating.ContainsKey(request.TaskId) || (_notBefore.TryGetValue(request.TaskId, out var at) && at > now)) return true;
+        if (demandClass is { } known && _refused.TryGetValue(known, out var why))
+        {
+            Wait(request, why, 0);
+            return true;
+        }
+        if (TryPlace(request) is { } waitingBecause && demandClass is { } cls) _refused[cls] = waitingBecause;
+        return true;
     }
 
     // Starts a bidding round for the request, or says why it waits (null when it did not simply
@@ -259,7 +292,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             PublishDecision(request, null, reason, micros);
             TaskRegion.Tell(new ReportPlacementWaiting(request.TaskId, request.Attempt, reason));
         }
-        _waiting.Set(CandidateShortlist.DemandOf(request), (request, reason));
+        // Queued already (its demand, and so its place, unchanged): only the reason is new.
+        if (_waiting.TryGet(request.TaskId, out var queued) && ReferenceEquals(queued.Request, request))
+        {
+            if (queued.Reason != reason) _waiting.Update(request.TaskId, queued with { Reason = reason });
+            return;
+        }
+        var demand = CandidateShortlist.DemandOf(request);
+        _waiting.Set(demand, (request, reason, DemandClass.Of(demand) is { } c ? (c, request.Quota) : null));
     }
 
     private void OnConcluded(NegotiationConcluded done)

@@ -31,6 +31,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     private TaskState _state;
     private (int Attempt, TimeSpan Backoff) _spendRetry;
     private (int Attempt, string Reason)? _waiting;
+    private DateTimeOffset _requestedAt;
     // Whether the tenant has acknowledged that this finished task no longer counts against its
     // queued cap. Not persisted: a finished task re-sends after each recovery and the tenant dedupes.
     private bool _tenantClosed;
@@ -291,6 +292,12 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
         switch (_state.State)
         {
             case TaskStates.Queued:
+                // Placement said why this attempt waits, so it holds it: re-send only now and then,
+                // which queues it again after a placement failover. Re-sending every tick made each
+                // waiting task a message to placement every nudge-interval, however deep the queue.
+                var now = DateTimeOffset.UtcNow;
+                if (_waiting?.Attempt == _state.CurrentAttempt && now - _requestedAt < _settings.QueuedRecheckInterval) break;
+                _requestedAt = now;
                 Placement.Tell(new RequestPlacement(
                     _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
                     _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec), _traceParent));

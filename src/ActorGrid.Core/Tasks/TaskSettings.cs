@@ -5,7 +5,7 @@ namespace ActorGrid.Core.Tasks;
 // actorgrid.tasks in HOCON (its snapshots: actorgrid.persistence.snapshot-every.task).
 public sealed record TaskSettings(
     TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
-    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses)
+    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses, TimeSpan QueuedRecheckInterval)
 {
     public static TaskSettings From(ActorSystem system)
     {
@@ -16,6 +16,7 @@ public sealed record TaskSettings(
             config.GetTimeSpan("passivate-after", TimeSpan.FromMinutes(2)),
             config.GetTimeSpan("spend-retry-min", TimeSpan.FromSeconds(1)),
             config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)),
-            config.GetInt("max-node-losses", TaskState.DefaultMaxNodeLosses));
+            config.GetInt("max-node-losses", TaskState.DefaultMaxNodeLosses),
+            config.GetTimeSpan("queued-recheck-interval", TimeSpan.FromSeconds(15)));
     }
 }

@@ -157,4 +157,25 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.per
         command.Parameters.AddWithValue("$id", persistenceId);
         return (long)command.ExecuteScalar()!;
     }
+
+    // A queued task re-asks placement every nudge until placement answers why it waits; then it
+    // holds still (placement has it) and re-asks only after queued-recheck-interval (the default
+    // 15s here), so a deep queue does not send placement a message per task per nudge.
+    [Fact]
+    public void Should_stop_re_asking_placement_every_nudge_once_placement_says_why_it_waits()
+    {
+        var id = new TaskId("t-held");
+        var entity = Entity(id);
+        entity.Tell(Submit(id, 3));
+        ExpectMsg<TaskAccepted>(Wait);
+        var first = Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, Wait);
+        // Unanswered, it asks again at the next nudges (300ms here).
+        Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, TimeSpan.FromSeconds(3));
+
+        entity.Tell(new ReportPlacementWaiting(id, first.Attempt, "no node has 4000 cpu"));
+        // A request already on its way may still arrive; after that, silence across many nudges.
+        Placement.ReceiveWhile<object>(TimeSpan.FromMilliseconds(400), m => m);
+        Placement.ExpectNoMsg(TimeSpan.FromSeconds(2));
+        Assert.Equal("no node has 4000 cpu", View(entity, id).Reason);
+    }
 }
