@@ -148,7 +148,7 @@ public static class PlacementActorBenchmark
     }
 
     // Bids for its node and accepts every award: the negotiation round costs only messages.
-    private sealed class InstantWorker : ReceiveActor
+    internal sealed class InstantWorker : ReceiveActor
     {
         public InstantWorker(NodeId node)
         {
@@ -305,7 +305,7 @@ public static class PlacementActorBenchmark
     }
 
     // The synthetic grid the simulator's policy bench decides over, as live node views.
-    private static (Topology, List<NodeView>) Grid(int n)
+    internal static (Topology, List<NodeView>) Grid(int n)
     {
         var rng = new Random(n);
         var topology = SyntheticGrid.BuildTopology();

@@ -43,6 +43,26 @@ if (args.Length == 1 && args[0] == "placement-actor")
     var direct = await PlacementActorBenchmark.RunAsync([1_000, 10_000, 100_000], 5_000, Console.Out);
     return direct != 0 ? direct : await PlacementActorBenchmark.RunThroughActorAsync([1_000, 10_000], 3_000, 16, Console.Out);
 }
+// placement-queue [--depths a,b] [--samples N] [--recheck-seconds S]: one placeable request behind
+// a deep waiting queue, through a real PlacementActor, against the same with an empty queue.
+if (args.Length >= 1 && args[0] == "placement-queue")
+{
+    int[] depths = [1_000, 10_000, 100_000];
+    var (samples, recheck) = (50, 15.0);
+    for (var i = 1; i + 1 < args.Length; i += 2)
+    {
+        switch (args[i])
+        {
+            case "--depths": depths = [.. args[i + 1].Split(',').Select(int.Parse)]; break;
+            case "--samples": samples = int.Parse(args[i + 1]); break;
+            case "--recheck-seconds": recheck = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+            default:
+                Console.WriteLine("actorgrid-bench placement-queue [--depths 1000,10000,100000] [--samples 50] [--recheck-seconds 15]");
+                return 2;
+        }
+    }
+    return await PlacementQueueBenchmark.RunAsync(depths, samples, TimeSpan.FromSeconds(recheck), Console.Out);
+}
 // make-model <path> [elementwise|classifier|frame]: writes one of the test suite's generated ONNX models,
 // so trying inference needs no download.
 if (args.Length is 2 or 3 && args[0] == "make-model")

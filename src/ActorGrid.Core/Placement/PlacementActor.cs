@@ -188,7 +188,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         }
         var demand = CandidateShortlist.DemandOf(request);
         var demandClass = DemandClass.Of(demand) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
-        _waiting.Set(demand, (request, ReasonWaiting(request.TaskId) ?? "waiting for placement", demandClass));
+        _waiting.Set(demand, (request, ReasonWaiting(request.TaskId) ?? "waiting for placement", demandClass), demandClass);
         // An arrival frees no room, so the requests already waiting cannot have become placeable:
         // only this one is decided (unless the last pass left some untried).
         if (_passCutShort) PlaceWaiting();
@@ -208,10 +208,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         _passCutShort = false;
         if (_waiting.Count == 0) return;
         var now = DateTimeOffset.UtcNow;
-        foreach (var (request, _, demandClass) in _waiting.InServiceOrder(now, _settings.AgingStep))
+        // Waiting tasks of one demand class are a group: once one is refused, the pass skips the
+        // rest of them without a look. They keep the reason they were last told (each heard it
+        // when it arrived); what they wait for is the same as for the one decided.
+        _waiting.Pass(now, _settings.AgingStep, waiting =>
         {
-            if (!TryInTurn(request, demandClass, now)) return;
-        }
+            if (!TryInTurn(waiting.Request, waiting.Class, now)) return PassStep.Stop;
+            return waiting.Class is { } cls && _refused.ContainsKey(cls) ? PassStep.SkipGroup : PassStep.Next;
+        });
     }
 
     // Decides one waiting request in its turn: skipped while it negotiates or is held back for a
@@ -299,7 +303,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             return;
         }
         var demand = CandidateShortlist.DemandOf(request);
-        _waiting.Set(demand, (request, reason, DemandClass.Of(demand) is { } c ? (c, request.Quota) : null));
+        var demandClass = DemandClass.Of(demand) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+        _waiting.Set(demand, (request, reason, demandClass), demandClass);
     }
 
     private void OnConcluded(NegotiationConcluded done)

@@ -44,6 +44,67 @@ public sealed class PlacementQueueSpecs
         Assert.Equal(expected.Select(d => d.TaskId.Value), queue.InServiceOrder(Now, Step).Select(d => d.TaskId.Value));
     }
 
+    // A pass over groups visits exactly what the full order gives, less the rest of each group
+    // after a head was refused (SkipGroup), even while visits remove tasks further down.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Should_pass_in_the_full_order_skipping_the_rest_of_a_refused_group(int seed)
+    {
+        var random = new Random(seed);
+        var queue = new PlacementQueue<TaskDemand>();
+        var groups = new Dictionary<TaskId, string>();
+        for (var i = 0; i < 2_000; i++)
+        {
+            var demand = Task($"t-{i:0000}", Lanes.All[random.Next(Lanes.All.Count)], random.Next(120));
+            var group = $"{demand.Lane}/{random.Next(6)}";
+            queue.Set(demand, demand, group);
+            groups[demand.TaskId] = group;
+        }
+        // Refusals and removals fixed by id, so the expected pass can be worked out from the full order.
+        static bool Refused(TaskId id) => id.Value.GetHashCode(StringComparison.Ordinal) % 7 == 0;
+        static TaskId? Removes(TaskId id) => int.Parse(id.Value[2..]) % 11 == 0 ? new TaskId($"t-{(int.Parse(id.Value[2..]) + 1) % 2_000:0000}") : null;
+
+        var expected = new List<string>();
+        var skipped = new HashSet<string>();
+        var removed = new HashSet<TaskId>();
+        foreach (var demand in queue.InServiceOrder(Now, Step))
+        {
+            if (skipped.Contains(groups[demand.TaskId]) || removed.Contains(demand.TaskId)) continue;
+            expected.Add(demand.TaskId.Value);
+            if (Removes(demand.TaskId) is { } gone) removed.Add(gone);
+            if (Refused(demand.TaskId)) skipped.Add(groups[demand.TaskId]);
+        }
+
+        var visited = new List<string>();
+        queue.Pass(Now, Step, demand =>
+        {
+            visited.Add(demand.TaskId.Value);
+            if (Removes(demand.TaskId) is { } gone) queue.Remove(gone);
+            return Refused(demand.TaskId) ? PassStep.SkipGroup : PassStep.Next;
+        });
+        Assert.True(skipped.Count > 0 && removed.Count > 0);
+        Assert.Equal(expected, visited);
+    }
+
+    [Fact]
+    public void Should_end_a_pass_where_the_visit_says_stop_and_visit_each_ungrouped_task_on_its_own()
+    {
+        var queue = new PlacementQueue<string>();
+        queue.Set(Task("t-a", Lanes.Batch, 5), "a");
+        queue.Set(Task("t-b", Lanes.Batch, 4), "b");
+        queue.Set(Task("t-c", Lanes.Batch, 3), "c");
+        var visited = new List<string>();
+        // Ungrouped: refusing "a" skips nothing else.
+        queue.Pass(Now, Step, item =>
+        {
+            visited.Add(item);
+            return item == "b" ? PassStep.Stop : PassStep.SkipGroup;
+        });
+        Assert.Equal(["a", "b"], visited);
+    }
+
     [Fact]
     public void Should_move_a_task_whose_lane_or_submission_changed_and_forget_a_removed_one()
     {
