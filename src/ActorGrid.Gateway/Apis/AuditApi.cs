@@ -9,6 +9,8 @@ using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Polly;
+using Polly.Retry;
 
 namespace ActorGrid.Gateway.Apis;
 
@@ -142,26 +144,35 @@ public static class AuditApi
         return TypedResults.Ok(await VerifyChainAsync(store, tenant.Id.Value, cancel));
     }
 
+    // The retention job may prune while the chain is read: a read during which the anchor moved is
+    // read again at once, three reads in all; the last one is verified whatever happened during it.
+    private static readonly ResiliencePipeline<ChainRead> ReadAgainIfPruned = new ResiliencePipelineBuilder<ChainRead>()
+        .AddRetry(new RetryStrategyOptions<ChainRead>
+        {
+            ShouldHandle = new PredicateBuilder<ChainRead>().HandleResult(read => read.AnchorMoved),
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.Zero,
+        })
+        .Build();
+
+    private sealed record ChainRead(AuditStore.Anchor Anchor, List<AuditRecord> Records, bool AnchorMoved);
+
     private static async Task<AuditVerification> VerifyChainAsync(AuditStore store, string tenant, CancellationToken cancel)
     {
-        // The retention job may prune while the chain is read: read it again if the anchor moved.
-        AuditStore.Anchor anchor;
-        List<AuditRecord> all;
-        var tries = 0;
-        do
+        var (anchor, all, _) = await ReadAgainIfPruned.ExecuteAsync(async token =>
         {
-            anchor = await store.AnchorAsync(tenant, cancel);
-            all = [];
+            var anchor = await store.AnchorAsync(tenant, token);
+            var all = new List<AuditRecord>();
             long after = 0;
             while (true)
             {
-                var page = await store.ReadAsync(new AuditStore.Query(tenant, AfterSeq: after, Limit: 10_000), cancel);
+                var page = await store.ReadAsync(new AuditStore.Query(tenant, AfterSeq: after, Limit: 10_000), token);
                 if (page.Count == 0) break;
                 all.AddRange(page);
                 after = page[^1].Seq;
             }
-        }
-        while (++tries < 3 && await store.AnchorAsync(tenant, cancel) != anchor);
+            return new ChainRead(anchor, all, await store.AnchorAsync(tenant, token) != anchor);
+        }, cancel);
         var (valid, broken, problem) = AuditChain.Verify(all, anchor.Seq, anchor.Hash);
         return new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null, anchor.Seq, anchor.Hash);
     }
