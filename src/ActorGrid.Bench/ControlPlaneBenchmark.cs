@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -24,37 +25,7 @@ namespace ActorGrid.Bench;
 // Every answer other than 2xx is counted and printed; a good run has none.
 public static class ControlPlaneBenchmark
 {
-    public sealed record Options(double Seconds, int[] Concurrency, int Tenants)
-    {
-        public const string Usage = """
-            actorgrid-bench control-plane: task submissions accepted per second on the embedded grid.
-              --seconds T        length of each measured run (default 5)
-              --concurrency a,b  concurrent HTTP clients per run (default 16,32,64)
-              --tenants N        tenants the clients spread over (default 8)
-            """;
-
-        public static Options? Parse(string[] args)
-        {
-            var o = new Options(5, [16, 32, 64], 8);
-            for (var i = 0; i < args.Length; i++)
-            {
-                if (args[i] is "-h" or "--help" || i + 1 >= args.Length) return null;
-                var v = args[++i];
-                switch (args[i - 1])
-                {
-                    case "--seconds" when double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0: o = o with { Seconds = s }; break;
-                    case "--concurrency":
-                        var levels = v.Split(',').Select(x => int.TryParse(x, out var n) && n > 0 ? n : 0).ToArray();
-                        if (levels.Any(n => n == 0)) return null;
-                        o = o with { Concurrency = levels };
-                        break;
-                    case "--tenants" when int.TryParse(v, out var t) && t > 0: o = o with { Tenants = t }; break;
-                    default: return null;
-                }
-            }
-            return o;
-        }
-    }
+    public sealed record Options(double Seconds, int[] Concurrency, int Tenants);
 
     private sealed record Run(int Accepted, int Failed, double Seconds, List<double> LatenciesMs)
     {
@@ -309,4 +280,38 @@ public static class ControlPlaneBenchmark
 
         public override string PersistenceId { get; }
     }
+}
+
+// `actorgrid-bench control-plane …`: its options, as the other subcommands declare theirs.
+public sealed class ControlPlaneCommand : Command
+{
+    private readonly Option<double> _seconds = BenchCommandLine.Seconds("--seconds", "Length of each measured run", 5);
+    private readonly Option<int[]> _concurrency = new("--concurrency")
+    {
+        Description = "Concurrent HTTP clients per run, comma-separated, e.g. 16,32,64",
+        HelpName = "a,b",
+        Arity = ArgumentArity.ExactlyOne,
+        DefaultValueFactory = _ => [16, 32, 64],
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return [16, 32, 64];
+            var token = result.Tokens[0].Value;
+            var levels = token.Split(',').Select(BenchCommandLine.WholeAtLeastOne).ToArray();
+            if (levels.All(n => n is not null)) return [.. levels.Select(n => n!.Value)];
+            result.AddError($"--concurrency takes whole numbers of at least 1 separated by commas, e.g. 16,32,64, not '{token}'.");
+            return [];
+        },
+    };
+    private readonly Option<int> _tenants = BenchCommandLine.Count("--tenants", "Tenants the clients spread over", 8);
+
+    public ControlPlaneCommand() : base("control-plane", "Task submissions accepted per second on the embedded grid.")
+    {
+        Options.Add(_seconds);
+        Options.Add(_concurrency);
+        Options.Add(_tenants);
+        SetAction((result, _) => ControlPlaneBenchmark.RunAsync(Read(result)));
+    }
+
+    public ControlPlaneBenchmark.Options Read(ParseResult result) =>
+        new(result.GetValue(_seconds), result.GetValue(_concurrency)!, result.GetValue(_tenants));
 }

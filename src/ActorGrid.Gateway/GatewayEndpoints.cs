@@ -19,6 +19,7 @@ public static class GatewayEndpoints
         services.AddSingleton(options);
         services.AddSingleton<GridActors>();
         services.AddSingleton<CallerAuthentication>();
+        services.AddGatewayAuth();
         services.AddSingleton<TenantLimitsCache>();
         services.AddSingleton<SubmissionRateLimiter>();
         services.AddSingleton<ModelResolver>();

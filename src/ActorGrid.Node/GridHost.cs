@@ -109,6 +109,9 @@ public static class GridHost
         app.MapManagementEndpoint(options.Grid); // --discovery: bootstrap's contact point, alone on its port
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // After the exception handler, so a tenant check that times out is a problem like any other.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHealthApi();
         app.MapMetricsEndpoint(gatewayOptions.MetricsRequireToken);
         if (options.Grid.Has(Roles.Gateway)) app.MapActorGridGateway();

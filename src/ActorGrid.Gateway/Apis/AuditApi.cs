@@ -4,10 +4,13 @@ using System.Text.Json;
 using ActorGrid.Gateway.Audit;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Polly;
+using Polly.Retry;
 
 namespace ActorGrid.Gateway.Apis;
 
@@ -43,7 +46,7 @@ public static class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/audit").WithTags("Audit");
+        var group = app.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization(GatewayAuth.Tenant);
         group.MapGet("/", QueryAsync).Produces<List<AuditRecordResponse>>().Produces(200, contentType: "text/csv").ProducesProblem(400);
         group.MapGet("/verify", VerifyAsync).Produces<AuditVerification>();
         group.MapGet("/report", ReportAsync).Produces<CalibrationReport>().Produces(200, contentType: "text/html").ProducesProblem(400)
@@ -65,19 +68,15 @@ public static class AuditApi
     public const int MaxRetentionDays = 3650;
 
     private static async Task<IResult> GetRetentionAsync(
-        HttpRequest request, CallerAuthentication auth, AuditStore store, InferenceSettings settings, CancellationToken cancel)
+        TenantView tenant, AuditStore store, InferenceSettings settings, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        return TypedResults.Ok(await RetentionOfAsync(tenant!.Id.Value, store, settings, cancel));
+        return TypedResults.Ok(await RetentionOfAsync(tenant.Id.Value, store, settings, cancel));
     }
 
     // A tenant sets only its own retention: the tenant comes from the key, never from the body.
     private static async Task<IResult> SetRetentionAsync(
-        HttpRequest request, CallerAuthentication auth, AuditStore store, InferenceSettings settings, CancellationToken cancel)
+        HttpRequest request, TenantView tenant, AuditStore store, InferenceSettings settings, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         var body = await JsonBody.ReadAsync<RetentionBody>(request, 4 * 1024, cancel);
         if (body.Error is not null) return body.Error;
         var days = body.Value!.Days;
@@ -88,7 +87,7 @@ public static class AuditApi
                     ? $"is missing; send {{\"days\": N}} with N a whole number of days from {MinRetentionDays} to {MaxRetentionDays}"
                     : $"must be a whole number of days from {MinRetentionDays} to {MaxRetentionDays}, not {days.GetRawText()}"],
             });
-        await store.SetRetentionAsync(tenant!.Id.Value, value, cancel);
+        await store.SetRetentionAsync(tenant.Id.Value, value, cancel);
         return TypedResults.Ok(await RetentionOfAsync(tenant.Id.Value, store, settings, cancel));
     }
 
@@ -104,12 +103,10 @@ public static class AuditApi
     private sealed record RetentionBody(JsonElement Days);
 
     private static async Task<IResult> QueryAsync(
-        HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel,
+        HttpRequest request, TenantView tenant, AuditStore store, CancellationToken cancel,
         string? model = null, string? from = null, string? to = null, string? format = null, int? limit = null, long? afterSeq = null)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        return await ExportAsync(request, tenant!.Id.Value, store, model, from, to, format, limit, afterSeq, cancel);
+        return await ExportAsync(request, tenant.Id.Value, store, model, from, to, format, limit, afterSeq, cancel);
     }
 
     // One page of a tenant's trail in the asked format; the operator API (any tenant, admin
@@ -142,49 +139,54 @@ public static class AuditApi
         };
     }
 
-    private static async Task<IResult> VerifyAsync(HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel)
+    private static async Task<IResult> VerifyAsync(TenantView tenant, AuditStore store, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        return TypedResults.Ok(await VerifyChainAsync(store, tenant!.Id.Value, cancel));
+        return TypedResults.Ok(await VerifyChainAsync(store, tenant.Id.Value, cancel));
     }
+
+    // The retention job may prune while the chain is read: a read during which the anchor moved is
+    // read again at once, three reads in all; the last one is verified whatever happened during it.
+    private static readonly ResiliencePipeline<ChainRead> ReadAgainIfPruned = new ResiliencePipelineBuilder<ChainRead>()
+        .AddRetry(new RetryStrategyOptions<ChainRead>
+        {
+            ShouldHandle = new PredicateBuilder<ChainRead>().HandleResult(read => read.AnchorMoved),
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.Zero,
+        })
+        .Build();
+
+    private sealed record ChainRead(AuditStore.Anchor Anchor, List<AuditRecord> Records, bool AnchorMoved);
 
     private static async Task<AuditVerification> VerifyChainAsync(AuditStore store, string tenant, CancellationToken cancel)
     {
-        // The retention job may prune while the chain is read: read it again if the anchor moved.
-        AuditStore.Anchor anchor;
-        List<AuditRecord> all;
-        var tries = 0;
-        do
+        var (anchor, all, _) = await ReadAgainIfPruned.ExecuteAsync(async token =>
         {
-            anchor = await store.AnchorAsync(tenant, cancel);
-            all = [];
+            var anchor = await store.AnchorAsync(tenant, token);
+            var all = new List<AuditRecord>();
             long after = 0;
             while (true)
             {
-                var page = await store.ReadAsync(new AuditStore.Query(tenant, AfterSeq: after, Limit: 10_000), cancel);
+                var page = await store.ReadAsync(new AuditStore.Query(tenant, AfterSeq: after, Limit: 10_000), token);
                 if (page.Count == 0) break;
                 all.AddRange(page);
                 after = page[^1].Seq;
             }
-        }
-        while (++tries < 3 && await store.AnchorAsync(tenant, cancel) != anchor);
+            return new ChainRead(anchor, all, await store.AnchorAsync(tenant, token) != anchor);
+        }, cancel);
         var (valid, broken, problem) = AuditChain.Verify(all, anchor.Seq, anchor.Hash);
         return new AuditVerification(valid, all.Count, broken, problem, all.Count > 0 ? all[^1].Hash : null, anchor.Seq, anchor.Hash);
     }
 
     private static async Task<IResult> ReportAsync(
-        HttpRequest request, CallerAuthentication auth, AuditStore store, CancellationToken cancel,
+        HttpRequest request, TenantView tenant, AuditStore store, CancellationToken cancel,
         string? model = null, string? from = null, string? to = null, string? format = null)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (string.IsNullOrWhiteSpace(model)) return Problems.BadRequest("model is required: GET /v1/audit/report?model=<name>[&from=…&to=…][&format=html|json].");
         if (!TryTime(from, out var fromMs)) return Problems.BadRequest($"from '{from}' is not a time; use ISO 8601, e.g. 2026-11-23T09:00:00Z.");
         if (!TryTime(to, out var toMs)) return Problems.BadRequest($"to '{to}' is not a time; use ISO 8601, e.g. 2026-11-23T10:00:00Z.");
         format ??= request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase) ? "html" : "json";
         if (format is not ("html" or "json")) return Problems.BadRequest($"format '{format}' is not one of html, json.");
-        var records = await store.ReadAsync(new AuditStore.Query(tenant!.Id.Value, model, fromMs, toMs, 0, MaxLimit), cancel);
+        var records = await store.ReadAsync(new AuditStore.Query(tenant.Id.Value, model, fromMs, toMs, 0, MaxLimit), cancel);
         var period = new CalibrationPeriod(
             fromMs is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f) : null, toMs is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null);
         var report = CalibrationReport.Build(tenant.Id.Value, model, period, records, await VerifyChainAsync(store, tenant.Id.Value, cancel), DateTimeOffset.UtcNow);

@@ -1,5 +1,6 @@
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Transfer.Bundles;
 using ActorGrid.Worker.Bundles;
 using Microsoft.AspNetCore.Builder;
@@ -21,22 +22,20 @@ public static class BundlesApi
 
     public static RouteGroupBuilder MapBundlesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/bundles").WithTags("Bundles");
+        var group = app.MapGroup("/v1/bundles").WithTags("Bundles").RequireAuthorization(GatewayAuth.Tenant);
         // No Accepts metadata: routing would answer another type with a bare 415 before the
         // endpoint can say which types it takes.
         group.MapPost("/", UploadAsync)
             .Produces<BundleResponse>(201).Produces<BundleResponse>(200)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415);
-        group.MapGet("/{sha256}", GetAsync).Produces<BundleResponse>().ProducesProblem(404);
+        group.MapGet("/{sha256}", Get).Produces<BundleResponse>().ProducesProblem(404);
         return group;
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpContext context, CallerAuthentication auth, BundleStore store, BundleSettings bundles, GatewayOptions options, CancellationToken cancel)
+        HttpContext context, TenantView tenant, BundleStore store, BundleSettings bundles, GatewayOptions options, CancellationToken cancel)
     {
         var request = context.Request;
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         var type = request.ContentType?.Split(';')[0].Trim();
         if (type is null || !ContentTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
             return Problems.Of(415, "Unsupported media type",
@@ -65,20 +64,16 @@ public static class BundlesApi
         {
             if (File.Exists(blob.TempFile)) File.Delete(blob.TempFile);
         }
-        var created = store.Own(tenant!.Id, blob.Sha256, blob.Size, DateTimeOffset.UtcNow);
+        var created = store.Own(tenant.Id, blob.Sha256, blob.Size, DateTimeOffset.UtcNow);
         var owned = store.Find(tenant.Id, blob.Sha256)!;
         var response = new BundleResponse(owned.Sha256, owned.SizeBytes, owned.UploadedAt);
         return created ? TypedResults.Created($"/v1/bundles/{blob.Sha256}", response) : TypedResults.Ok(response);
     }
 
-    private static async Task<IResult> GetAsync(string sha256, HttpRequest request, CallerAuthentication auth, BundleStore store, CancellationToken cancel)
-    {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        return store.Find(tenant!.Id, sha256) is { } owned
+    private static IResult Get(string sha256, TenantView tenant, BundleStore store) =>
+        store.Find(tenant.Id, sha256) is { } owned
             ? TypedResults.Ok(new BundleResponse(owned.Sha256, owned.SizeBytes, owned.UploadedAt))
             : NotFound(sha256);
-    }
 
     private static IResult TooLarge(long max) =>
         Problems.Of(413, "The bundle is too large", $"A bundle may be at most {max} bytes (actorgrid.gateway.max-bundle-bytes); leave out what the task does not need.");

@@ -16,12 +16,8 @@ public static class ClusterApi
 {
     public static RouteGroupBuilder MapClusterApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/cluster").WithTags("Cluster");
-        group.MapGet("/", (HttpRequest request, CallerAuthentication auth, GridActors actors) =>
-        {
-            if (auth.RequireOperator(request) is { } denied) return denied;
-            return TypedResults.Ok(Describe(Cluster.Get(actors.System)));
-        }).Produces<ClusterResponse>();
+        var group = app.MapGroup("/v1/cluster").WithTags("Cluster").RequireAuthorization(GatewayAuth.Operator);
+        group.MapGet("/", (GridActors actors) => TypedResults.Ok(Describe(Cluster.Get(actors.System)))).Produces<ClusterResponse>();
         return group;
     }
 

@@ -8,6 +8,7 @@ using ActorGrid.Gateway.Inference;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Worker.Inference;
 using ActorGrid.Worker.Inference.Images;
 using Akka.Actor;
@@ -29,20 +30,19 @@ public static class InferenceApi
 {
     public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/models").WithTags("Inference");
+        var group = app.MapGroup("/v1/models").WithTags("Inference").RequireAuthorization(GatewayAuth.Tenant);
         group.MapPost("/{spec}/infer", InferAsync)
             .Accepts<InferRequestJson>("application/json", "application/octet-stream", "multipart/form-data", "image/jpeg", "image/png")
             .Produces(200, contentType: "application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(410).ProducesProblem(413)
             .ProducesProblem(415).ProducesProblem(429).ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
-        app.MapGet("/v1/inference/hosts", Hosts).WithTags("Inference").Produces<List<InferenceHostView>>().ProducesProblem(401);
+        app.MapGet("/v1/inference/hosts", Hosts).WithTags("Inference").RequireAuthorization(GatewayAuth.Operator).Produces<List<InferenceHostView>>().ProducesProblem(401);
         return group;
     }
 
     // Operator view of what this gateway routes on: each worker's last published status.
-    private static IResult Hosts(HttpRequest request, CallerAuthentication auth, InferenceRoutingTable routes, InferenceSettings settings)
+    private static IResult Hosts(InferenceRoutingTable routes, InferenceSettings settings)
     {
-        if (auth.RequireOperator(request) is { } denied) return denied;
         return TypedResults.Ok(routes.Live(settings.StatusStaleAfter)
             .OrderBy(h => h.Node.Value, StringComparer.Ordinal)
             .Select(h => new InferenceHostView(h.Node.Value, h.Tier, h.Site, h.Zone, h.Member, h.MaxQueuePerModel, h.Models, h.At))
@@ -50,15 +50,13 @@ public static class InferenceApi
     }
 
     private static async Task<IResult> InferAsync(
-        string spec, HttpContext context, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        string spec, HttpContext context, TenantView tenant, ModelResolver models, GridActors actors,
         InferenceRoutingTable routes, InferenceSettings settings, ImageSettings images, ActorRegistry registry, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return ModelsApi.NotFound(spec);
-        if (await models.ResolveAsync(tenant!.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
+        if (await models.ResolveAsync(tenant.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
             return ModelsApi.NotFound(spec);
 
         var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel, model.Config, images);

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Gateway.Inference;
 using ActorGrid.Hosting;
 using ActorGrid.Protocol;
@@ -55,7 +56,7 @@ public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/models").WithTags("Models");
+        var group = app.MapGroup("/v1/models").WithTags("Models").RequireAuthorization(GatewayAuth.Tenant);
         group.MapPost("/{name}", UploadAsync)
             .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
             .Produces<ModelVersionResponse>(201).Produces<ModelVersionResponse>(200)
@@ -70,12 +71,10 @@ public static class ModelsApi
     }
 
     private static async Task<IResult> UploadAsync(
-        string name, HttpContext context, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        string name, HttpContext context, TenantView tenant, ModelResolver models, GridActors actors,
         ModelBlobStore store, OnnxSessionFactory sessions, InferenceSettings settings, CancellationToken cancel)
     {
         var request = context.Request;
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (!ModelNames.IsValid(name)) return Problems.BadRequest($"Model name '{name}' is not valid: {ModelNames.Rule}.");
         var multipart = request.HasFormContentType;
         if (!multipart && request.ContentType is { } type && !type.StartsWith(InferenceWire.Binary, StringComparison.OrdinalIgnoreCase))
@@ -118,7 +117,7 @@ public static class ModelsApi
         store.Commit(blob.TempFile, blob.Sha256);
 
         var storedBy = Cluster.Get(actors.System).SelfAddress.ToString();
-        var reply = await actors.AskAsync(models.Catalog, new RegisterModelVersion(tenant!.Id, name, blob.Sha256, blob.Size, signature, storedBy, Config: config), cancel);
+        var reply = await actors.AskAsync(models.Catalog, new RegisterModelVersion(tenant.Id, name, blob.Sha256, blob.Size, signature, storedBy, Config: config), cancel);
         models.Forget(tenant.Id, name);
         return reply switch
         {
@@ -128,23 +127,17 @@ public static class ModelsApi
         };
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> ListAsync(TenantView tenant, ModelResolver models, GridActors actors, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant!.Id), cancel) is not ModelCatalogView catalog)
+        if (await actors.AskAsync(models.Catalog, new GetModelCatalog(tenant.Id), cancel) is not ModelCatalogView catalog)
             return Problems.Unavailable("The model catalog did not answer; try again.");
         return TypedResults.Ok(catalog.Versions.GroupBy(v => v.Name).Select(Group).ToList());
     }
 
-    private static async Task<IResult> GetAsync(
-        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors,
-        ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel)
-    {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        return await DescribeAsync(tenant!.Id, spec, models, actors, registry, routes, settings, cancel);
-    }
+    private static Task<IResult> GetAsync(
+        string spec, TenantView tenant, ModelResolver models, GridActors actors,
+        ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel) =>
+        DescribeAsync(tenant.Id, spec, models, actors, registry, routes, settings, cancel);
 
     // A model with every version (or one version, "name@3"), where each is pinned and loaded.
     // The operator API describes any tenant's models through this too.
@@ -172,11 +165,9 @@ public static class ModelsApi
     // Pins the version to the workers the selector matches; they load it now and whenever they
     // start again. The registry keeps it, so the pin survives restarts of every host.
     private static async Task<IResult> DeployAsync(
-        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors,
+        string spec, HttpRequest request, TenantView tenant, ModelResolver models, GridActors actors,
         ActorRegistry registry, InferenceRoutingTable routes, InferenceSettings settings, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
         var body = await JsonBody.ReadAsync<NodeSelectorJson>(request, 64 * 1024, cancel);
         if (body.Error is not null) return body.Error;
@@ -185,7 +176,7 @@ public static class ModelsApi
             return Problems.BadRequest("Say where to deploy: give at least one of tier, site, zone or nodes, e.g. {\"tier\":\"edge\",\"site\":\"ningbo-f03\"}.");
         if (json.Tier is { } tier && !Tiers.All.Contains(tier))
             return Problems.BadRequest($"Tier '{tier}' is not one of {string.Join(", ", Tiers.All)}.");
-        if (await models.ResolveAsync(tenant!.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
+        if (await models.ResolveAsync(tenant.Id, parsed.Name, parsed.Version, cancel) is not ModelVersionView model)
             return NotFound(spec);
         var selector = new NodeSelector(json.Tier, json.Site, json.Zone, json.Nodes is { Length: > 0 } nodes ? [.. nodes] : null);
         var modelRef = new ModelRef(tenant.Id, model.Name, model.Version, model.Sha256, model.SizeBytes, model.Signature, model.StoredBy);
@@ -195,12 +186,10 @@ public static class ModelsApi
         return TypedResults.Accepted($"/v1/models/{model.Name}@{model.Version}", response);
     }
 
-    private static async Task<IResult> UndeployAsync(string spec, HttpRequest request, CallerAuthentication auth, GridActors actors, ActorRegistry registry, CancellationToken cancel)
+    private static async Task<IResult> UndeployAsync(string spec, TenantView tenant, GridActors actors, ActorRegistry registry, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
-        var reply = await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new UndeployModel(tenant!.Id, parsed.Name, parsed.Version), cancel);
+        var reply = await actors.AskAsync(registry.Get<ModelDeploymentsKey>(), new UndeployModel(tenant.Id, parsed.Name, parsed.Version), cancel);
         return reply is ModelUndeployAccepted { Removed: > 0 } ? TypedResults.NoContent() : Problems.NotFound($"Model '{spec}' is not deployed.");
     }
 
@@ -217,14 +206,12 @@ public static class ModelsApi
             [.. hosts.Where(h => d.Selector.Matches(h.Node.Value, h.Tier, h.Site, h.Zone)).Select(h => h.Node.Value).Order(StringComparer.Ordinal)]);
 
     private static async Task<IResult> DeleteAsync(
-        string spec, HttpRequest request, CallerAuthentication auth, ModelResolver models, GridActors actors, ActorRegistry registry, CancellationToken cancel)
+        string spec, TenantView tenant, ModelResolver models, GridActors actors, ActorRegistry registry, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (ModelResolver.ParseSpec(spec) is not { } parsed) return NotFound(spec);
         var (name, version) = parsed;
         if (version is null) return Problems.BadRequest($"Name the version to delete, e.g. DELETE /v1/models/{name}@1; versions are deleted one at a time.");
-        var reply = await actors.AskAsync(models.Catalog, new DeleteModelVersion(tenant!.Id, name, version.Value), cancel);
+        var reply = await actors.AskAsync(models.Catalog, new DeleteModelVersion(tenant.Id, name, version.Value), cancel);
         models.Forget(tenant.Id, name);
         if (reply is not ModelVersionRemoved) return NotFound(spec);
         // A deleted version is no longer pinned anywhere; workers unload it when the catalog's

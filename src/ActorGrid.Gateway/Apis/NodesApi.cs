@@ -14,16 +14,15 @@ public static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/nodes").WithTags("Nodes");
+        var group = app.MapGroup("/v1/nodes").WithTags("Nodes").RequireAuthorization(GatewayAuth.Operator);
         group.MapGet("/", ListAsync).Produces<IReadOnlyList<NodeView>>().ProducesProblem(400).ProducesProblem(401);
         return group;
     }
 
     private static async Task<IResult> ListAsync(
-        HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel,
+        GridActors actors, CancellationToken cancel,
         string? tier = null, string? site = null, string? zone = null, string? state = null)
     {
-        if (auth.RequireOperator(request) is { } denied) return denied;
         // Tiers and states are closed sets, so a typo is an error rather than an empty list;
         // sites and zones are whatever the descriptors say, so an unknown one just matches nothing.
         if (tier is not null && !Tiers.All.Contains(tier, StringComparer.OrdinalIgnoreCase))

@@ -1,5 +1,5 @@
-using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Gateway.Streaming;
 using ActorGrid.Gateway.TaskMetrics;
 using ActorGrid.Protocol.Tasks;
@@ -24,12 +24,10 @@ public static class TaskMetricsApi
     }
 
     private static async Task<IResult> GetAsync(
-        string id, HttpRequest request, CallerAuthentication auth, GridActors actors, TaskMetricStore store, TaskMetricSettings settings,
+        string id, HttpRequest request, TenantView tenant, GridActors actors, TaskMetricStore store, TaskMetricSettings settings,
         CancellationToken cancel, string? since = null, string? names = null, string? format = null)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        var view = await TasksApi.FindAsync(actors, tenant!, id, cancel);
+        var view = await TasksApi.FindAsync(actors, tenant, id, cancel);
         if (view is null) return TasksApi.TaskNotFound(id);
         return await ReplyAsync(view, request, store, settings, since, names, format, cancel);
     }

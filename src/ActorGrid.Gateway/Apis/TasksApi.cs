@@ -22,7 +22,7 @@ public static class TasksApi
 
     public static RouteGroupBuilder MapTasksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tasks").WithTags("Tasks");
+        var group = app.MapGroup("/v1/tasks").WithTags("Tasks").RequireAuthorization(GatewayAuth.Tenant);
         group.MapPost("/", SubmitAsync)
             .Accepts<SubmitTaskRequest>("application/json")
             .Produces<TaskAcceptedResponse>(202)
@@ -36,29 +36,27 @@ public static class TasksApi
     }
 
     private static async Task<IResult> SubmitAsync(
-        HttpRequest request, CallerAuthentication auth, SubmissionRateLimiter rate, GridActors actors, GatewayOptions options, BundleStore bundles, CancellationToken cancel)
+        HttpRequest request, TenantView tenant, SubmissionRateLimiter rate, GridActors actors, GatewayOptions options, BundleStore bundles, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         // Before the body is read: a flood costs as little as possible.
-        if (await rate.RefuseAsync(tenant!, cancel) is { } limited) return limited;
+        if (await rate.RefuseAsync(tenant, cancel) is { } limited) return limited;
         var body = await JsonBody.ReadAsync<SubmitTaskRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
         // A bundle is this gateway's to hand out: the task names it, and where to fetch it, from here.
         var storedBy = Akka.Cluster.Cluster.Get(actors.System).SelfAddress.ToString();
-        var (spec, errors, unknownBundle) = TaskRequestValidation.Validate(body.Value!, tenant!, DateTimeOffset.UtcNow,
-            sha => bundles.Find(tenant!.Id, sha) is { } owned ? new BundleRef(owned.Sha256, owned.SizeBytes, storedBy) : null);
+        var (spec, errors, unknownBundle) = TaskRequestValidation.Validate(body.Value!, tenant, DateTimeOffset.UtcNow,
+            sha => bundles.Find(tenant.Id, sha) is { } owned ? new BundleRef(owned.Sha256, owned.SizeBytes, storedBy) : null);
         if (spec is null)
             return unknownBundle is not null && errors.Count == 1 ? BundlesApi.NotFound(unknownBundle) : Problems.Invalid(errors);
 
-        if (await BudgetRefusalAsync(actors, tenant!, spec, cancel) is { } refused) return refused;
+        if (await BudgetRefusalAsync(actors, tenant, spec, cancel) is { } refused) return refused;
 
         var key = body.Value!.IdempotencyKey;
-        var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant!.Id, key);
+        var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant.Id, key);
         // Record first, then submit: both are idempotent, and a recorded id whose submit failed
         // is simply skipped by listings, while a task missing from its tenant's list would be lost.
         // The tenant refuses a new task over its cap on unfinished ones; then nothing is persisted.
-        switch (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant!.Id, id, options.TenantLimits.Defaults.MaxQueued), cancel))
+        switch (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant.Id, id, options.TenantLimits.Defaults.MaxQueued), cancel))
         {
             case TenantQueueFull full: return QueueFull(full);
             case not TenantTaskRecordedAck: return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
@@ -77,25 +75,21 @@ public static class TasksApi
         };
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> GetAsync(string id, TenantView tenant, GridActors actors, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
-        var view = await FindAsync(actors, tenant!, id, cancel);
+        var view = await FindAsync(actors, tenant, id, cancel);
         if (view is null) return TaskNotFound(id);
         var history = await actors.AskAsync(actors.Tasks, new GetTaskHistory(view.Id, 0), cancel) as TaskHistory;
         return TypedResults.Ok(TaskResponses.From(view, history?.Entries ?? []));
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null)
+    private static async Task<IResult> ListAsync(TenantView tenant, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (state is not null && !TaskStates.All.Contains(state)) return Problems.BadRequest($"Unknown state '{state}'; use one of: {string.Join(", ", TaskStates.All)}.");
         if (lane is not null && !Lanes.All.Contains(lane)) return Problems.BadRequest($"Unknown lane '{lane}'; use one of: {string.Join(", ", Lanes.All)}.");
         if (limit is < 1 or > MaxList) return Problems.BadRequest($"limit must be between 1 and {MaxList}.");
 
-        if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant!.Id, limit ?? 100), cancel) is not TenantTaskList list)
+        if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant.Id, limit ?? 100), cancel) is not TenantTaskList list)
             return Problems.Unavailable("The tenant store did not answer; try again.");
         var views = await Task.WhenAll(list.TaskIds.Select(async taskId => await actors.AskAsync(actors.Tasks, new GetTask(taskId), cancel) as TaskView));
         var matching = views
@@ -106,12 +100,10 @@ public static class TasksApi
         return TypedResults.Ok(matching);
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> CancelAsync(string id, TenantView tenant, GridActors actors, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(request, cancel);
-        if (denied is not null) return denied;
         if (!IdRules.IsValid(id)) return TaskNotFound(id);
-        var reply = await actors.AskAsync(actors.Tasks, new CancelTask(new TaskId(id), tenant!.Id, "cancelled by the tenant"), cancel);
+        var reply = await actors.AskAsync(actors.Tasks, new CancelTask(new TaskId(id), tenant.Id, "cancelled by the tenant"), cancel);
         return reply switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),

@@ -21,7 +21,7 @@ public static class TenantsApi
 {
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tenants").WithTags("Tenants");
+        var group = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(GatewayAuth.Operator);
         group.MapPost("/", CreateAsync)
             .Accepts<CreateTenantRequest>("application/json")
             .Produces<CreateTenantResponse>(201)
@@ -30,9 +30,8 @@ public static class TenantsApi
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, CallerAuthentication auth, GridActors actors, GatewayOptions options, CancellationToken cancel)
+    private static async Task<IResult> CreateAsync(HttpRequest request, GridActors actors, GatewayOptions options, CancellationToken cancel)
     {
-        if (auth.RequireOperator(request) is { } denied) return denied;
         var body = await JsonBody.ReadAsync<CreateTenantRequest>(request, options.MaxBodyBytes, cancel);
         if (body.Error is not null) return body.Error;
         var req = body.Value!;
@@ -64,9 +63,8 @@ public static class TenantsApi
         };
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, CallerAuthentication auth, GridActors actors, TenantLimitsCache limits, CancellationToken cancel)
+    private static async Task<IResult> GetAsync(string id, GridActors actors, TenantLimitsCache limits, CancellationToken cancel)
     {
-        if (auth.RequireOperator(request) is { } denied) return denied;
         if (!IdRules.IsValid(id)) return Problems.NotFound($"Tenant '{id}' does not exist.");
         var reply = await actors.AskAsync(actors.Tenants, new GetTenant(new TenantId(id)), cancel);
         return reply is TenantView view ? TypedResults.Ok(limits.Shown(view)) : Problems.NotFound($"Tenant '{id}' does not exist.");

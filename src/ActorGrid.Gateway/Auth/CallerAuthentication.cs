@@ -9,7 +9,9 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace ActorGrid.Gateway.Auth;
 
-// Who is calling: the operator (admin token) or a tenant (API key checked against tenant/<id>).
+// Who is calling: the operator (admin token) or a tenant (API key checked against tenant/<id>),
+// with the problem to answer when neither. Endpoints do not call it: the gateway's bearer schemes
+// (BearerHandlers.cs) do, behind the route groups' policies (GatewayAuth).
 // Verified keys are cached briefly so a busy tenant does not cost a cluster round trip per call.
 // The cache is bounded and its entries expire: a flood of distinct (even valid) keys evicts
 // entries instead of growing the gateway's memory, and a key is asked about again after CacheFor.

@@ -24,25 +24,24 @@ public static class DashboardApi
         app.MapGet("/dashboard/{file}", (string file, HttpContext http) => DashboardAssets.Serve(file, http)).ExcludeFromDescription();
 
         var group = app.MapGroup("/v1/dashboard").WithTags("Dashboard");
-        group.MapPost("/session", (HttpRequest request, HttpResponse response, CallerAuthentication auth, DashboardSession session) =>
+        group.MapPost("/session", (HttpResponse response, DashboardSession session) =>
         {
-            if (auth.RequireOperator(request) is { } denied) return denied;
             session.Issue(response, DateTimeOffset.UtcNow);
             return TypedResults.NoContent();
-        }).ProducesProblem(401);
+        }).RequireAuthorization(GatewayAuth.Operator).ProducesProblem(401);
         group.MapDelete("/session", (HttpResponse response) =>
         {
             DashboardSession.End(response);
             return TypedResults.NoContent();
         });
-        group.MapGet("/snapshot", SnapshotAsync).Produces<DashboardSnapshot>().ProducesProblem(401).ProducesProblem(503);
-        group.MapGet("/stream", StreamAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(401).ProducesProblem(503);
+        group.MapGet("/snapshot", SnapshotAsync).RequireAuthorization(GatewayAuth.Operator).Produces<DashboardSnapshot>().ProducesProblem(401).ProducesProblem(503);
+        // The session cookie or the operator token (GatewayAuth.DashboardStream).
+        group.MapGet("/stream", StreamAsync).RequireAuthorization(GatewayAuth.DashboardStream).Produces(200, contentType: "text/event-stream").ProducesProblem(401).ProducesProblem(503);
         return app;
     }
 
-    private static async Task<IResult> SnapshotAsync(HttpRequest request, CallerAuthentication auth, ActorRegistry registry, GridActors actors, CancellationToken cancel)
+    private static async Task<IResult> SnapshotAsync(ActorRegistry registry, GridActors actors, CancellationToken cancel)
     {
-        if (auth.RequireOperator(request) is { } denied) return denied;
         if (!registry.TryGet<GridObserverKey>(out var observer)) return ObserverMissing();
         return await actors.AskAsync(observer, GetDashboardSnapshot.Instance, cancel) is DashboardSnapshot snapshot
             ? TypedResults.Ok(snapshot)
@@ -52,10 +51,9 @@ public static class DashboardApi
     // The page's one live connection: a snapshot first, then every change the observer sees,
     // a summary each second, and a comment line when it has been quiet for a while.
     private static async Task<IResult> StreamAsync(
-        HttpContext http, CallerAuthentication auth, DashboardSession session, ActorRegistry registry, IHostApplicationLifetime lifetime,
+        HttpContext http, ActorRegistry registry, IHostApplicationLifetime lifetime,
         CancellationToken aborted)
     {
-        if (!session.Allows(http.Request, DateTimeOffset.UtcNow) && auth.RequireOperator(http.Request) is { } denied) return denied;
         if (!registry.TryGet<GridObserverKey>(out var observer)) return ObserverMissing();
 
         // A dashboard stays open for hours: end its stream when the host stops, so a graceful

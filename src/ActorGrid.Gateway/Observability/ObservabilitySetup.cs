@@ -37,18 +37,8 @@ public static class ObservabilitySetup
     // requireToken (see MetricsAccess) a scrape must send the operator token as a bearer.
     public static WebApplication MapMetricsEndpoint(this WebApplication app, bool requireToken)
     {
-        if (requireToken)
-            app.UseWhen(context => context.Request.Path.StartsWithSegments("/metrics"), scrape => scrape.Use(async (context, next) =>
-            {
-                var auth = context.RequestServices.GetRequiredService<CallerAuthentication>();
-                if (auth.RequireOperator(context.Request) is { } denied)
-                {
-                    await denied.ExecuteAsync(context);
-                    return;
-                }
-                await next(context);
-            }));
-        app.MapMetrics("/metrics").WithTags("Health");
+        var metrics = app.MapMetrics("/metrics").WithTags("Health");
+        if (requireToken) metrics.RequireAuthorization(GatewayAuth.Operator);
         return app;
     }
 

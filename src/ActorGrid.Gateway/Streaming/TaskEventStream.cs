@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using ActorGrid.Gateway.Apis;
-using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Protocol;
 using ActorGrid.Protocol.Tasks;
 using Akka.Actor;
@@ -16,13 +16,11 @@ namespace ActorGrid.Gateway.Streaming;
 // look covers a notification that pub-sub had not yet routed to this host.
 public static class TaskEventStream
 {
-    public static async Task<IResult> StreamAsync(string id, HttpContext http, CallerAuthentication auth, GridActors actors, CancellationToken cancel)
+    public static async Task<IResult> StreamAsync(string id, HttpContext http, TenantView tenant, GridActors actors, CancellationToken cancel)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(http.Request, cancel);
-        if (denied is not null) return denied;
-        var view = await TasksApi.FindAsync(actors, tenant!, id, cancel);
+        var view = await TasksApi.FindAsync(actors, tenant, id, cancel);
         if (view is null) return TasksApi.TaskNotFound(id);
-        return await WriteAsync(view, Topics.TaskEvents(tenant!.Id), http, actors, cancel);
+        return await WriteAsync(view, Topics.TaskEvents(tenant.Id), http, actors, cancel);
     }
 
     // Writes one task's events to the response until a terminal state or the client leaves. The

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using ActorGrid.Gateway.Apis;
-using ActorGrid.Gateway.Auth;
 using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol.Tenants;
 using ActorGrid.Gateway.TaskMetrics;
 using ActorGrid.Protocol.Tasks;
 using Akka.Actor;
@@ -26,11 +26,9 @@ public static class TaskMetricStream
     private const int Page = 20_000;
 
     public static async Task<IResult> StreamAsync(
-        string id, HttpContext http, CallerAuthentication auth, GridActors actors, TaskMetricStore store, CancellationToken cancel, string? names = null)
+        string id, HttpContext http, TenantView tenant, GridActors actors, TaskMetricStore store, CancellationToken cancel, string? names = null)
     {
-        var (tenant, denied) = await auth.RequireTenantAsync(http.Request, cancel);
-        if (denied is not null) return denied;
-        var view = await TasksApi.FindAsync(actors, tenant!, id, cancel);
+        var view = await TasksApi.FindAsync(actors, tenant, id, cancel);
         if (view is null) return TasksApi.TaskNotFound(id);
         return await WriteAsync(view, names, http, actors, store, cancel);
     }

@@ -49,6 +49,9 @@ public sealed record NodeLogging(string Format, bool Verbose)
                 o.TimestampFormat = "HH:mm:ss ";
             });
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The gateway's bearer schemes (ASP.NET's handler base) log every refused credential and
+        // challenge at Information; a 401 is the caller's to read, not a line for the operator.
+        logging.AddFilter("ActorGrid.Gateway.Auth", LogLevel.Warning);
         if (Verbose) return;
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Akka", LogLevel.Warning);

@@ -22,15 +22,6 @@ public static class OperatorEndpoints
         return app;
     }
 
-    // One check for the whole group, so no handler can forget it.
-    private static RouteGroupBuilder RequireOperatorToken(this RouteGroupBuilder group)
-    {
-        group.AddEndpointFilter(async (context, next) =>
-        {
-            var auth = context.HttpContext.RequestServices.GetService(typeof(CallerAuthentication)) as CallerAuthentication
-                ?? throw new InvalidOperationException("CallerAuthentication is not registered; call AddActorGridGateway.");
-            return auth.RequireOperator(context.HttpContext.Request) ?? await next(context);
-        });
-        return group;
-    }
+    // One policy for the whole group, so no handler can forget it.
+    private static RouteGroupBuilder RequireOperatorToken(this RouteGroupBuilder group) => group.RequireAuthorization(GatewayAuth.Operator);
 }
