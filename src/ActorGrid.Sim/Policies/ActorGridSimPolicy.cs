@@ -13,7 +13,12 @@ namespace ActorGrid.Sim.Policies;
 //     for a task that already ran longer, as long again as it has run; nodes' free-up times are
 //     estimated the same way, never read from the simulator. Realtime and interactive services
 //     keep their (profiled, millisecond) durations.
-public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQueue = true, bool Packing = false, bool WithholdDurations = false)
+//   QueuePlan: a node's queue wait for chip work counts the tasks queued ahead of it there
+//     (QueuePlan), not only when its running tasks end. Off by default: measured on gpu-trace-fair
+//     it helps at x4/x8 and loses at x16/x32 (more work sent to slow free chips), and it lengthens
+//     the campaign (README, ablation).
+public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQueue = true, bool Packing = false, bool WithholdDurations = false,
+    bool QueuePlan = false)
 {
     public static readonly ActorGridParts All = new();
 
@@ -64,6 +69,7 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         HardwareAware(profiles, new ActorGridParts(WaitForFasterChip: false, ServiceQueue: false), "ag:speeds"),
         HardwareAware(profiles, new ActorGridParts(ServiceQueue: false), "ag:+wait"),
         HardwareAware(profiles, new ActorGridParts(), "ag:+srf-queue"),
+        HardwareAware(profiles, new ActorGridParts(QueuePlan: true), "ag:+queue-plan"),
         HardwareAware(profiles, new ActorGridParts(Packing: true), "ag:+packing"),
     ];
 
@@ -107,17 +113,53 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
     // Without durations: a task is expected to run as long again as it has (at least PriorS).
     private static double GuessRemainingS(SimTask t, SimWorld world) => Math.Max(ActorGridParts.PriorS, DoneS(t, world));
 
+    // When a running task is expected to end: the simulator's truth when durations are told, else the guess.
+    private double EndS(SimTask t, SimWorld world) =>
+        _parts.WithholdDurations && Untimed(t)
+            ? world.NowS + Math.Max(0, t.RunStartS + t.NetworkInS - world.NowS) + GuessRemainingS(t, world) / t.Speed
+            : t.ExpectedEndS;
+
     private void EstimateQueueWaits(SimTask task, SimWorld world)
     {
-        Func<SimTask, double> end = _parts.WithholdDurations
-            ? t => !Untimed(t) ? t.ExpectedEndS : world.NowS + Math.Max(0, t.RunStartS + t.NetworkInS - world.NowS) + GuessRemainingS(t, world) / t.Speed
-            : t => t.ExpectedEndS;
+        var background = task.Demand.Lane is Lanes.Batch or Lanes.Deferrable;
+        if (_parts.QueuePlan && background && task.Demand.Chips is { Count: > 0 })
+        {
+            var (plan, position) = PlanFor(task, world);
+            foreach (var node in world.Empty.Nodes)
+            {
+                var id = node.Descriptor.Id;
+                world.Inventory.SetQueueWait(id, TimeSpan.FromSeconds(plan.WaitS(position, id, world.Inventory) ?? 0));
+            }
+            return;
+        }
         foreach (var node in world.Empty.Nodes)
         {
             var id = node.Descriptor.Id;
-            var wait = task.Demand.Lane is Lanes.Batch or Lanes.Deferrable ? world.FreesInS(id, task.Demand, end) ?? 0 : 0;
+            var wait = background ? world.FreesInS(id, task.Demand, t => EndS(t, world)) ?? 0 : 0;
             world.Inventory.SetQueueWait(id, TimeSpan.FromSeconds(wait));
         }
+    }
+
+    private QueuePlan? _plan;
+    private (double NowS, long Version) _planKey = (double.NaN, -1);
+    private readonly Dictionary<SimTask, int> _planPosition = new();
+
+    // The queue plan of the waiting chip work in service order (with `task` in its place when it is
+    // not queued yet), rebuilt only when the world changed.
+    private (QueuePlan Plan, int Position) PlanFor(SimTask task, SimWorld world)
+    {
+        if (_plan is not null && _planKey == (world.NowS, world.Version) && _planPosition.TryGetValue(task, out var known)) return (_plan, known);
+        var queued = world.Queue.Where(t => t.Demand.Chips is { Count: > 0 } && t.Lane is Lanes.Batch or Lanes.Deferrable).ToList();
+        if (!queued.Contains(task)) queued.Add(task);
+        queued.Sort(QueueOrder(world));
+        _planPosition.Clear();
+        for (var i = 0; i < queued.Count; i++) _planPosition[queued[i]] = i;
+        var demands = queued.Select(t => _parts.WithholdDurations && Untimed(t)
+            ? t.Demand with { ExpectedDuration = TimeSpan.FromSeconds(GuessRemainingS(t, world)) } : t.Demand).ToList();
+        _plan = QueuePlan.Build(policy.Options, world.Inventory, world.Now,
+            node => world.TasksOn(node).Where(t => t.Claim is not null).Select(t => (t.Claim!, EndS(t, world) - world.NowS)), demands);
+        _planKey = (world.NowS, world.Version);
+        return (_plan, _planPosition[task]);
     }
 
     public IComparer<SimTask> QueueOrder(SimWorld world)

@@ -1,0 +1,71 @@
+using ActorGrid.Placement.Tests.Policy;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Placement.Tests.Scheduling;
+
+// QueuePlan: the queue wait a chip task meets counts the work queued ahead of it, gang tasks
+// taking their chips together.
+public sealed class QueuePlanSpecs
+{
+    private static ChipProfiles Profiles() => ChipProfiles.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "chips", "profiles.hocon"));
+
+    private static TaskDemand Training(string id, int chips, double hours) =>
+        new(new TaskId(id), 8, 65_536, ChipDemand.Any(chips), Lanes.Batch, Grid.Now, [], Preemptible: true,
+            ExpectedDuration: TimeSpan.FromHours(hours)) { Workload = WorkloadClass.Training };
+
+    // A hub of 16 H100s busy for another hour and a free regional node of 8 L4s. Three 8-chip 2 h
+    // jobs (48 min each on an H100, 8 h on an L4) queue: the first two share the hub once it frees,
+    // the third comes after them, and none is worth the L4. A 16-chip job behind the first needs the
+    // whole hub, so it waits for the first job's end, not the hour.
+    [Fact]
+    public void Should_make_a_queued_task_wait_behind_the_work_planned_ahead_of_it()
+    {
+        var hub = Grid.Hub();
+        var regional = Grid.Regional();
+        var inventory = Grid.Inventory(hub, regional);
+        Grid.Fill(inventory, hub);
+        var options = PlacementOptions.HardwareAware(Profiles());
+        var running = new ResourceClaim(0, 0, "nvidia-h100", 16);
+
+        var plan = QueuePlan.Build(options, inventory, Grid.Now,
+            node => node == hub.Id ? [(running, 3_600.0)] : [],
+            [Training("a", 8, 2), Training("b", 8, 2), Training("c", 8, 2)]);
+
+        Assert.Equal(3_600, plan.WaitS(0, hub.Id, inventory)!.Value, 3);
+        Assert.Equal(3_600, plan.WaitS(1, hub.Id, inventory)!.Value, 3);
+        Assert.Equal(3_600 + 2 * 3_600 / 2.5, plan.WaitS(2, hub.Id, inventory)!.Value, 3);
+        Assert.Equal(0, plan.WaitS(2, regional.Id, inventory)!.Value, 3);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(hub.Id, plan.Chosen(i, inventory)));
+
+        var gang = QueuePlan.Build(options, inventory, Grid.Now,
+            node => node == hub.Id ? [(running, 3_600.0)] : [],
+            [Training("a", 8, 2), Training("whole-hub", 16, 1)]);
+
+        Assert.Equal(3_600 + 2 * 3_600 / 2.5, gang.WaitS(1, hub.Id, inventory)!.Value, 3);
+        Assert.Null(gang.WaitS(1, regional.Id, inventory));
+    }
+
+    // Twenty 8-chip 4 h jobs queue for a hub busy another hour, beside 8 free L4s.
+    [Fact]
+    public void Should_send_a_task_to_a_slower_free_chip_once_the_fast_one_is_booked_long_enough()
+    {
+        var hub = Grid.Hub();
+        var regional = Grid.Regional();
+        var inventory = Grid.Inventory(hub, regional);
+        Grid.Fill(inventory, hub);
+        var options = PlacementOptions.HardwareAware(Profiles());
+        var running = new ResourceClaim(0, 0, "nvidia-h100", 16);
+        var queue = Enumerable.Range(0, 20).Select(i => Training($"j{i:00}", 8, 4)).ToList();
+
+        var plan = QueuePlan.Build(options, inventory, Grid.Now, node => node == hub.Id ? [(running, 3_600.0)] : [], queue);
+
+        // Hub: two at a time, 1.6 h each from the hour; an L4 run takes 16 h. Pair k (from 0) ends at
+        // 1 h + 1.6 h (k + 1): job 18 (pair 9, 17 h) is the first better off on the L4s, and job 19
+        // then finishes sooner on the hub than behind it there.
+        var onRegional = Enumerable.Range(0, queue.Count).Where(i => plan.Chosen(i, inventory) == regional.Id).ToList();
+        Assert.Equal([18], onRegional);
+        Assert.Equal(0, plan.WaitS(18, regional.Id, inventory)!.Value, 3);
+        Assert.Equal(16 * 3_600, plan.WaitS(19, regional.Id, inventory)!.Value, 3);
+    }
+}
