@@ -315,9 +315,14 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             var chosen = shortlist[0];
             if (_waitRow >= 0 && _waitFinishMs < chosen.Terms.ResponseMs * (1 - _ctx.Options.MinWaitGain))
             {
-                var faster = _ctx.Inventory.Row(_waitRow).Descriptor;
+                ref readonly var waitRow = ref _ctx.Inventory.Row(_waitRow);
+                var faster = waitRow.Descriptor;
+                // NotBefore: when the node is expected to free, the time to look again (an
+                // estimate that can be wrong, when durations are guessed, and must not strand the
+                // task while slower chips stand free).
                 return Make(PlacementOutcome.Queued, shortlist, string.Create(CultureInfo.InvariantCulture,
-                    $"waiting for {faster.Id} ({faster.Tier}): done in {_waitFinishMs / 3_600_000:0.##} h once it frees, against {chosen.Terms.ResponseMs / 3_600_000:0.##} h on {chosen.Node} now"));
+                    $"waiting for {faster.Id} ({faster.Tier}): done in {_waitFinishMs / 3_600_000:0.##} h once it frees, against {chosen.Terms.ResponseMs / 3_600_000:0.##} h on {chosen.Node} now"),
+                    notBefore: _ctx.Now + TimeSpan.FromMilliseconds(waitRow.QueueWaitMs));
             }
             if (_greenProfiles is { Count: > 0 })
             {

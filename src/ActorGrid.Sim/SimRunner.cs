@@ -31,7 +31,7 @@ public static class SimRunner
 
         static IEnumerable<ISimPolicy> Extra(ChipProfiles speeds) =>
             [new FifoConsolidatePolicy(), new SrtfOraclePolicy(speeds), new TiresiasLasPolicy(), ActorGridSimPolicy.HardwareAware(speeds, blind: true),
-             ActorGridSimPolicy.HardwareAware(speeds, new ActorGridParts(WithholdDurations: true), ActorGridSimPolicy.LasName)];
+             ActorGridSimPolicy.HardwareAware(speeds, ActorGridParts.Untold, ActorGridSimPolicy.LasName)];
     }
 
     public static string DefaultProfilesPath()

@@ -17,10 +17,19 @@ namespace ActorGrid.Sim.Policies;
 //     (QueuePlan), not only when its running tasks end. Off by default: measured on gpu-trace-fair
 //     it helps at x4/x8 and loses at x16/x32 (more work sent to slow free chips), and it lengthens
 //     the campaign (README, ablation).
+//   EdgeHeadroom: batch work pays PlacementWeights.EdgeHeadroom on edge nodes (kept free for
+//     realtime work); off, the weight is 0.
+//   Preempt: waiting batch work evicts running work it outranks (ServicePreemption: 2D-LAS when
+//     durations are withheld, shortest remaining first when told), checked every CheckEveryS.
 public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQueue = true, bool Packing = false, bool WithholdDurations = false,
-    bool QueuePlan = false)
+    bool QueuePlan = false, bool Preempt = true, bool EdgeHeadroom = true)
 {
     public static readonly ActorGridParts All = new();
+
+    // Not told durations: 2D-LAS with preemption, and no waiting for a faster chip, since the
+    // free-up times are guesses and waiting on them left tasks queued while slower chips stood free
+    // (measured: README, ablation las:+wait).
+    public static readonly ActorGridParts Untold = new(WithholdDurations: true, WaitForFasterChip: false);
 
     // Reference-chip seconds assumed for a task nobody has timed: the median job of the GPU traces.
     public const double PriorS = 1_200;
@@ -34,7 +43,7 @@ public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQ
 // to when the task would fit there as its running tasks end (what a worker reports as
 // EstimatedQueueWait), so the policy can wait for a faster chip; and the queue is served by
 // ServiceQueueComparer (shortest remaining service when durations are given, 2D-LAS otherwise).
-public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = ActorGridSimPolicy.PolicyName, ActorGridParts? parts = null) : ISimPolicy
+public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = ActorGridSimPolicy.PolicyName, ActorGridParts? parts = null) : IPreemptingSimPolicy
 {
     public const string PolicyName = "actorgrid";
     public const string BlindName = "actorgrid-blind";
@@ -58,19 +67,20 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         options = options with
         {
             MinWaitGain = parts.WaitForFasterChip ? options.MinWaitGain : 0,
-            Weights = options.Weights with { Pack = parts.Packing ? 1.0 : 0 },
+            Weights = options.Weights with { Pack = parts.Packing ? 1.0 : 0, EdgeHeadroom = parts.EdgeHeadroom ? options.Weights.EdgeHeadroom : 0 },
         };
         return new ActorGridSimPolicy(new PlacementPolicy(options), name, parts);
     }
 
-    // The ablation on a trace: each part added in turn, all of them last (= actorgrid).
+    // The ablation on a trace: each part added in turn, ag:+preempt = actorgrid.
     public static IReadOnlyList<ActorGridSimPolicy> Ablation(ChipProfiles profiles) =>
     [
-        HardwareAware(profiles, new ActorGridParts(WaitForFasterChip: false, ServiceQueue: false), "ag:speeds"),
-        HardwareAware(profiles, new ActorGridParts(ServiceQueue: false), "ag:+wait"),
-        HardwareAware(profiles, new ActorGridParts(), "ag:+srf-queue"),
-        HardwareAware(profiles, new ActorGridParts(QueuePlan: true), "ag:+queue-plan"),
+        HardwareAware(profiles, new ActorGridParts(WaitForFasterChip: false, ServiceQueue: false, Preempt: false), "ag:speeds"),
+        HardwareAware(profiles, new ActorGridParts(ServiceQueue: false, Preempt: false), "ag:+wait"),
+        HardwareAware(profiles, new ActorGridParts(Preempt: false), "ag:+srf-queue"),
+        HardwareAware(profiles, new ActorGridParts(), "ag:+preempt"),
         HardwareAware(profiles, new ActorGridParts(Packing: true), "ag:+packing"),
+        HardwareAware(profiles, new ActorGridParts(QueuePlan: true), "ag:+queue-plan"),
     ];
 
     public string Name => name;
@@ -93,7 +103,10 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
             case PlacementOutcome.Queued:
                 // A queued task whose SLA is still open gets another look when it runs out, when
                 // the policy places it best-effort even if capacity near its origin never frees.
-                double? retry = task.Row.SlaMs is { } sla ? task.SubmitS + sla / 1000 : null;
+                // Not told durations, one waiting for a faster node looks again when that node
+                // should have freed by the guess (told, the node's end is exact and frees it anyway).
+                double? retry = task.Row.SlaMs is { } sla ? task.SubmitS + sla / 1000
+                    : _parts.WithholdDurations && result.NotBefore is { } at ? (at - Simulation.Epoch).TotalSeconds : null;
                 return new WaitInQueue(result.Reason, retry);
             case PlacementOutcome.FailFast:
                 var plan = policy.PlanPreemption(task.Demand, world.Inventory, world.RunningOn, world.Now);
@@ -160,6 +173,42 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
             node => world.TasksOn(node).Where(t => t.Claim is not null).Select(t => (t.Claim!, EndS(t, world) - world.NowS)), demands);
         _planKey = (world.NowS, world.Version);
         return (_plan, _planPosition[task]);
+    }
+
+    public double CheckEveryS => 300;
+
+    // Only the hardware-aware policy with its service queue preempts batch work this way (the
+    // original policy evicts only for realtime work, in Decide).
+    public IReadOnlyList<SimTask> Victims(SimWorld world, IReadOnlyList<SimTask> queued)
+    {
+        if (!Aware || !_parts.Preempt || !_parts.ServiceQueue) return [];
+        var attained = new Dictionary<Protocol.TaskId, double>();
+        var order = new ServiceQueueComparer(world.Now, d => attained.GetValueOrDefault(d.TaskId));
+        var heads = queued.Where(t => t.Lane is Lanes.Batch or Lanes.Deferrable).OrderBy(t => t, QueueOrder(world))
+            .Take(ServicePreemption.Heads * 4).Select(t => Service(t, world, attained)).ToList();
+        var byId = new Dictionary<Protocol.TaskId, SimTask>();
+        var running = new List<RunningService>();
+        foreach (var t in world.AllRunning)
+        {
+            if (t.Lane is not (Lanes.Batch or Lanes.Deferrable) || t.Node is not { } node) continue;
+            byId[t.Demand.TaskId] = t;
+            running.Add(new RunningService(Service(t, world, attained), node, t.Claim!, world.NowS - t.RunStartS, t.Preemptions));
+        }
+        var guesses = queued.ToDictionary(t => t.Demand.TaskId, t => TimeSpan.FromSeconds(GuessRemainingS(t, world)));
+        return ServicePreemption.Victims(policy.Options, world.Inventory, heads, running, order, world.Now, d => guesses[d.TaskId])
+            .Select(v => byId[v.Demand.TaskId]).ToList();
+    }
+
+    // The demand as the queue discipline judges it now: without a duration (and its attained
+    // service noted) when durations are withheld, else with the remaining duration at this moment.
+    private TaskDemand Service(SimTask t, SimWorld world, Dictionary<Protocol.TaskId, double> attained)
+    {
+        if (_parts.WithholdDurations && Untimed(t))
+        {
+            attained[t.Demand.TaskId] = TiresiasLasPolicy.Attained(t, world);
+            return t.Demand with { ExpectedDuration = null };
+        }
+        return t.Demand with { ExpectedDuration = TimeSpan.FromSeconds(Math.Max(0, t.Row.DurationS - DoneS(t, world))) };
     }
 
     public IComparer<SimTask> QueueOrder(SimWorld world)

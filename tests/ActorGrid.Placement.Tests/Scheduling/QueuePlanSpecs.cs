@@ -68,4 +68,23 @@ public sealed class QueuePlanSpecs
         Assert.Equal(0, plan.WaitS(18, regional.Id, inventory)!.Value, 3);
         Assert.Equal(16 * 3_600, plan.WaitS(19, regional.Id, inventory)!.Value, 3);
     }
+
+    // The hub frees in 10 min (its queue wait) and a 2 h job runs 48 min there against 8 h on the
+    // free L4s: it waits, and the result says when to look again, the hub's expected free-up.
+    [Fact]
+    public void Should_say_when_to_look_again_when_waiting_for_a_faster_busy_node()
+    {
+        var hub = Grid.Hub();
+        var regional = Grid.Regional();
+        var inventory = Grid.Inventory(hub, regional);
+        Grid.Fill(inventory, hub);
+        inventory.SetQueueWait(hub.Id, TimeSpan.FromMinutes(10));
+        var policy = new PlacementPolicy(PlacementOptions.HardwareAware(Profiles()), Grid.Topology);
+
+        var result = policy.Decide(Training("a", 8, 2), inventory, Grid.Now);
+
+        Assert.Equal(PlacementOutcome.Queued, result.Outcome);
+        Assert.Contains("waiting for hub-gz", result.Reason);
+        Assert.Equal(Grid.Now.AddMinutes(10), result.NotBefore);
+    }
 }
