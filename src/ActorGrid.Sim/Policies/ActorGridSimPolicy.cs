@@ -26,10 +26,9 @@ public sealed record ActorGridParts(bool WaitForFasterChip = true, bool ServiceQ
 {
     public static readonly ActorGridParts All = new();
 
-    // Not told durations: 2D-LAS with preemption, and no waiting for a faster chip, since the
-    // free-up times are guesses and waiting on them left tasks queued while slower chips stood free
-    // (measured: README, ablation las:+wait).
-    public static readonly ActorGridParts Untold = new(WithholdDurations: true, WaitForFasterChip: false);
+    // Not told durations: 2D-LAS with preemption; free-up times are guesses, so a wait for a
+    // faster chip is looked at again when the guess says it frees (NotBefore).
+    public static readonly ActorGridParts Untold = new(WithholdDurations: true);
 
     // Reference-chip seconds assumed for a task nobody has timed: the median job of the GPU traces.
     public const double PriorS = 1_200;

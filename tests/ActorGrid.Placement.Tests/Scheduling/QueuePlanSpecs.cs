@@ -5,7 +5,8 @@ using ActorGrid.Protocol.Tasks;
 namespace ActorGrid.Placement.Tests.Scheduling;
 
 // QueuePlan: the queue wait a chip task meets counts the work queued ahead of it, gang tasks
-// taking their chips together.
+// taking their chips together; and the policy's wait for a faster busy node: when to look again,
+// and its bound.
 public sealed class QueuePlanSpecs
 {
     private static ChipProfiles Profiles() => ChipProfiles.Load(Path.Combine(AppContext.BaseDirectory, "hocon", "chips", "profiles.hocon"));
@@ -86,5 +87,28 @@ public sealed class QueuePlanSpecs
         Assert.Equal(PlacementOutcome.Queued, result.Outcome);
         Assert.Contains("waiting for hub-gz", result.Reason);
         Assert.Equal(Grid.Now.AddMinutes(10), result.NotBefore);
+    }
+
+    // Waiting is bounded by the run on the best free node (8 h on the L4s): 7 h 55 min into its
+    // wait, the task looks again in 5 min, not 10; past 8 h it starts on the L4s.
+    [Fact]
+    public void Should_stop_waiting_for_a_faster_node_once_it_waited_as_long_as_the_free_node_would_take()
+    {
+        var hub = Grid.Hub();
+        var regional = Grid.Regional();
+        var inventory = Grid.Inventory(hub, regional);
+        Grid.Fill(inventory, hub);
+        inventory.SetQueueWait(hub.Id, TimeSpan.FromMinutes(10));
+        var policy = new PlacementPolicy(PlacementOptions.HardwareAware(Profiles()), Grid.Topology);
+        var almost = Training("a", 8, 2) with { SubmittedAt = Grid.Now.AddHours(-8).AddMinutes(5) };
+        var past = Training("b", 8, 2) with { SubmittedAt = Grid.Now.AddHours(-8).AddMinutes(-1) };
+
+        var waiting = policy.Decide(almost, inventory, Grid.Now);
+        var started = policy.Decide(past, inventory, Grid.Now);
+
+        Assert.Equal(PlacementOutcome.Queued, waiting.Outcome);
+        Assert.Equal(Grid.Now.AddMinutes(5), waiting.NotBefore);
+        Assert.Equal(PlacementOutcome.Placed, started.Outcome);
+        Assert.Equal(regional.Id, started.Chosen!.Node);
     }
 }
