@@ -51,10 +51,14 @@ public sealed record SimOptions
                               actorgrid is hardware-aware; without, every chip runs at 1.0 as before
           --arrival-scale K   divide every submission time by K (K times the contention)
           --all-baselines     also run fifo-consolidate, srtf-oracle, 2d-las, actorgrid-blind and actorgrid-las
-                              (actorgrid not told durations: 2D-LAS queue, a prior for placement)
-          --ablation          with chip profiles, also run actorgrid's parts added one by one: ag:speeds
-                              (finish-time placement, FIFO), ag:+wait (waits for a faster chip),
-                              ag:+srf-queue (= actorgrid), ag:+packing (best fit for chip work)
+                              (actorgrid not told durations: preemptive 2D-LAS queue, a prior for placement)
+          --ablation          with chip profiles, also run actorgrid's parts one by one. Told durations:
+                              ag:speeds (finish-time placement, FIFO), ag:+wait (waits for a faster chip),
+                              ag:+srf-queue (shortest remaining first), ag:+preempt (= actorgrid);
+                              ag:+packing (best fit), ag:+queue-plan (queue wait counts the work queued
+                              ahead), ag:-headroom (no edge headroom cost), ag-blind:-preempt (actorgrid-blind
+                              without preemption). Not told: las:-preempt, las:-wait, las:-speeds
+                              (actorgrid-las without preemption, without waiting for faster chips, speed-blind)
           --policies A,B      run only the policies named (table names, e.g. actorgrid,actorgrid-blind);
                               the comparisons are against whichever of them run
           --seed N            seeds the scenario generator and the random baseline (default 1)

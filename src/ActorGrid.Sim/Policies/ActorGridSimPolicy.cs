@@ -71,7 +71,10 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         return new ActorGridSimPolicy(new PlacementPolicy(options), name, parts);
     }
 
-    // The ablation on a trace: each part added in turn, ag:+preempt = actorgrid.
+    // The ablation on a trace: told durations, each part added in turn (ag:+preempt = actorgrid),
+    // then the parts left out of actorgrid (packing, the queue plan) added to it, the edge headroom
+    // taken away, and the blind policy without preemption; not told durations, what actorgrid-las
+    // is without preemption, with waiting for faster chips, and blind.
     public static IReadOnlyList<ActorGridSimPolicy> Ablation(ChipProfiles profiles) =>
     [
         HardwareAware(profiles, new ActorGridParts(WaitForFasterChip: false, ServiceQueue: false, Preempt: false), "ag:speeds"),
@@ -80,6 +83,11 @@ public sealed class ActorGridSimPolicy(PlacementPolicy policy, string name = Act
         HardwareAware(profiles, new ActorGridParts(), "ag:+preempt"),
         HardwareAware(profiles, new ActorGridParts(Packing: true), "ag:+packing"),
         HardwareAware(profiles, new ActorGridParts(QueuePlan: true), "ag:+queue-plan"),
+        HardwareAware(profiles, new ActorGridParts(EdgeHeadroom: false), "ag:-headroom"),
+        HardwareAware(ChipProfiles.Uniform, new ActorGridParts(Preempt: false), "ag-blind:-preempt"),
+        HardwareAware(profiles, ActorGridParts.Untold with { Preempt = false }, "las:-preempt"),
+        HardwareAware(profiles, ActorGridParts.Untold with { WaitForFasterChip = false }, "las:-wait"),
+        HardwareAware(ChipProfiles.Uniform, ActorGridParts.Untold, "las:-speeds"),
     ];
 
     public string Name => name;
