@@ -313,11 +313,20 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             }
 
             var chosen = shortlist[0];
-            if (_waitRow >= 0 && _waitFinishMs < chosen.Terms.ResponseMs * (1 - _ctx.Options.MinWaitGain))
+            // Waiting for a faster node is bounded like renting skis: a task that has already
+            // waited as long as it would take on the best free node stops waiting and starts there,
+            // so a wrong free-up estimate (guessed durations) costs at most twice the best choice.
+            var waitedMs = Math.Max(0, (_ctx.Now - demand.SubmittedAt).TotalMilliseconds);
+            if (_waitRow >= 0 && _waitFinishMs < chosen.Terms.ResponseMs * (1 - _ctx.Options.MinWaitGain) && waitedMs < chosen.Terms.ResponseMs)
             {
-                var faster = _ctx.Inventory.Row(_waitRow).Descriptor;
+                ref readonly var waitRow = ref _ctx.Inventory.Row(_waitRow);
+                var faster = waitRow.Descriptor;
+                // NotBefore: when the node is expected to free or the wait runs out, whichever is
+                // first: the time to look again (the estimate can be wrong when durations are
+                // guessed, and must not strand the task while slower chips stand free).
                 return Make(PlacementOutcome.Queued, shortlist, string.Create(CultureInfo.InvariantCulture,
-                    $"waiting for {faster.Id} ({faster.Tier}): done in {_waitFinishMs / 3_600_000:0.##} h once it frees, against {chosen.Terms.ResponseMs / 3_600_000:0.##} h on {chosen.Node} now"));
+                    $"waiting for {faster.Id} ({faster.Tier}): done in {_waitFinishMs / 3_600_000:0.##} h once it frees, against {chosen.Terms.ResponseMs / 3_600_000:0.##} h on {chosen.Node} now"),
+                    notBefore: _ctx.Now + TimeSpan.FromMilliseconds(Math.Min(waitRow.QueueWaitMs, chosen.Terms.ResponseMs - waitedMs)));
             }
             if (_greenProfiles is { Count: > 0 })
             {

@@ -9,7 +9,8 @@ public enum PlacementOutcome
     // Chosen is set; Shortlist holds the candidates to call for bids, best first.
     Placed,
 
-    // Nothing fits now, but something could once capacity frees (or a node comes back).
+    // Nothing fits now, but something could once capacity frees (or a node comes back). With
+    // NotBefore: it waits for a busy, faster node expected to free then; ask again at that time.
     Queued,
 
     // Deferrable work waiting for a greener window; ask again at NotBefore.

@@ -37,12 +37,12 @@ try
     if (options.Placements is { } placementsPath)
     {
         using var placements = PlacementsCsv.Create(placementsPath, inputs.Nodes);
-        results = SimRunner.RunAll(inputs, options.Seed, placements, AllBaselines(options), options.Ablation);
+        results = SimRunner.RunAll(inputs, options.Seed, placements, AllBaselines(options), options.Ablation, options.Only);
         placementRows = placements.Rows;
     }
     else
     {
-        results = SimRunner.RunAll(inputs, options.Seed, allBaselines: AllBaselines(options), ablation: options.Ablation);
+        results = SimRunner.RunAll(inputs, options.Seed, allBaselines: AllBaselines(options), ablation: options.Ablation, only: options.Only);
     }
     var scale = options.ArrivalScale == 1 ? "" : $", arrivals x{options.ArrivalScale:0.##}";
     var title = (options.Scenario is { } s ? $"scenario {s}, seed {options.Seed}" + (s == "inspection" ? $", {options.Hours:0.##} h" : "") : $"trace {options.Trace}") + scale
@@ -58,6 +58,11 @@ try
             Console.WriteLine($"per-task placements written to {Path.GetFullPath(options.Placements)} ({placementRows} rows: {inputs.Trace.Count} tasks x {results.Count} policies)");
     }
     return 0;
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"actorgrid-sim: {ex.Message}");
+    return 2;
 }
 catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or FormatException or IOException or UnauthorizedAccessException)
 {

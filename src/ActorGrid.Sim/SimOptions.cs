@@ -23,6 +23,9 @@ public sealed record SimOptions
     public bool AllBaselines { get; init; }
     public bool Ablation { get; init; }
 
+    // Only the policies named (by their table names), in the order they would run; null: all.
+    public IReadOnlyList<string>? Only { get; init; }
+
     public const string Usage = """
         actorgrid-sim: ActorGrid's placement policy in virtual time, side by side with three baselines
         (fifo-nearest, random feasible, cheapest feasible), on the built-in inspection scenario or a trace.
@@ -48,10 +51,16 @@ public sealed record SimOptions
                               actorgrid is hardware-aware; without, every chip runs at 1.0 as before
           --arrival-scale K   divide every submission time by K (K times the contention)
           --all-baselines     also run fifo-consolidate, srtf-oracle, 2d-las, actorgrid-blind and actorgrid-las
-                              (actorgrid not told durations: 2D-LAS queue, a prior for placement)
-          --ablation          with chip profiles, also run actorgrid's parts added one by one: ag:speeds
-                              (finish-time placement, FIFO), ag:+wait (waits for a faster chip),
-                              ag:+srf-queue (= actorgrid), ag:+packing (best fit for chip work)
+                              (actorgrid not told durations: preemptive 2D-LAS queue, a prior for placement)
+          --ablation          with chip profiles, also run actorgrid's parts one by one. Told durations:
+                              ag:speeds (finish-time placement, FIFO), ag:+wait (waits for a faster chip),
+                              ag:+srf-queue (shortest remaining first), ag:+preempt (= actorgrid);
+                              ag:+packing (best fit), ag:+queue-plan (queue wait counts the work queued
+                              ahead), ag:-headroom (no edge headroom cost), ag-blind:-preempt (actorgrid-blind
+                              without preemption). Not told: las:-preempt, las:-wait, las:-speeds
+                              (actorgrid-las without preemption, without waiting for faster chips, speed-blind)
+          --policies A,B      run only the policies named (table names, e.g. actorgrid,actorgrid-blind);
+                              the comparisons are against whichever of them run
           --seed N            seeds the scenario generator and the random baseline (default 1)
           --hours H           length of the generated workload in hours (default 24)
           --trace FILE        workload CSV; header, in this order:
@@ -113,6 +122,7 @@ public sealed record SimOptions
                 "--arrival-scale" => options with { ArrivalScale = Positive(arg, Value(args, ref i)) },
                 "--all-baselines" => options with { AllBaselines = true },
                 "--ablation" => options with { Ablation = true },
+                "--policies" => options with { Only = Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--bench-nodes" => options with { BenchNodes = Value(args, ref i).Split(',').Select(n => Int(arg, n)).ToArray() },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };

@@ -31,7 +31,7 @@ public static class SimRunner
 
         static IEnumerable<ISimPolicy> Extra(ChipProfiles speeds) =>
             [new FifoConsolidatePolicy(), new SrtfOraclePolicy(speeds), new TiresiasLasPolicy(), ActorGridSimPolicy.HardwareAware(speeds, blind: true),
-             ActorGridSimPolicy.HardwareAware(speeds, new ActorGridParts(WithholdDurations: true), ActorGridSimPolicy.LasName)];
+             ActorGridSimPolicy.HardwareAware(speeds, ActorGridParts.Untold, ActorGridSimPolicy.LasName)];
     }
 
     public static string DefaultProfilesPath()
@@ -71,8 +71,19 @@ public static class SimRunner
         }).ToList();
 
     // With `placements`, each policy's per-task rows stream into it as tasks settle.
-    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null, bool allBaselines = false, bool ablation = false) =>
-        Policies(inputs, allBaselines, ablation).Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
+    public static IReadOnlyList<PolicySummary> RunAll(SimInputs inputs, int seed, PlacementsCsv? placements = null, bool allBaselines = false, bool ablation = false,
+        IReadOnlyList<string>? only = null) =>
+        Select(Policies(inputs, allBaselines, ablation), only).Select(p => Simulation.Run(inputs, p, seed, placements?.For(p.Name))).ToList();
+
+    // The policies `only` names, in their usual order; a name that is not among them is an error.
+    public static IReadOnlyList<ISimPolicy> Select(IReadOnlyList<ISimPolicy> policies, IReadOnlyList<string>? only)
+    {
+        if (only is null) return policies;
+        foreach (var name in only)
+            if (!policies.Any(p => p.Name == name))
+                throw new ArgumentException($"--policies: no policy '{name}' in this run (there are {string.Join(", ", policies.Select(p => p.Name))})");
+        return policies.Where(p => only.Contains(p.Name)).ToList();
+    }
 
     private static Topology LoadTopology(string path)
     {

@@ -77,6 +77,13 @@ public sealed class SimWorld(NodeInventory inventory, NodeInventory empty, Split
         return null;
     }
 
+    // The scheduler's queue (tasks in WaitInQueue), in no particular order.
+    public IReadOnlyList<SimTask> Queue { get; internal set; } = [];
+
+    // Bumped whenever a run starts or stops or the queue gains or loses a task: what a policy
+    // computed from the world stays valid while NowS and Version are unchanged.
+    public long Version { get; internal set; }
+
     public IReadOnlyList<RunningTask> RunningOn(NodeId node) => Running.TryGetValue(node, out var list) ? list : [];
 
     public int QueuedOn(NodeId node) => NodeQueues.TryGetValue(node, out var q) ? q.Count : 0;

@@ -69,13 +69,14 @@ public sealed class SimTask
     public double SubmitS => Row.SubmitS;
     public string Lane => Row.Lane;
 
-    // Progress kept after an eviction at `nowS`: the last checkpoint for kinds that take them.
+    // Progress kept after an eviction at `nowS`: the last checkpoint for kinds that take them; the
+    // restart overhead is added to what is left.
     public void Evicted(double nowS)
     {
         // Checkpoints every CheckpointS of wall time; what a run kept is that much at its chip's speed.
         var ran = Math.Max(0, nowS - RunStartS - NetworkInS);
         var kept = TaskKindsInTraces.Checkpoints(Row.Kind) ? Math.Floor(ran / TaskKindsInTraces.CheckpointS) * TaskKindsInTraces.CheckpointS : 0;
-        RemainingS = Math.Max(0, RemainingS - kept * Speed);
+        RemainingS = Math.Max(0, RemainingS - kept * Speed) + TaskKindsInTraces.RestartOverheadS;
         Demand = Demand with { ExpectedDuration = TimeSpan.FromSeconds(RemainingS) };
         Preemptions++;
         Attempt++;

@@ -53,7 +53,7 @@ public sealed class Simulation
             empty.Upsert(node.Descriptor, node.State);
             _nodes[node.Descriptor.Id] = node.Descriptor;
         }
-        _world = new SimWorld(inventory, empty, new SplitMix64((ulong)seed ^ 0x5EED_0F_A11UL));
+        _world = new SimWorld(inventory, empty, new SplitMix64((ulong)seed ^ 0x5EED_0F_A11UL)) { Queue = _queue };
         // Utilization is measured over the trace's own span, the same for every policy.
         _horizonS = Math.Max(1, inputs.Trace.Count == 0 ? 1 : inputs.Trace.Max(r => r.SubmitS));
         _tasks = new SimTask[inputs.Trace.Count];
@@ -131,6 +131,7 @@ public sealed class Simulation
             v.Evicted(_world.NowS);
             v.Queued = true;
             _queue.Add(v);
+            _world.Version++;
             freed.Add(node);
         }
         foreach (var node in freed.OrderBy(n => n.Value, StringComparer.Ordinal)) Pump(node);
@@ -152,6 +153,7 @@ public sealed class Simulation
                 {
                     task.Queued = true;
                     _queue.Add(task);
+                    _world.Version++;
                 }
                 if (wait.RetryAtS is { } retry && retry > _world.NowS) Push(retry, Kind.Retry, task, task.Attempt);
                 break;
@@ -195,6 +197,7 @@ public sealed class Simulation
         if (!task.Queued) return;
         task.Queued = false;
         _queue.Remove(task);
+        _world.Version++;
     }
 
     private void Start(SimTask task, NodeId node, ResourceClaim claim)
@@ -212,6 +215,7 @@ public sealed class Simulation
         task.OneWayS = link.LatencyMs / 1000;
         task.NetworkInS = task.Row.OriginSite is null ? 0 : (link.LatencyMs + link.TransferMs(task.Demand.InputMb)) / 1000;
         task.FirstStartS ??= _world.NowS;
+        _world.Version++;
         if (!_world.Running.TryGetValue(node, out var running)) _world.Running[node] = running = [];
         running.Add(new RunningTask(task.Demand.TaskId, task.Lane, task.Demand.Preemptible, claim, task.RunStartedAt));
         if (!_world.RunningTasks.TryGetValue(node, out var tasks)) _world.RunningTasks[node] = tasks = [];
@@ -233,6 +237,7 @@ public sealed class Simulation
     private void Stop(SimTask task, NodeId node)
     {
         var claim = task.Claim!;
+        _world.Version++;
         _world.Inventory.Release(node, claim);
         _world.Running[node].RemoveAll(r => r.TaskId == task.Demand.TaskId);
         _world.RunningTasks[node].Remove(task);

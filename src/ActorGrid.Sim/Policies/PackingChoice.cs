@@ -41,7 +41,7 @@ internal static class PackingChoice
 // Evictions for the preemptive baselines: for the first few queued tasks that fit nowhere now, the
 // node where evicting the fewest running tasks that `mayEvict` allows (each having run at least
 // MinRunS, one checkpoint, so nothing thrashes) lets it fit. Only preemptible lanes are evicted.
-internal static class ServicePreemption
+internal static class BaselinePreemption
 {
     public const double MinRunS = TaskKindsInTraces.CheckpointS;
     private const int Heads = 4;

@@ -36,7 +36,7 @@ public sealed class SrtfOraclePolicy(ChipProfiles speeds) : IPreemptingSimPolicy
     public IComparer<SimTask> QueueOrder(SimWorld world) => Order;
 
     public IReadOnlyList<SimTask> Victims(SimWorld world, IReadOnlyList<SimTask> queued) =>
-        ServicePreemption.Victims(world, queued, Order, (head, running) => Service(running) > 2 * Service(head));
+        BaselinePreemption.Victims(world, queued, Order, (head, running) => Service(running) > 2 * Service(head));
 
     private static double Service(SimTask t) => t.RemainingS * Math.Max(1, t.Row.ChipCount);
 

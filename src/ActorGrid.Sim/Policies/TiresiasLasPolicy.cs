@@ -22,7 +22,7 @@ public sealed class TiresiasLasPolicy : IPreemptingSimPolicy
     public IReadOnlyList<SimTask> Victims(SimWorld world, IReadOnlyList<SimTask> queued)
     {
         var (order, las) = Order(world);
-        return ServicePreemption.Victims(world, queued, order, (head, running) => las(running) > las(head));
+        return BaselinePreemption.Victims(world, queued, order, (head, running) => las(running) > las(head));
     }
 
     // Attained chip-seconds: every ended run plus the current one so far.

@@ -11,7 +11,7 @@ namespace ActorGrid.Sim.Report;
 //   "cost","greenShare","utilization":{"edge","regional","hub"}}]}
 // A lane with no tasks has a null hit rate. Added after the contract's fields (readers of the
 // contract ignore it): "greenShareByLane":{"realtime","interactive","batch","deferrable"}, null for
-// a lane that drew no energy.
+// a lane that drew no energy; "makespanS" (first submission to last result) and "preemptionsPerTask".
 public static class SummaryJson
 {
     public static string Write(int tasks, IReadOnlyList<PolicySummary> policies)
@@ -53,6 +53,8 @@ public static class SummaryJson
                     else w.WriteNull(lane);
                 }
                 w.WriteEndObject();
+                w.WriteNumber("makespanS", Round(p.MakespanS));
+                w.WriteNumber("preemptionsPerTask", Round(p.PreemptionsPerTask, 6));
                 w.WriteEndObject();
             }
             w.WriteEndArray();

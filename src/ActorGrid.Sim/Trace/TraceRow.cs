@@ -35,4 +35,8 @@ public static class TaskKindsInTraces
     public static bool Checkpoints(string kind) => kind is "training" or "retraining";
 
     public const double CheckpointS = 600;
+
+    // What a restart after an eviction costs on top of the work lost since the checkpoint: loading
+    // the checkpoint and warming up again, in reference-chip seconds added to the remaining work.
+    public const double RestartOverheadS = 60;
 }

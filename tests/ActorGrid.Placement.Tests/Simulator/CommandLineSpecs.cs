@@ -32,6 +32,22 @@ public sealed class CommandLineSpecs
     }
 
     [Fact]
+    public void Should_run_only_the_policies_named_and_refuse_a_name_not_in_the_run()
+    {
+        string[] trace = ["--trace", Sample("scenarios", "tiny-trace.csv"), "--nodes", Sample("scenarios", "tiny-nodes.hocon"),
+            "--topology", Sample("topology", "inspection.hocon")];
+
+        var (code, output, _) = Run([.. trace, "--policies", "random,actorgrid", "--json"]);
+        var (badCode, _, error) = Run([.. trace, "--policies", "actorgrid,nope"]);
+
+        Assert.Equal(0, code);
+        var names = JsonDocument.Parse(output).RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()).ToList();
+        Assert.Equal(["actorgrid", "random"], names);
+        Assert.Equal(2, badCode);
+        Assert.Contains("no policy 'nope'", error);
+    }
+
+    [Fact]
     public void Should_run_a_trace_file_and_print_json()
     {
         var (code, output, _) = Run("--trace", Sample("scenarios", "tiny-trace.csv"), "--nodes", Sample("scenarios", "tiny-nodes.hocon"),

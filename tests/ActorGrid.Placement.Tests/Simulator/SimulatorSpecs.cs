@@ -62,7 +62,7 @@ public sealed class SimulatorSpecs
         {
             // Every contract field, by name and in order; additive fields only after them.
             Assert.Equal(
-                ["policy", "meanJctS", "p50JctS", "p99JctS", "meanQueueS", "slaHitRate", "residencyViolations", "unplaced", "cost", "greenShare", "utilization", "greenShareByLane"],
+                ["policy", "meanJctS", "p50JctS", "p99JctS", "meanQueueS", "slaHitRate", "residencyViolations", "unplaced", "cost", "greenShare", "utilization", "greenShareByLane", "makespanS", "preemptionsPerTask"],
                 p.EnumerateObject().Select(o => o.Name));
             Assert.Equal(["realtime", "interactive", "batch", "deferrable"], p.GetProperty("slaHitRate").EnumerateObject().Select(o => o.Name));
             Assert.Equal(["edge", "regional", "hub"], p.GetProperty("utilization").EnumerateObject().Select(o => o.Name));
