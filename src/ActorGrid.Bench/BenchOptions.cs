@@ -8,6 +8,8 @@ public sealed record BenchOptions(int Tasks, int Concurrency, int BaselineRuns)
           --concurrency N   parallel submitters in the throughput run (default 8)
           --baseline N      raw process spawns measured as the baseline (default 200)
         actorgrid-bench inference [--help]    the inference benchmark
+        actorgrid-bench inference --model <file.onnx> --shape 1x3x640x640 [--image <file.jpg>]
+                                              a real model: raw ONNX Runtime vs the gateway's binary and image paths
         actorgrid-bench control-plane [--help] task submissions accepted per second
         actorgrid-bench placement-actor       live placement decisions: kept vs rebuilt inventory
         actorgrid-bench preprocess [runs]     1920×1080 JPEG → 640×640 tensor, per decoder (default 50 runs)

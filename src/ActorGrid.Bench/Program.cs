@@ -2,6 +2,15 @@ using ActorGrid.Bench;
 
 // Starts a real embedded grid and prints what it measures. Figures, never assertions: the
 // machines are shared and noisy, so speed is reported here rather than tested.
+if (args.Length > 0 && args[0] == "inference" && ModelBenchOptions.Wants(args))
+{
+    if (ModelBenchOptions.Parse(args[1..]) is not { } model)
+    {
+        Console.WriteLine(ModelBenchOptions.Usage);
+        return 2;
+    }
+    return await ModelFileBenchmark.RunAsync(model);
+}
 if (args.Length > 0 && args[0] == "inference")
 {
     if (InferenceBenchOptions.Parse(args[1..]) is not { } inference)

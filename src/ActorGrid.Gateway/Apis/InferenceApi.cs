@@ -125,7 +125,7 @@ public static class InferenceApi
                 var label = input.Frame is { } frame && model.Signature.Outputs.Count > 0 && ok.Outputs.TryGetValue(model.Signature.Outputs[0].Name, out var scores)
                     ? FrameLabels.Read(frame, scores) : null;
                 var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded, label);
-                return input.Binary && !AcceptsJson(request)
+                return WantsBinary(input, request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
             case InferenceRejected { Kind: RejectionKinds.Unavailable } overflow when refusedBy.Add(host.Member) && refusedBy.Count <= MaxReroutes:
@@ -155,6 +155,12 @@ public static class InferenceApi
 
     private static bool AcceptsJson(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+
+    // Tensors in, tensors out unless JSON is asked for; a frame answers JSON (its label) unless the
+    // client asks for the raw output, as a detector's client does for its 640×640 score map.
+    private static bool WantsBinary(InferInput input, HttpRequest request) => input.Frame is null
+        ? input.Binary && !AcceptsJson(request)
+        : request.Headers.Accept.ToString().Contains(InferenceWire.Binary, StringComparison.OrdinalIgnoreCase);
 
     private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
