@@ -63,13 +63,15 @@ public static class InferenceApi
 
         var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel, model.Config, images);
         if (invalid is not null) return invalid;
-        if (InputValidation.Check(model.Signature, input!.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
+        // A frame's tensor is the worker's to build; its config was checked against the signature at upload.
+        if (input!.Image is null && InputValidation.Check(model.Signature, input.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
         if (input.OutputName is { } wanted && model.Signature.Outputs.All(o => o.Name != wanted))
             return Problems.BadRequest($"The model has no output '{wanted}'; its outputs are: {string.Join(", ", model.Signature.Outputs.Select(o => o.Name))}.");
 
         var requestId = request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 64 } given ? given : "req-" + Hex(8);
         var auditId = "aud-" + Hex(10);
-        var inputDigest = TensorDigest.Of(input.Inputs);
+        var inputDigest = input.Image is { } image ? TensorDigest.OfFrame(image) : TensorDigest.Of(input.Inputs);
+        var framePayload = input.Frame is { } config && input.Image is not null ? new FramePayload(config.Input, input.Image, config.Preprocess) : null;
         var audit = registry.Get<AuditWriterKey>();
 
         // Each gateway knows only its own requests in flight, so two gateways can fill a worker's
@@ -105,7 +107,7 @@ public static class InferenceApi
         routes.Started(host.Member, model.Sha256);
         try
         {
-            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget, GridTracing.CurrentParent), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
+            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget, GridTracing.CurrentParent, framePayload), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
         }
         catch (AskTimeoutException)
         {
