@@ -348,7 +348,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     private void ReportStatus() =>
         Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99(),
-            _loaded is null ? null : _target.Provider, _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
+            _loaded is null ? null : _target.Describe(), _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
 
     private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart, Activity? Span);
 
