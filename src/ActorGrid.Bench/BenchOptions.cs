@@ -37,6 +37,15 @@ public sealed class InferenceCommand : Command
     private readonly Option<double> _clientSeconds = BenchCommandLine.Seconds("--client-seconds", "Length of each batching on/off run", 4);
     private readonly Option<int> _clients = BenchCommandLine.Count("--clients", "Concurrent closed-loop clients in the batching runs", 16);
     private readonly Option<bool> _noTwoHosts = new("--no-two-hosts") { Description = "Skip (d)" };
+    // A real model instead: its first input, float32 of --shape, raw ONNX Runtime against the gateway.
+    private readonly Option<FileInfo?> _model = new("--model")
+    {
+        Description = "A real ONNX model: raw ONNX Runtime in-process (default session options) against the embedded grid's binary path " +
+                      "(and, with --image, the frame as image/jpeg decoded on the worker, and decoded by the client then sent as binary); " +
+                      "needs --shape; --requests then defaults to 100",
+    };
+    private readonly Option<string?> _shape = new("--shape") { Description = "The model input's shape, e.g. 1x3x640x640", HelpName = "NxCxHxW" };
+    private readonly Option<FileInfo?> _image = new("--image") { Description = "A JPEG or PNG frame for the image paths (with --model)" };
     // The first two may also be given positionally, as before: inference [requests] [size].
     private readonly Argument<int?> _requestsAt = BenchCommandLine.OptionalCount("requests", "Same as --requests.");
     private readonly Argument<int?> _sizeAt = BenchCommandLine.OptionalCount("size", "Same as --size.");
@@ -45,10 +54,23 @@ public sealed class InferenceCommand : Command
         "The same model and inputs through (a) ONNX Runtime in-process, (b) the worker actor, (c) HTTP on an embedded grid, " +
         "(d) a gateway host and a worker host; a load search with slaMs 80 on (c) and (d); micro-batching on vs off under concurrent clients.")
     {
-        foreach (var option in new Option[] { _requests, _size, _stepSeconds, _clientSeconds, _clients, _noTwoHosts }) Options.Add(option);
+        foreach (var option in new Option[] { _requests, _size, _stepSeconds, _clientSeconds, _clients, _noTwoHosts, _model, _shape, _image }) Options.Add(option);
         Arguments.Add(_requestsAt);
         Arguments.Add(_sizeAt);
-        SetAction((result, _) => InferenceBenchmark.RunAsync(Read(result)));
+        Validators.Add(result =>
+        {
+            if (result.GetValue(_model) is null)
+            {
+                if (result.GetValue(_shape) is not null || result.GetValue(_image) is not null) result.AddError("--shape and --image go with --model.");
+                return;
+            }
+            if (ModelBenchOptions.ParseShape(result.GetValue(_shape) ?? "") is null)
+                result.AddError($"--model needs --shape with whole numbers of at least 1 between 'x', e.g. 1x3x640x640, not '{result.GetValue(_shape)}'.");
+        });
+        SetAction((result, _) => result.GetValue(_model) is { } model
+            ? ModelFileBenchmark.RunAsync(new ModelBenchOptions(model.FullName, ModelBenchOptions.ParseShape(result.GetValue(_shape)!)!,
+                result.GetValue(_image)?.FullName, result.GetResult(_requests) is { Implicit: false } ? result.GetValue(_requests) : 100))
+            : InferenceBenchmark.RunAsync(Read(result)));
     }
 
     public InferenceBenchOptions Read(ParseResult result) => new(

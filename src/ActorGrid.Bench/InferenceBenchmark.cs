@@ -251,7 +251,7 @@ public static class InferenceBenchmark
         return result;
     }
 
-    private sealed class Host(WebApplication app, string http, string seed, string db, string data) : IAsyncDisposable
+    internal sealed class Host(WebApplication app, string http, string seed, string db, string data) : IAsyncDisposable
     {
         public string Http { get; } = http;
         public string Seed { get; } = seed;
@@ -265,7 +265,7 @@ public static class InferenceBenchmark
         }
     }
 
-    private static async Task<Host> StartAsync(string data, string roles, string? seeds, bool batching, string? db = null)
+    internal static async Task<Host> StartAsync(string data, string roles, string? seeds, bool batching, string? db = null)
     {
         Directory.CreateDirectory(data);
         var config = Path.Combine(data, "bench.hocon");
@@ -294,10 +294,18 @@ public static class InferenceBenchmark
         return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static HttpClient Client(string baseAddress) =>
+    internal static HttpClient Client(string baseAddress) =>
         new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1024 }) { BaseAddress = new Uri(baseAddress), Timeout = TimeSpan.FromSeconds(60) };
 
     private static async Task SetUpTenantAsync(HttpClient http, byte[] onnx, byte[]? frameOnnx)
+    {
+        await CreateTenantAsync(http);
+        await UploadAsync(http, "bench", onnx);
+        if (frameOnnx is not null) await UploadAsync(http, "frame", frameOnnx);
+    }
+
+    // The "bench" tenant; its key becomes the client's default authorization.
+    internal static async Task CreateTenantAsync(HttpClient http)
     {
         using var create = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants")
         {
@@ -307,11 +315,9 @@ public static class InferenceBenchmark
         var created = await http.SendAsync(create);
         var key = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["apiKey"]!.GetValue<string>();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        await UploadAsync(http, "bench", onnx);
-        if (frameOnnx is not null) await UploadAsync(http, "frame", frameOnnx);
     }
 
-    private static async Task UploadAsync(HttpClient http, string name, byte[] onnx)
+    internal static async Task UploadAsync(HttpClient http, string name, byte[] onnx)
     {
         var upload = new ByteArrayContent(onnx);
         upload.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

@@ -35,7 +35,7 @@ public static class WorkerSetup
         if (!settings.Has(Roles.Worker) || settings.Node is not { } node) return builder;
         builder.WithActors((system, registry, resolver) => registry.Register<InferenceHostKey>(system.ActorOf(InferenceHost.Props(
             node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>(),
-            registry.Get<ModelDeploymentsKey>()), InferenceHost.Name)));
+            registry.Get<ModelDeploymentsKey>(), resolver.GetService<Inference.Images.ImageSettings>()), InferenceHost.Name)));
         builder.WithActors((system, registry, resolver) =>
         {
             var isolation = IsolationSettings.From(system.Settings.Config);

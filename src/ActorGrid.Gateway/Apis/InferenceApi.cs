@@ -61,13 +61,15 @@ public static class InferenceApi
 
         var (input, invalid) = await InferenceWire.ReadAsync(request, model.Signature, settings, cancel, model.Config, images);
         if (invalid is not null) return invalid;
-        if (InputValidation.Check(model.Signature, input!.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
+        // A frame's tensor is the worker's to build; its config was checked against the signature at upload.
+        if (input!.Image is null && InputValidation.Check(model.Signature, input.Inputs) is { } mismatch) return Problems.BadRequest(mismatch);
         if (input.OutputName is { } wanted && model.Signature.Outputs.All(o => o.Name != wanted))
             return Problems.BadRequest($"The model has no output '{wanted}'; its outputs are: {string.Join(", ", model.Signature.Outputs.Select(o => o.Name))}.");
 
         var requestId = request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 64 } given ? given : "req-" + Hex(8);
         var auditId = "aud-" + Hex(10);
-        var inputDigest = TensorDigest.Of(input.Inputs);
+        var inputDigest = input.Image is { } image ? TensorDigest.OfFrame(image) : TensorDigest.Of(input.Inputs);
+        var framePayload = input.Frame is { } config && input.Image is not null ? new FramePayload(config.Input, input.Image, config.Preprocess) : null;
         var audit = registry.Get<AuditWriterKey>();
 
         // Each gateway knows only its own requests in flight, so two gateways can fill a worker's
@@ -103,7 +105,7 @@ public static class InferenceApi
         routes.Started(host.Member, model.Sha256);
         try
         {
-            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget, GridTracing.CurrentParent), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
+            reply = await host.Executor.Ask<object>(new RunInference(requestId, modelRef, input.Inputs, budget, GridTracing.CurrentParent, framePayload), TimeSpan.FromMilliseconds(Math.Max(10_000, input.SlaMs * 2)), cancel);
         }
         catch (AskTimeoutException)
         {
@@ -123,7 +125,7 @@ public static class InferenceApi
                 var label = input.Frame is { } frame && model.Signature.Outputs.Count > 0 && ok.Outputs.TryGetValue(model.Signature.Outputs[0].Name, out var scores)
                     ? FrameLabels.Read(frame, scores) : null;
                 var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded, label);
-                return input.Binary && !AcceptsJson(request)
+                return WantsBinary(input, request)
                     ? new Written(r => InferenceWire.WriteBinaryAsync(r, answer, input.OutputName, cancel))
                     : new Written(r => InferenceWire.WriteJsonAsync(r, answer, cancel));
             case InferenceRejected { Kind: RejectionKinds.Unavailable } overflow when refusedBy.Add(host.Member) && refusedBy.Count <= MaxReroutes:
@@ -153,6 +155,12 @@ public static class InferenceApi
 
     private static bool AcceptsJson(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+
+    // Tensors in, tensors out unless JSON is asked for; a frame answers JSON (its label) unless the
+    // client asks for the raw output, as a detector's client does for its 640×640 score map.
+    private static bool WantsBinary(InferInput input, HttpRequest request) => input.Frame is null
+        ? input.Binary && !AcceptsJson(request)
+        : request.Headers.Accept.ToString().Contains(InferenceWire.Binary, StringComparison.OrdinalIgnoreCase);
 
     private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 

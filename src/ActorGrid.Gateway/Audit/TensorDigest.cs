@@ -9,6 +9,10 @@ namespace ActorGrid.Gateway.Audit;
 // digest whether they arrived as JSON or binary.
 public static class TensorDigest
 {
+    // A camera frame is recorded as the file the client sent (its JPEG or PNG bytes), which is
+    // what a lab holds and can hash again; the tensor is derived from it by the version's config.
+    public static string OfFrame(byte[] image) => Convert.ToHexString(SHA256.HashData(image)).ToLowerInvariant();
+
     public static string Of(IReadOnlyDictionary<string, TensorPayload> tensors)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

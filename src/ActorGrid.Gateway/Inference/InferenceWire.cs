@@ -15,15 +15,17 @@ public sealed record TensorJson(long[]? Shape, double[]? Data, string? Type);
 
 public sealed record InferRequestJson(Dictionary<string, TensorJson>? Inputs, string? OriginSite, double? SlaMs, string? Lane);
 
-// Frame is the model's config when the input was a camera frame: the answer then carries its label.
+// Frame is the model's config when the input was a camera frame: the answer then carries its
+// label. Image is that frame's bytes as the client sent them; Inputs is then empty, the worker
+// decodes the frame.
 public sealed record InferInput(IReadOnlyDictionary<string, TensorPayload> Inputs, string? OriginSite, double SlaMs, bool Binary, string? OutputName,
-    ModelConfig? Frame = null);
+    ModelConfig? Frame = null, byte[]? Image = null);
 
 // The inference request and reply in their two forms: JSON tensors ({"shape","data"}), or for a
 // camera frame raw little-endian float32 bytes with the shape in X-Shape (and the input name in
 // X-Input-Name when the model has several), so a 1 MB image need not become JSON. A JPEG or PNG
-// frame (image/jpeg, image/png) is decoded and preprocessed here, by the model's config, into
-// the tensor that then travels as any other (README, "Images in", says why the gateway).
+// frame (image/jpeg, image/png) is only checked here, from its header (size, format, pixels);
+// it travels compressed and the worker decodes and preprocesses it (README, "Images in").
 public static class InferenceWire
 {
     public const string Binary = "application/octet-stream";
@@ -293,10 +295,10 @@ public static class InferenceWire
         if (body.Length == 0) return (null, Problems.BadRequest("The body is empty; send the JPEG or PNG file's bytes."));
         var (slaValue, slaError) = SlaOf(SlaHeader(request), settings);
         if (slaError is not null) return (null, slaError);
-        var (tensor, refusal) = FramePreprocessor.Prepare(body.ToArray(), config.Preprocess, images);
-        if (refusal is not null)
+        var image = body.ToArray();
+        if (FramePreprocessor.Probe(image, images) is { } refusal)
             return (null, refusal.TooLarge ? Problems.Of(413, "The image is too large", refusal.Reason) : Problems.Of(400, "The image cannot be read", refusal.Reason));
-        return (new InferInput(new Dictionary<string, TensorPayload> { [config.Input] = tensor! }, OriginOf(request), slaValue, false, null, config), null);
+        return (new InferInput(new Dictionary<string, TensorPayload>(), OriginOf(request), slaValue, false, null, config, image), null);
     }
 
     private static double? SlaHeader(HttpRequest request)
@@ -362,6 +364,7 @@ public static class InferenceWire
         writer.WriteEndObject();
         writer.WriteNumber("queueMs", Math.Round(a.Reply.QueueMs, 3));
         writer.WriteNumber("computeMs", Math.Round(a.Reply.ComputeMs, 3));
+        if (a.Reply.PreprocessMs > 0) writer.WriteNumber("preprocessMs", Math.Round(a.Reply.PreprocessMs, 3));
         writer.WriteNumber("batchSize", a.Reply.BatchSize);
         writer.WriteString("route", a.Route);
         writer.WriteBoolean("offloaded", a.Offloaded);
@@ -386,6 +389,7 @@ public static class InferenceWire
         response.Headers["X-Request-Id"] = a.RequestId;
         response.Headers["X-Route"] = a.Route;
         response.Headers["X-Cold-Start"] = a.Reply.ColdStart ? "true" : "false";
+        if (a.Reply.PreprocessMs > 0) response.Headers["X-Preprocess-Ms"] = a.Reply.PreprocessMs.ToString("0.###", CultureInfo.InvariantCulture);
         response.ContentLength = tensor.Data.Length;
         await response.Body.WriteAsync(tensor.Data, cancel);
     }

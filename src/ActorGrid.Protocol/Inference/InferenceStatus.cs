@@ -12,7 +12,7 @@ public sealed record InferenceHostStatus(
 // State is one of ModelRunnerStates. BatchMs is the recent average time of one batch run;
 // P95LatencyMs and P99LatencyMs the recent queue+compute time seen by requests on this worker
 // (over its last requests; 0 before the first). Provider is the execution provider the session
-// runs on (cpu, cuda) and IntraOpThreads its ONNX Runtime thread count, once loaded.
+// runs on (cpu, or cuda:<device>) and IntraOpThreads its ONNX Runtime thread count, once loaded.
 public sealed record ModelRunnerStatus(
     string Sha256, string State, int Queued, int Running, double BatchMs, double P95LatencyMs, int MaxBatch, double P99LatencyMs = 0,
     string? Provider = null, int IntraOpThreads = 0);

@@ -6,6 +6,8 @@ using ActorGrid.Transfer.Models;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using ActorGrid.Worker.Inference.Images;
 
 namespace ActorGrid.Worker.Inference;
 
@@ -38,12 +40,16 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
     private readonly HashSet<VersionKey> _deleted = [];
     private readonly string _member;
     private readonly IActorRef? _deployments;
+    private readonly ImageSettings _images;
+    private readonly ExecutionTarget _target;
     private bool _deploymentsKnown;
     private int _generation;
 
-    public InferenceHost(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments = null)
+    public InferenceHost(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments, ImageSettings images)
     {
         _deployments = deployments;
+        _images = images;
+        _target = ExecutionTarget.For(node, settings.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
         _node = node;
         _settings = settings;
         _sessions = sessions;
@@ -89,11 +95,19 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments = null) =>
-        Akka.Actor.Props.Create(() => new InferenceHost(node, settings, sessions, store, deployments));
+    public static Props Props(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments = null,
+        ImageSettings? images = null)
+    {
+        var limits = images ?? ImageSettings.Default;
+        return Akka.Actor.Props.Create(() => new InferenceHost(node, settings, sessions, store, deployments, limits));
+    }
 
     protected override void PreStart()
     {
+        // Once per host, the one line that says CUDA was wanted and why the sessions run on CPU.
+        if (_target.Fallback is { } fallback) Context.GetLogger().Warning(fallback);
+        else Context.GetLogger().Info("Inference sessions run on {0}", _target.Describe());
+        Task.Run(Images.FramePreprocessor.WarmUp);
         Timers.StartPeriodicTimer("publish", PublishTick.Instance, _settings.StatusInterval);
         Publish();
         if (_deployments is null) return;
@@ -132,7 +146,7 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
         // A retiring runner of the same model may still hold its name while it drains.
         var name = "model-" + model.Sha256;
         if (!Context.Child(name).IsNobody()) name += "-" + ++_generation;
-        var child = Context.ActorOf(ModelRunner.Props(model, _node, _settings, _sessions, _store, sharingWith: _runners.Count), name);
+        var child = Context.ActorOf(ModelRunner.Props(model, _node, _settings, _sessions, _store, _runners.Count, _images, _target), name);
         Context.Watch(child);
         _runners[child] = model.Sha256;
         _active[model.Sha256] = child;

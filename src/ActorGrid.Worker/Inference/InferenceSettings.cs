@@ -34,7 +34,7 @@ public sealed record InferenceSettings(
     public static InferenceSettings From(Config config)
     {
         var c = config.HasPath("actorgrid.inference") ? config.GetConfig("actorgrid.inference") : ConfigurationFactory.Empty;
-        var providers = c.HasPath("execution-providers") ? c.GetStringList("execution-providers") : ["cpu"];
+        var providers = c.HasPath("execution-providers") ? c.GetStringList("execution-providers") : ["auto"];
         return new InferenceSettings(
             ReadIntraOpThreads(c),
             c.GetInt("inter-op-threads", 1),

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Models;
 using Microsoft.ML.OnnxRuntime;
@@ -100,9 +101,13 @@ public sealed class LoadedModel : IDisposable
         return results;
     }
 
+    // The inputs are handed to ONNX Runtime where they lie: each payload's array is pinned for the
+    // run and wrapped, not copied, so the bytes the gateway read from the socket are the bytes the
+    // model reads (a 640×640 frame is 4.9 MB; the copy into an ORT-allocated tensor was ~1 ms).
     private Dictionary<string, TensorPayload> RunOne(IReadOnlyDictionary<string, TensorPayload> inputs)
     {
         var values = new OrtValue[_inputNames.Length];
+        var pins = new GCHandle[_inputNames.Length];
         try
         {
             for (var i = 0; i < _inputNames.Length; i++)
@@ -110,8 +115,9 @@ public sealed class LoadedModel : IDisposable
                 var tensor = inputs[_inputNames[i]];
                 var element = TensorTypes.ElementOf(tensor.Type)
                               ?? throw new ArgumentException($"Input '{_inputNames[i]}' has unsupported type {tensor.Type}.");
-                values[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, element, [.. tensor.Shape]);
-                tensor.Data.CopyTo(values[i].GetTensorMutableRawData());
+                pins[i] = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
+                values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, element, [.. tensor.Shape],
+                    pins[i].AddrOfPinnedObject(), tensor.Data.LongLength);
             }
             using var results = _session.Run(_runOptions, _inputNames, values, _outputNames);
             var outputs = new Dictionary<string, TensorPayload>(_outputNames.Length);
@@ -127,6 +133,7 @@ public sealed class LoadedModel : IDisposable
         finally
         {
             foreach (var v in values) v?.Dispose();
+            foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
         }
     }
 

@@ -4,6 +4,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Transfer.Models;
+using ActorGrid.Worker.Inference.Images;
 using Akka.Actor;
 using Akka.Event;
 
@@ -36,10 +37,15 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private double _batchMs = 1;
     private bool _measured;
     private readonly int _sharingWith; // other models this worker held when this one was created
+    private readonly ImageSettings _images;
+    private ExecutionTarget _target; // the host's choice until the session opens, then what it runs on
 
-    public ModelRunner(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith)
+    public ModelRunner(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith,
+        ImageSettings images, ExecutionTarget target)
     {
         _sharingWith = sharingWith;
+        _images = images;
+        _target = target;
         _model = model;
         _node = node;
         _settings = settings;
@@ -70,10 +76,13 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         Receive<Loaded>(loaded =>
         {
             _loaded = loaded.Model;
+            if (loaded.Used.Fallback is { } fallback && loaded.Used != _target)
+                _log.Warning("Model {0}@{1}: {2}", _model.Name, _model.Version, fallback);
+            _target = loaded.Used;
             var warm = loaded.WarmUpProblem is null ? $"{loaded.WarmUpMillis:0} ms" : "skipped: " + loaded.WarmUpProblem;
             var batching = _queue.MaxRows > 1 ? $"max batch {_queue.MaxRows}, delay {_queue.MaxDelay.TotalMilliseconds} ms" : "no";
             _log.Info($"Model {_model.Name}@{_model.Version} loaded in {loaded.Millis:0} ms, warm-up {warm} ({batching} batching, " +
-                      $"providers {string.Join(",", _sessions.EffectiveProviders())}, {_sessions.IntraOpThreadsFor(_sharingWith)} intra-op threads)");
+                      $"provider {_target.Describe()}, {_sessions.IntraOpThreadsFor(_sharingWith)} intra-op threads)");
             Become(Ready);
             ReportStatus();
             Dispatch();
@@ -108,8 +117,12 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith = 0) =>
-        Akka.Actor.Props.Create(() => new ModelRunner(model, node, settings, sessions, store, sharingWith));
+    public static Props Props(ModelRef model, NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, int sharingWith = 0,
+        ImageSettings? images = null, ExecutionTarget? target = null)
+    {
+        var (limits, on) = (images ?? ImageSettings.Default, target ?? ExecutionTarget.OnCpu);
+        return Akka.Actor.Props.Create(() => new ModelRunner(model, node, settings, sessions, store, sharingWith, limits, on));
+    }
 
     protected override void PreStart()
     {
@@ -142,20 +155,22 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     {
         var sessions = _sessions;
         var sharing = _sharingWith;
+        var target = _target;
         Task.Run(() =>
         {
             var watch = Stopwatch.StartNew();
-            var model = new LoadedModel(sessions.Open(path, sharing));
+            var (session, used) = sessions.Open(path, sharing, target);
+            var model = new LoadedModel(session);
             var opened = watch.Elapsed.TotalMilliseconds;
             var problem = model.WarmUp();
-            return (object)new Loaded(model, opened, problem, watch.Elapsed.TotalMilliseconds - opened);
+            return (object)new Loaded(model, opened, problem, watch.Elapsed.TotalMilliseconds - opened, used);
         }).PipeTo(Self, failure: ex => new LoadFailed("ONNX Runtime could not open the model: " + (ex.InnerException ?? ex).Message));
     }
 
     private void Enqueue(RunInference run)
     {
         var now = _clock.Elapsed;
-        if (InputValidation.Check(_model.Signature, run.Inputs) is { } problem)
+        if (CheckInputs(run) is { } problem)
         {
             Sender.Tell(new InferenceRejected(run.RequestId, _node.Id, RejectionKinds.Invalid, problem));
             return;
@@ -166,7 +181,7 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
                 $"Node {_node.Id} has {_queue.Count} requests queued for model {_model.Name}, its limit; retry shortly or send to another site."));
             return;
         }
-        var rows = _model.Signature.Batchable ? run.Inputs[_model.Signature.Inputs[0].Name].Shape[0] : 1;
+        var rows = _model.Signature.Batchable ? ShapeOf(run, _model.Signature.Inputs[0].Name)[0] : 1;
         // Only refuse on a measured model: before the first batch there is nothing to predict from.
         if (_state == ModelRunnerStates.Ready && _measured)
         {
@@ -194,8 +209,21 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
     private string GroupKey(RunInference run)
     {
         if (!_model.Signature.Batchable) return "";
-        return string.Join(";", _model.Signature.Inputs.Select(i => string.Join(",", run.Inputs[i.Name].Shape.Skip(1))));
+        return string.Join(";", _model.Signature.Inputs.Select(i => string.Join(",", ShapeOf(run, i.Name).Skip(1))));
     }
+
+    // A frame's tensor shape is known from the config before it is decoded; a frame feeds the
+    // model's only input (the config was checked against the signature at upload).
+    private static IReadOnlyList<long> ShapeOf(RunInference run, string input) =>
+        run.Frame is { } frame ? FramePreprocessor.ShapeOf(frame.Preprocess) : run.Inputs[input].Shape;
+
+    private string? CheckInputs(RunInference run) => run.Frame switch
+    {
+        null => InputValidation.Check(_model.Signature, run.Inputs),
+        var frame when _model.Signature.Inputs.Count != 1 || _model.Signature.Inputs[0].Name != frame.Input =>
+            $"A frame feeds input '{frame.Input}', but the model's inputs are {string.Join(", ", _model.Signature.Inputs.Select(i => i.Name))}; send tensors.",
+        _ => null,
+    };
 
     private void Dispatch()
     {
@@ -213,10 +241,40 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         _running = true;
         _runningCount = batch.Count;
         var model = _loaded;
-        var inputs = batch.Select(e => e.Item.Run.Inputs).ToList();
+        var runs = batch.Select(e => e.Item.Run).ToList();
+        var images = _images;
         var started = _clock.Elapsed;
-        Task.Run(() => RunBatch(model, inputs))
-            .PipeTo(Self, success: outputs => new BatchDone(batch, outputs, null, started));
+        Task.Run(() => RunFrames(model, runs, images))
+            .PipeTo(Self, success: done => new BatchDone(batch, done.Outputs, done.PreprocessMs, started));
+    }
+
+    // Frames are decoded and preprocessed here, on the batch's thread-pool thread (never the
+    // actor's), so the time counts in the batch's measured cost that SLA predictions use. A frame
+    // that cannot be decoded answers alone as a FrameRefusal; the others run.
+    private static (IReadOnlyList<object> Outputs, double[] PreprocessMs) RunFrames(LoadedModel model, IReadOnlyList<RunInference> runs, ImageSettings images)
+    {
+        var outputs = new object[runs.Count];
+        var preprocessMs = new double[runs.Count];
+        var ready = new List<(int At, IReadOnlyDictionary<string, TensorPayload> Inputs)>(runs.Count);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (runs[i].Frame is not { } frame)
+            {
+                ready.Add((i, runs[i].Inputs));
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            var (tensor, refusal) = FramePreprocessor.Prepare(frame.Image, frame.Preprocess, images);
+            preprocessMs[i] = watch.Elapsed.TotalMilliseconds;
+            if (refusal is not null) outputs[i] = refusal;
+            else ready.Add((i, new Dictionary<string, TensorPayload> { [frame.Input] = tensor! }));
+        }
+        if (ready.Count > 0)
+        {
+            var results = RunBatch(model, [.. ready.Select(r => r.Inputs)]);
+            for (var j = 0; j < ready.Count; j++) outputs[ready[j].At] = results[j];
+        }
+        return (outputs, preprocessMs);
     }
 
     // A batch that throws is retried request by request, so one bad input fails alone and the
@@ -265,9 +323,14 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             pending.Span?.SetTag("actorgrid.queue_ms", queueMs).SetTag("actorgrid.compute_ms", computeMs).SetTag("actorgrid.batch", done.Batch.Count);
             if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
             {
-                pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart));
+                pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart,
+                    done.PreprocessMs[i]));
                 pending.Span?.Stop();
             }
+            // Size and dimensions were checked on the gateway from the header; what is left is an
+            // undecodable body (a truncated PNG), the client's to fix.
+            else if (done.Outputs[i] is FrameRefusal refusal)
+                Reject(pending, RejectionKinds.Invalid, refusal.Reason);
             else
                 Reject(pending, RejectionKinds.Failed, $"Model {_model.Name}@{_model.Version} failed while running: {done.Outputs[i]}");
         }
@@ -285,13 +348,13 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
 
     private void ReportStatus() =>
         Context.Parent.Tell(new ModelRunnerStatus(_model.Sha256, _state, _queue.Count, _runningCount, _batchMs, _latencies.P95(), _queue.MaxRows, _latencies.P99(),
-            _loaded is null ? null : _sessions.EffectiveProviders()[0], _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
+            _loaded is null ? null : _target.Describe(), _loaded is null ? 0 : _sessions.IntraOpThreadsFor(_sharingWith)));
 
     private sealed record Pending(RunInference Run, IActorRef ReplyTo, TimeSpan ArrivedAt, bool ColdStart, Activity? Span);
 
-    private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, string? Error, TimeSpan Started);
+    private sealed record BatchDone(IReadOnlyList<MicroBatchQueue<Pending>.Entry> Batch, IReadOnlyList<object> Outputs, double[] PreprocessMs, TimeSpan Started);
 
-    private sealed record Loaded(LoadedModel Model, double Millis, string? WarmUpProblem, double WarmUpMillis);
+    private sealed record Loaded(LoadedModel Model, double Millis, string? WarmUpProblem, double WarmUpMillis, ExecutionTarget Used);
 
     internal sealed record LoadFailed(string Reason);
 

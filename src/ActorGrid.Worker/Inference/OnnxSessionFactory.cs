@@ -33,7 +33,9 @@ public sealed class OnnxSessionFactory(InferenceSettings settings)
     public int IntraOpThreadsFor(int sharingWith) =>
         settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / (1 + Math.Max(0, sharingWith)));
 
-    public SessionOptions CreateOptions(int sharingWith = 0)
+    // Without a target (the gateway reading an upload's signature), the configured providers as
+    // before; with one (a worker's ModelRunner), exactly its provider and device.
+    public SessionOptions CreateOptions(int sharingWith = 0, ExecutionTarget? target = null)
     {
         var options = new SessionOptions
         {
@@ -52,9 +54,35 @@ public sealed class OnnxSessionFactory(InferenceSettings settings)
             // Errors only: ORT's warnings about unused initializers would flood the host log.
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        foreach (var provider in EffectiveProviders())
-            if (provider == "cuda") options.AppendExecutionProvider_CUDA(0);
+        try
+        {
+            if (target is not null) { if (target.Provider == ExecutionTarget.Cuda) options.AppendExecutionProvider_CUDA(target.Device ?? 0); }
+            else if (EffectiveProviders().Contains(ExecutionTarget.Cuda)) options.AppendExecutionProvider_CUDA(0);
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
         return options;
+    }
+
+    // Opens the model on the target, and on CPU when the CUDA provider is there but will not start
+    // (no driver, no libcudart, a device index the machine lacks): the session the worker can have,
+    // the target it runs on, and why it is not the one asked for.
+    public (InferenceSession Session, ExecutionTarget Used) Open(string modelPath, int sharingWith, ExecutionTarget target)
+    {
+        try
+        {
+            using var options = CreateOptions(sharingWith, target);
+            return (new InferenceSession(modelPath, options), target);
+        }
+        catch (OnnxRuntimeException ex) when (target.Provider == ExecutionTarget.Cuda)
+        {
+            using var options = CreateOptions(sharingWith, ExecutionTarget.OnCpu);
+            return (new InferenceSession(modelPath, options),
+                ExecutionTarget.OnCpu with { Fallback = $"CUDA device {target.Device} could not be used ({ex.Message.Trim()}): this model runs on CPU." });
+        }
     }
 
     public InferenceSession Open(string modelPath, int sharingWith = 0)

@@ -116,6 +116,24 @@ public class ImageInferenceSpecs(InferenceGridFixture grid)
         Assert.Equal(Labels[ArgMax(probs)], body["label"]!.GetValue<string>());
     }
 
+    // The gateway only reads the header; the worker decodes and says how long that took
+    // (preprocessMs, part of its computeMs), and the audit keeps the hash of the file sent.
+    [Fact]
+    public async Task Should_have_the_worker_decode_the_frame_and_report_the_time_it_took()
+    {
+        await UploadWithConfigAsync("line-camera-worker", TestModels.ConvClassifier(8), Config("letterbox", "argmax"));
+        var png = Png(640, 480, Pattern);
+
+        var (status, body) = await InferImageAsync("line-camera-worker", png, "image/png");
+
+        Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+        var preprocessMs = body!["preprocessMs"]!.GetValue<double>();
+        Assert.True(preprocessMs > 0, body.ToJsonString());
+        Assert.True(preprocessMs <= body["computeMs"]!.GetValue<double>(), body.ToJsonString());
+        var records = await AuditPolling.WaitForRecordsAsync(grid.Api, grid.AcmeKey, "line-camera-worker", 1, TimeSpan.FromSeconds(15));
+        Assert.Equal(Sha256(png), records.Single()!["inputSha256"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Should_refuse_a_corrupt_image_with_400()
     {

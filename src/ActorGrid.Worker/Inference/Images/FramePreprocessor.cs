@@ -17,19 +17,50 @@ public static class FramePreprocessor
     // The grey YOLO-style letterboxes pad with, before normalisation.
     public const byte Pad = 114;
 
-    public static (TensorPayload? Tensor, FrameRefusal? Refusal) Prepare(byte[] image, ImagePreprocess p, ImageSettings limits)
+    // One small PNG through the whole path, off any actor's thread at host start, so SkiaSharp's
+    // native library and this code's JIT are not paid by the first camera frame a worker decodes.
+    public static void WarmUp()
     {
-        if (image.LongLength > limits.MaxBytes)
-            return (null, new FrameRefusal($"The image has {image.LongLength} bytes; at most {limits.MaxBytes} are accepted.", true));
+        using var bitmap = new SKBitmap(16, 16);
+        bitmap.Erase(new SKColor(90, 120, 150));
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        Prepare(png.ToArray(), new ImagePreprocess([8, 8], ImageModes.Letterbox, ImageColors.Rgb, 1.0 / 255, [0, 0, 0], [1, 1, 1], ImageLayouts.Nchw), ImageSettings.Default);
+    }
+
+    // The checks that need only the header (size, format, dimensions): the gateway runs them before
+    // it sends a frame on, so an unreadable or oversized one is refused without a trip to a worker.
+    public static FrameRefusal? Probe(byte[] image, ImageSettings limits)
+    {
         using var data = SKData.CreateCopy(image);
         using var codec = SKCodec.Create(data);
+        return Check(image, codec, limits);
+    }
+
+    // The tensor a frame becomes, known before it is decoded: [1,C,H,W] or [1,H,W,C].
+    public static long[] ShapeOf(ImagePreprocess p) =>
+        p.Layout == ImageLayouts.Nchw ? [1, p.Channels, p.Height, p.Width] : [1, p.Height, p.Width, p.Channels];
+
+    private static FrameRefusal? Check(byte[] image, SKCodec? codec, ImageSettings limits)
+    {
+        if (image.LongLength > limits.MaxBytes)
+            return new FrameRefusal($"The image has {image.LongLength} bytes; at most {limits.MaxBytes} are accepted.", true);
         if (codec is null)
-            return (null, new FrameRefusal("The body is not a JPEG or PNG image that can be read; send the file's bytes unchanged.", false));
+            return new FrameRefusal("The body is not a JPEG or PNG image that can be read; send the file's bytes unchanged.", false);
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png))
-            return (null, new FrameRefusal($"The body is a {codec.EncodedFormat} image; send JPEG or PNG.", false));
+            return new FrameRefusal($"The body is a {codec.EncodedFormat} image; send JPEG or PNG.", false);
         var (w, h) = (codec.Info.Width, codec.Info.Height);
-        if (w > limits.MaxWidth || h > limits.MaxHeight)
-            return (null, new FrameRefusal($"The image is {w}×{h} pixels; at most {limits.MaxWidth}×{limits.MaxHeight} are accepted.", true));
+        return w > limits.MaxWidth || h > limits.MaxHeight
+            ? new FrameRefusal($"The image is {w}×{h} pixels; at most {limits.MaxWidth}×{limits.MaxHeight} are accepted.", true)
+            : null;
+    }
+
+    public static (TensorPayload? Tensor, FrameRefusal? Refusal) Prepare(byte[] image, ImagePreprocess p, ImageSettings limits)
+    {
+        if (image.LongLength > limits.MaxBytes) return (null, Check(image, null, limits));
+        using var data = SKData.CreateCopy(image);
+        using var codec = SKCodec.Create(data);
+        if (Check(image, codec, limits) is { } refusal) return (null, refusal);
+        var (w, h) = (codec!.Info.Width, codec.Info.Height);
 
         // JPEG decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost (the DCT is scaled);
         // used only when the decoded frame is still no smaller than what the resize needs.
@@ -130,7 +161,6 @@ public static class FramePreprocessor
                 }
             }
         }
-        long[] shape = nchw ? [1, c, height, width] : [1, height, width, c];
-        return new TensorPayload(TensorTypes.Float32, shape, bytes);
+        return new TensorPayload(TensorTypes.Float32, ShapeOf(p), bytes);
     }
 }
