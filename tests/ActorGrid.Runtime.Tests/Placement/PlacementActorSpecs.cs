@@ -17,37 +17,8 @@ namespace ActorGrid.Runtime.Tests.Placement;
 
 // The placement actor negotiates with workers (call for bids, award) and only assigns a task
 // once a worker has accepted, so concurrent requests never share a slot.
-public class PlacementActorSpecs : GridTestKit
+public class PlacementActorSpecs() : PlacementActorTestKit("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO")
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly TestProbe _tasks;
-    private readonly TestProbe _nodes;
-    private readonly TestProbe _wire;
-    private readonly IActorRef _placement;
-
-    public PlacementActorSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO"))
-    {
-        _tasks = CreateTestProbe();
-        // Placement also tells a waiting task why it waits; these specs watch what it assigns.
-        _tasks.IgnoreMessages<ReportPlacementWaiting>();
-        _nodes = CreateTestProbe();
-        _wire = CreateTestProbe();
-        ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
-        ActorRegistry.For(Sys).Register<NodeRegionKey>(_nodes);
-        _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
-    }
-
-    private IActorRef Join(NodeDescriptor node, bool silent = false, string state = NodeStates.Ready, bool dieAfterBid = false, IActorRef? placement = null)
-    {
-        var worker = Sys.ActorOf(LedgerWorker.Props(node, _wire, silent, dieAfterBid));
-        (placement ?? _placement).Tell(new NodeStatusPublished(View(node, state), worker));
-        return worker;
-    }
-
-    private static RequestPlacement Request(string task, double cpu, string lane = Lanes.Batch, TenantQuota? quota = null, bool preemptible = false, int? slaMs = null) =>
-        new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(cpu, 128), ["CN-ZJ"], lane, quota ?? TenantQuota.Default,
-            DateTimeOffset.UtcNow, new PlacementHints(Preemptible: preemptible, SlaMs: slaMs));
-
     private AssignTask Assigned(string task) => _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == task, Wait);
 
     [Fact]

@@ -18,41 +18,14 @@ namespace ActorGrid.Runtime.Tests.Placement;
 // alone (and one of a class already refused is told to wait without a decision); a pass over
 // the whole queue follows only what can free room: a release, a failed round, a node that is
 // new or changed state. The sweep, which would hide a missed pass, is off here (1h).
-public class PlacementPassSpecs : GridTestKit
+public class PlacementPassSpecs() : PlacementActorTestKit("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 1h }")
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly TestProbe _tasks;
-    private readonly TestProbe _wire;
-    private readonly IActorRef _placement;
-
-    public PlacementPassSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 1h }"))
-    {
-        _tasks = CreateTestProbe();
-        _tasks.IgnoreMessages<ReportPlacementWaiting>();
-        _wire = CreateTestProbe();
-        ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
-        ActorRegistry.For(Sys).Register<NodeRegionKey>(CreateTestProbe());
-        _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
-    }
-
-    private (IActorRef Worker, NodeDescriptor Node) Join(string id, string state = NodeStates.Ready)
-    {
-        var node = Node(id, cpu: 4);
-        var worker = Sys.ActorOf(LedgerWorker.Props(node, _wire, false, false));
-        _placement.Tell(new NodeStatusPublished(View(node, state), worker));
-        return (worker, node);
-    }
-
-    private static RequestPlacement Request(string task, double cpu) =>
-        new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(cpu, 128), ["CN-ZJ"], Lanes.Batch, TenantQuota.Default,
-            DateTimeOffset.UtcNow, PlacementHints.None);
-
     private string NextAssigned() => _tasks.FishForMessage<AssignTask>(_ => true, Wait).TaskId.Value;
 
     [Fact]
     public void Should_place_the_oldest_waiting_task_when_room_grows_after_arrivals_of_its_class_were_told_to_wait()
     {
-        var (edge, _) = Join("edge-1");
+        var edge = Join(Node("edge-1"));
         _placement.Tell(Request("t-first", cpu: 3));
         Assert.Equal("t-first", NextAssigned());
         for (var i = 0; i < 50; i++) _placement.Tell(Request($"t-wait-{i:00}", cpu: 3));
@@ -64,7 +37,7 @@ public class PlacementPassSpecs : GridTestKit
         edge.Tell(new LedgerWorker.Release(new TaskId("t-first")));
         _placement.Tell(new ReleasePlacement(new TaskId("t-first"), 1));
         Assert.Equal("t-wait-00", NextAssigned());
-        Join("regional-1");
+        Join(Node("regional-1"));
         Assert.Equal("t-wait-01", NextAssigned());
         _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         _placement.Tell(GetPlacementQueue.Instance);
@@ -74,7 +47,8 @@ public class PlacementPassSpecs : GridTestKit
     [Fact]
     public void Should_place_waiting_work_when_its_node_stops_draining()
     {
-        var (worker, edge) = Join("edge-1", NodeStates.Draining);
+        var edge = Node("edge-1");
+        var worker = Join(edge, state: NodeStates.Draining);
         _placement.Tell(Request("t-a", cpu: 1));
         _placement.Tell(new NodeStatusPublished(View(edge, NodeStates.Draining), worker));
         _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
