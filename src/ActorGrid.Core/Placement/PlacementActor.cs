@@ -48,6 +48,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
     // When this actor last renewed each node's lease, on its own clock.
     private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
+    // The hosts of each attempt placed as a gang over several nodes, to repeat its assignment.
+    private readonly Dictionary<TaskId, IReadOnlyList<GangMember>> _gangs = new();
     private DateTimeOffset _lastSweep = DateTimeOffset.UtcNow;
     private DateTimeOffset _judgeFrom = DateTimeOffset.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -64,6 +66,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         {
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
             _drainRequested.Remove((r.TaskId, r.Attempt));
+            if (_view.ReservationOf(r.TaskId) is not { } held || held.Reservation.Attempt == r.Attempt) _gangs.Remove(r.TaskId);
             // A task cancelled (or refused) while still waiting leaves the queue too.
             if (_waiting.TryGet(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
             {
@@ -73,6 +76,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             if (_view.Release(r.TaskId, r.Attempt)) PlaceWaiting();
         });
         Receive<NegotiationConcluded>(OnConcluded);
+        Receive<GangConcluded>(OnGangConcluded);
         Receive<NegotiationFailed>(failed =>
         {
             EndDecision(failed.Request.TaskId, node: null, failed.Reason);
@@ -142,8 +146,11 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     {
         foreach (var run in slot.View.Telemetry?.Running ?? [])
         {
-            if (_view.ReservationOf(run.TaskId) is null && !_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)))
-                _view.Reserve(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
+            if (_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)) || _negotiating.ContainsKey(run.TaskId)) continue;
+            // A gang's hosts each report their share: each is held beside the others.
+            var held = _view.ReservationOf(run.TaskId);
+            if (held is null || held.Value.Reservation.Attempt == run.Attempt)
+                _view.Adopt(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
         }
     }
 
@@ -170,6 +177,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 return;
             }
             _view.Release(request.TaskId);
+            _gangs.Remove(request.TaskId);
         }
         _waiting.Set(CandidateShortlist.DemandOf(request), (request, ReasonWaiting(request.TaskId) ?? "waiting for placement"));
         PlaceWaiting();
@@ -191,7 +199,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         {
             if (_negotiating.Count >= _settings.MaxConcurrentNegotiations) break;
             if (_negotiating.ContainsKey(request.TaskId) || (_notBefore.TryGetValue(request.TaskId, out var at) && at > now)) continue;
-            var demandClass = DemandClass.Of(CandidateShortlist.DemandOf(request)) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+            // A gang may fit split where a task of the same class did not fit whole: decided on its own.
+            var demandClass = request.Gang is null && DemandClass.Of(CandidateShortlist.DemandOf(request)) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
             if (demandClass is { } known && refused.TryGetValue(known, out var why))
             {
                 Wait(request, why, 0);
@@ -231,6 +240,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 _notBefore[request.TaskId] = at;
                 Wait(request, $"{shortlist.Explanation} (not before {at:u})", micros);
                 return null;
+            case PlacementOutcome.Queued or PlacementOutcome.Rejected when request.Gang is { Workers: > 1 } gang:
+                return TryPlaceGang(request, gang, shortlist.Explanation, micros, now);
             default:
                 Wait(request, shortlist.Explanation, micros);
                 return shortlist.Explanation;
@@ -247,6 +258,76 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request, shortlist.Shortlist[0].Requirements));
         return null;
     }
+
+    // No single node holds the whole gang: the planner splits it over the fewest that hold every
+    // rank now, and all of them are held at once while their workers are asked to promise.
+    private string? TryPlaceGang(RequestPlacement request, GangRequest gang, string whyNotOne, double micros, DateTimeOffset now)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var perRank = CandidateShortlist.DemandOf(request with { Requirements = gang.PerRank });
+        var plan = GangPlanner.Plan(perRank, gang.Workers, _view.Inventory(_topology), _policy.Options, now);
+        micros += Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        if (!plan.IsPlaced)
+        {
+            var why = $"{whyNotOne}; split over nodes: {plan.Reason}";
+            Wait(request, why, micros);
+            return why;
+        }
+        var hosts = plan.Hosts.Select(h => _view.Find(h.Node) is { InInventory: true } slot
+            ? new GangHost(h, slot.Worker!, slot.View.Member!, RequirementsOf(h.Claim, gang.PerRank))
+            : null).ToList();
+        if (hosts.Any(h => h is null)) return Waited(request, "a node of the gang plan left the view", micros);
+        _notBefore.Remove(request.TaskId);
+        _decisionMicros[request.TaskId] = micros;
+        _negotiating[request.TaskId] = Context.ActorOf(GangNegotiation.Props(request, hosts!, _settings));
+        if (GridTracing.Start("placement.decide", request.TraceParent) is { } span)
+            _deciding[request.TaskId] = span.SetTag("actorgrid.task", request.TaskId.Value).SetTag("actorgrid.attempt", request.Attempt)
+                .SetTag("actorgrid.gang.nodes", hosts.Count);
+        _view.ReserveGang([.. hosts.Select(h => (h!.Slot.Node, ReservationFor(request, h.Requirements)))]);
+        return null;
+    }
+
+    private string Waited(RequestPlacement request, string why, double micros)
+    {
+        Wait(request, why, micros);
+        return why;
+    }
+
+    private static ResourceRequirements RequirementsOf(ResourceClaim claim, ResourceRequirements perRank) =>
+        new(claim.Cpu, claim.MemoryMiB, claim.ChipModel is { } model && claim.ChipCount > 0
+            ? new ChipRequirement(model, claim.ChipCount, perRank.Chips?.MinMemoryMiB ?? 0)
+            : null);
+
+    private void OnGangConcluded(GangConcluded done)
+    {
+        var request = done.Request;
+        var first = done.Hosts[0];
+        EndDecision(request.TaskId, first.Slot.Node, reason: null);
+        _negotiating.Remove(request.TaskId);
+        _decisionMicros.Remove(request.TaskId, out var micros);
+        if (!_waiting.Remove(request.TaskId))
+        {
+            _view.Release(request.TaskId, request.Attempt);
+            foreach (var host in done.Hosts) host.Worker.Tell(new CancelTaskRun(request.TaskId, request.Attempt, "no longer wanted"));
+            return;
+        }
+        _view.ReserveGang([.. done.Hosts.Select(h => (h.Slot.Node, ReservationFor(request, h.Requirements)))]);
+        var gang = done.Hosts.Select(h => new GangMember(h.Slot.Node, h.Member, h.Slot.NodeRank, h.Slot.FirstRank, h.Slot.Ranks)).ToList();
+        _gangs[request.TaskId] = gang;
+        var where = string.Join(", ", gang.Select(m => $"{m.Node} ranks {m.FirstRank}-{m.FirstRank + m.Ranks - 1}"));
+        _log.Info("Placed {0} attempt {1} as a gang of {2} ranks over {3} nodes: {4}", request.TaskId, request.Attempt, request.Gang?.Workers, gang.Count, where);
+        var price = done.Hosts.Sum(h => PriceOf(h));
+        var explanation = new PlacementExplanation(first.Slot.Node, 0, new Dictionary<string, double> { ["gangNodes"] = gang.Count },
+            [.. done.Hosts.Skip(1).Select(h => new CandidateExplanation(h.Slot.Node, $"gang node rank {h.Slot.NodeRank}: ranks {h.Slot.FirstRank}-{h.Slot.FirstRank + h.Slot.Ranks - 1}", null))],
+            done.Asked, done.Asked, [], price);
+        PublishDecision(request, first.Slot.Node, $"no single node holds the gang; split over {gang.Count} nodes: {where}", micros, cpu: done.Hosts.Sum(h => h.Requirements.Cpu));
+        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, first.Slot.Node, first.Member, first.Worker, explanation, gang));
+    }
+
+    private decimal PriceOf(GangHost host) =>
+        _view.Find(host.Slot.Node)?.View.Descriptor is { } d
+            ? (decimal)host.Requirements.Cpu * d.PricePerCoreHour + (host.Requirements.Chips?.Count ?? 0) * d.PricePerChipHour
+            : 0;
 
     private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
         new(request.TaskId, request.Attempt, request.Tenant, requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
@@ -277,6 +358,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             return;
         }
         foreach (var evicted in done.Explanation.Preempted) _view.Release(evicted);
+        _gangs.Remove(request.TaskId);
         _view.Reserve(node, ReservationFor(request, done.Winner.Requirements));
         _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, node,
             done.Explanation.BidsReceived, done.Explanation.BidsAsked,
@@ -309,7 +391,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)
     {
         var slot = _view.Find(node)!;
-        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation));
+        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation,
+            _gangs.GetValueOrDefault(request.TaskId)));
     }
 
     private void LoseNodesOf(string member, string reason)
