@@ -218,8 +218,9 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             // for it, so every host's ranks are stopped (a host whose ranks are done ignores this).
             if (ended.Attempt == before.CurrentAttempt && before.Gang is { } gang)
                 foreach (var m in gang.Where(m => m.Node != ended.Node || ended.Outcome != AttemptOutcomes.Succeeded))
-                    WorkerAt(m.Member).Tell(new CancelTaskRun(_state.Id, ended.Attempt,
-                        $"the gang's attempt {ended.Attempt} ended ({ended.Outcome}): {ended.Reason}", AttemptOutcomes.Cancelled));
+                    WorkerAt(m.Member).Tell(new CancelTaskRun(_state.Id, ended.Attempt, ended.Outcome == AttemptOutcomes.Succeeded
+                        ? $"rank 0 on {ended.Node} finished the gang's attempt {ended.Attempt}"
+                        : $"the gang's attempt {ended.Attempt} ended ({ended.Outcome}): {ended.Reason}"));
         }
         if (events.Any(e => e is TaskAttemptEnded or TaskSpendSettled)) SendOwedSpend(retry: false);
         // Nothing resumes a finished task: the hosts holding its checkpoints may drop them. Best
