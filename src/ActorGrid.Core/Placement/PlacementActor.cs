@@ -168,6 +168,9 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
 
     private void OnRequest(RequestPlacement request)
     {
+        // A round for it is under way: the view's hold is only the likeliest winner's (or a gang's
+        // hosts not all promised yet), not an assignment to repeat. The round's end answers it.
+        if (_negotiating.ContainsKey(request.TaskId)) return;
         if (_view.ReservationOf(request.TaskId) is { } held)
         {
             if (held.Reservation.Attempt == request.Attempt)
