@@ -42,6 +42,9 @@ namespace ActorGrid.Worker;
 // only the latest progress, at most once per progress-interval, so its journal stays calm.
 // A preempted or drained attempt is stopped gracefully: SIGTERM, its grace to checkpoint, then
 // SIGKILL; the award that preempted it launches once it has exited.
+// A gang split over hosts runs a share of its ranks here (StartTaskRun.Gang): on node rank 0 the
+// agent picks rank 0's port and reports it (ReportGangRendezvous); elsewhere it is told it. Only
+// node rank 0 keeps the job's checkpoint, metrics and output.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";

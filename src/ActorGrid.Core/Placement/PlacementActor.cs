@@ -21,6 +21,8 @@ namespace ActorGrid.Core.Placement;
 // so nothing starves). For each waiting request it shortlists candidates and runs a contract-net
 // negotiation with their workers (a child actor per round); the worker that accepts the award has
 // reserved the room, and the task entity is told where its attempt goes, with the explanation.
+// A training gang no node holds whole is split by GangPlanner and awarded to all its hosts at once
+// (GangNegotiation): every host promises, or none keeps anything.
 // It also watches membership and node state: a host removed from the cluster (or silent) loses
 // its nodes, whose attempts are reported lost and re-queued; a draining node has its running
 // attempts stopped so they are re-placed elsewhere.
