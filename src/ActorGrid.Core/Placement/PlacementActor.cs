@@ -149,9 +149,10 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         foreach (var run in slot.View.Telemetry?.Running ?? [])
         {
             if (_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)) || _negotiating.ContainsKey(run.TaskId)) continue;
-            // A gang's hosts each report their share: each is held beside the others.
+            // A gang's hosts each report their share: each is held beside the others. Any other
+            // task keeps the one hold it has (a late promise elsewhere is not a second run).
             var held = _view.ReservationOf(run.TaskId);
-            if (held is null || held.Value.Reservation.Attempt == run.Attempt)
+            if (held is null || (held.Value.Reservation.Attempt == run.Attempt && _gangs.ContainsKey(run.TaskId)))
                 _view.Adopt(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
         }
     }
