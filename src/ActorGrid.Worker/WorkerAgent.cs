@@ -42,6 +42,9 @@ namespace ActorGrid.Worker;
 // only the latest progress, at most once per progress-interval, so its journal stays calm.
 // A preempted or drained attempt is stopped gracefully: SIGTERM, its grace to checkpoint, then
 // SIGKILL; the award that preempted it launches once it has exited.
+// A gang split over hosts runs a share of its ranks here (StartTaskRun.Gang): on node rank 0 the
+// agent picks rank 0's port and reports it (ReportGangRendezvous); elsewhere it is told it. Only
+// node rank 0 keeps the job's checkpoint, metrics and output.
 public sealed class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
@@ -56,6 +59,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly WorkerLedger _ledger;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _member;
+    // The address other hosts reach this one at (its cluster address): a gang's MASTER_ADDR.
+    private readonly string _masterAddress;
     private readonly SandboxHost _sandbox;
     private readonly UidPool _uids;
     private readonly AttemptLease _lease;
@@ -80,6 +85,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _metricSettings = MetricBatchSettings.From(Context.System.Settings.Config);
         _lease = new AttemptLease(_settings.LeaseTimeout);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
+        _masterAddress = Cluster.Get(Context.System).SelfAddress.Host ?? "127.0.0.1";
         var checkpointRoot = sandbox.CheckpointRoot;
         var store = new CheckpointStore(Path.Combine(dataDirectory, "checkpoint-blobs"));
         var checkpointSettings = CheckpointSettings.From(Context.System);
@@ -118,6 +124,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         {
             if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt && run.Exit is null)
                 Stop(run, cmd.Outcome, cmd.Reason);
+            else if (!_runs.ContainsKey(cmd.TaskId) && _ledger.Withdraw(cmd.TaskId, cmd.Attempt))
+            {
+                _log.Info("Award of {0} attempt {1} withdrawn: {2}", cmd.TaskId, cmd.Attempt, cmd.Reason);
+                Heartbeat();
+            }
         });
         Receive<TaskRunReportAcked>(ack =>
         {
@@ -198,6 +209,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             if (existing.Attempt == cmd.Attempt)
             {
                 ReportStatus(existing); // a repeated start: tell the task where the run stands
+                ReportRendezvous(existing);
                 return;
             }
             existing.Cancel.Cancel(); // an older attempt the task has given up on
@@ -215,13 +227,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource(), new CancellationTokenSource())
         {
             Checkpoint = cmd.Checkpoint,
+            Gang = cmd.Gang,
             Metrics = new AttemptMetrics(cmd.TaskId, cmd.Attempt, _metricSettings),
             // From the start to the launch: chips, bundle, checkpoint, sandbox.
             StartSpan = GridTracing.Start("attempt.start", cmd.TraceParent, ActivityKind.Consumer)?
                 .SetTag("actorgrid.task", cmd.TaskId.Value).SetTag("actorgrid.attempt", cmd.Attempt).SetTag("actorgrid.node", _descriptor.Id.Value),
         };
         _runs[cmd.TaskId] = run;
-        if (_ledger.Start(cmd.TaskId, cmd.Attempt, TrainingGang.Requirements(cmd.Spec), cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
+        var requirements = cmd.Gang is { } share ? TrainingGang.Requirements(cmd.Spec, share.Ranks) : TrainingGang.Requirements(cmd.Spec);
+        if (_ledger.Start(cmd.TaskId, cmd.Attempt, requirements, cmd.Spec.Lane, cmd.Spec.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
         {
             // Never two attempts on one chip: without its own chips the attempt does not run here.
             run.Launched = true;
@@ -230,6 +244,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             return;
         }
         Heartbeat();
+        if (cmd.Gang is { NodeRank: 0 })
+        {
+            // Node rank 0 of a gang: rank 0 will listen on a port free here, and the task starts the
+            // other hosts once it knows where. Reported now, before the bundle and checkpoint, so
+            // the other hosts prepare theirs meanwhile.
+            run.MasterPort = FreePort();
+            ReportRendezvous(run);
+        }
         if (cmd.Spec.Bundle is { } bundle)
         {
             // The bundle first: without it the attempt cannot run, so nothing else is worth doing.
@@ -315,8 +337,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
         _log.Info("Starting {0} attempt {1} (sandbox {2}{3}): {4}", cmd.TaskId, cmd.Attempt, _sandbox.Level,
             run.Uid is { } uid ? ", uid " + uid : "", string.Join(' ', cmd.Spec.Command));
-        var env = EnvironmentFor(cmd);
-        var output = cmd.Spec.Kind == TaskKinds.Training ? cmd.Spec.Output : null;
+        var env = EnvironmentFor(cmd, run);
+        // Only node rank 0's output (rank 0's) is the job's; the other hosts' ranks write none that counts.
+        var output = cmd.Spec.Kind == TaskKinds.Training && run.IsGangLeader ? cmd.Spec.Output : null;
         var launched = cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1
             ? cmd with { Spec = cmd.Spec with { Command = [.. RankLauncher, .. cmd.Spec.Command] } }
             : cmd;
@@ -326,7 +349,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             .PipeTo(self, success: ended => new RunEnded(cmd.TaskId, cmd.Attempt, ended.Outcome, ended.Output),
                 failure: ex => new RunEnded(cmd.TaskId, cmd.Attempt, new ProcessOutcome(
                     AttemptOutcomes.Failed, null, "the worker could not run the process: " + ex.Message, "", "", null), null));
-        _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
+        // Rank 0's checkpoint directory is the job's: another gang host's copies would compete with it.
+        if (run.IsGangLeader) _checkpoints.Tell(new CheckpointKeeper.Watch(cmd.TaskId, cmd.Attempt, CheckpointDirectory(cmd.TaskId)));
+    }
+
+    private void ReportRendezvous(Run run)
+    {
+        if (run.MasterPort is { } port)
+            TaskRegion.Tell(new ReportGangRendezvous(run.TaskId, run.Attempt, _descriptor.Id, _masterAddress, port));
     }
 
     // Prepares the sandbox (directories, ownership, cgroup), runs the attempt in it, then reads what
@@ -390,9 +420,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // to the task, not the attempt: a task preempted, drained or retried on this host finds what
     // its earlier attempt saved there and can resume instead of starting over.
     // Each sees only its own chips; a training rank also gets the torchrun environment, so an
-    // unmodified PyTorch DDP script runs. One rank for now, on this host: rank 0 is the master,
-    // reached on loopback (the sandbox shares the host's network) at a port free here.
-    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd)
+    // unmodified PyTorch DDP script runs. On one host rank 0 is the master, reached on loopback
+    // (the sandbox shares the host's network) at a port free here. A gang split over hosts runs
+    // its share of the ranks here (StartTaskRun.Gang): RANK counts from its first rank, and the
+    // master is node rank 0's host at the port its worker reported (the task passed it on).
+    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd, Run run)
     {
         var grid = new Dictionary<string, string>
         {
@@ -404,30 +436,40 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         };
         var grant = _ledger.Chips.HeldBy(cmd.TaskId);
         foreach (var (name, value) in ChipVendors.EnvironmentFor(grant)) grid[name] = value;
+        var gang = run.Gang;
+        var localRanks = gang?.Ranks ?? cmd.Spec.Workers;
+        var firstRank = gang?.FirstRank ?? 0;
         if (cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1)
         {
-            // The launcher (RankLauncher) starts the ranks and gives each its RANK, LOCAL_RANK and its
-            // share of the gang's chips, in index order.
-            var perRank = grant is null ? 0 : grant.Indices.Count / cmd.Spec.Workers;
-            for (var rank = 0; rank < cmd.Spec.Workers; rank++)
+            // The launcher (RankLauncher) starts this host's ranks and gives each its RANK, LOCAL_RANK
+            // and its share of the chips granted here, in index order.
+            var perRank = grant is null ? 0 : grant.Indices.Count / localRanks;
+            for (var rank = 0; rank < localRanks; rank++)
                 grid[$"ACTORGRID_RANK_DEVICES_{rank}"] = grant is null ? "" : string.Join(',', grant.Indices.Skip(rank * perRank).Take(perRank));
             grid["ACTORGRID_DEVICE_VARS"] = grant is null ? "CUDA_VISIBLE_DEVICES" : string.Join(' ', ChipVendors.VisibleDeviceVariables(grant.Vendor));
+            grid["ACTORGRID_FIRST_RANK"] = firstRank.ToString(CultureInfo.InvariantCulture);
         }
         if (cmd.Spec.Kind == TaskKinds.Training)
         {
-            var world = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
-            grid["RANK"] = "0";
+            grid["RANK"] = firstRank.ToString(CultureInfo.InvariantCulture);
             grid["LOCAL_RANK"] = "0";
-            grid["NODE_RANK"] = "0";
-            grid["WORLD_SIZE"] = world;
-            grid["LOCAL_WORLD_SIZE"] = world;
-            grid["MASTER_ADDR"] = "127.0.0.1";
-            grid["MASTER_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture);
+            grid["NODE_RANK"] = (gang?.NodeRank ?? 0).ToString(CultureInfo.InvariantCulture);
+            grid["WORLD_SIZE"] = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
+            grid["LOCAL_WORLD_SIZE"] = localRanks.ToString(CultureInfo.InvariantCulture);
+            var (address, port) = gang switch
+            {
+                null => ("127.0.0.1", FreePort()),
+                { NodeRank: 0 } => (_masterAddress, run.MasterPort!.Value),
+                _ => (gang.MasterAddr!, gang.MasterPort!.Value),
+            };
+            grid["MASTER_ADDR"] = address;
+            grid["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
         }
         return _sandbox.EnvironmentFor(cmd.Spec.Env, grid, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
     }
 
-    // Runs the command once per rank, all in the attempt's one sandbox (one uid, one cgroup with
+    // Runs the command once per rank of this host (all of them, or a gang host's share: global
+    // ranks from ACTORGRID_FIRST_RANK), all in the attempt's one sandbox (one uid, one cgroup with
     // the gang's limits), as torchrun's local launcher would; the first rank to fail stops the
     // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
     // so stopping one stops what it started too, and a graceful stop's SIGTERM is passed on to
@@ -446,13 +488,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         set -m; exec 3>&2 2>/dev/null
         pids=()
         trap 'kill -TERM -- "${pids[@]/#/-}" 2>/dev/null' TERM
-        for ((i = 0; i < WORLD_SIZE; i++)); do
+        for ((i = 0; i < LOCAL_WORLD_SIZE; i++)); do
           devices_var="ACTORGRID_RANK_DEVICES_$i"
-          if [ "$i" -eq 0 ]; then
-            ( export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+          r=$((ACTORGRID_FIRST_RANK + i))
+          if [ "$r" -eq 0 ]; then
+            ( export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
           else
-            ( set -o pipefail; export RANK=$i LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done
-              "$@" 2>&3 3>&- | sed -u "s/^/[rank$i]: /" 3>&- ) &
+            ( set -o pipefail; export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done
+              "$@" 2>&3 3>&- | sed -u "s/^/[rank$r]: /" 3>&- ) &
           fi
           pids+=($!)
         done
@@ -469,10 +512,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         "actorgrid-ranks",
     ];
 
-    // A port nothing listens on now; the rank binds it moments later.
+    // A port nothing listens on now, on any interface (a gang's other hosts reach it); the rank
+    // binds it moments later.
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Any, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
@@ -579,7 +623,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         // else (failed with retries left, preempted, drained) is packed for the next attempt, which
         // may run on another host; the exit report names the archive once it exists. A training
         // task's final checkpoint is packed too: its model's lineage names it.
-        if (run.Staged is not null)
+        if (!run.IsGangLeader)
+            ReportExit(run, run.Ended); // the job's checkpoint is rank 0's, packed on node rank 0's host
+        else if (run.Staged is not null)
             _checkpoints.Tell(new CheckpointKeeper.Pack(msg.TaskId, msg.Attempt, CheckpointDirectory(msg.TaskId)));
         else if (outcome is AttemptOutcomes.Succeeded or AttemptOutcomes.Cancelled)
         {
@@ -785,6 +831,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public string? CheckpointNote { get; set; }
 
         public CheckpointRef? Checkpoint { get; init; }
+
+        // This host's share of a gang split over several hosts; null when the attempt runs whole here.
+        public GangRole? Gang { get; init; }
+
+        // Whether this host runs rank 0, whose checkpoint, metrics and output are the job's.
+        public bool IsGangLeader => Gang is null or { NodeRank: 0 };
+
+        // Node rank 0: the port rank 0 listens on, reported to the task as the rendezvous.
+        public int? MasterPort { get; set; }
 
         // The verified archive in this host's bundle cache, and where it came from.
         public string? BundleArchive { get; set; }

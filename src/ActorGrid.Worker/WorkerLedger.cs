@@ -55,6 +55,14 @@ public sealed class WorkerLedger(NodeDescriptor node)
         _chips.Release(task);
     }
 
+    // A gang award withdrawn before it started (another host refused its share): the promise goes.
+    public bool Withdraw(TaskId task, int attempt)
+    {
+        if (!_claims.TryGetValue(task, out var claim) || claim.Attempt != attempt || claim.Started) return false;
+        Release(task);
+        return true;
+    }
+
     // Promises whose task never came to start it (the assignment was lost) free their room.
     public IReadOnlyList<TaskId> ExpirePromises(DateTimeOffset now, TimeSpan after)
     {

@@ -20,7 +20,8 @@ public sealed record Reservation(
 public sealed class CapacityView
 {
     private readonly Dictionary<NodeId, NodeSlot> _nodes = new();
-    private readonly Dictionary<TaskId, (NodeId Node, Reservation Reservation)> _byTask = new();
+    // One entry per node the task holds room on: one, or a gang's hosts in node-rank order.
+    private readonly Dictionary<TaskId, List<(NodeId Node, Reservation Reservation)>> _byTask = new();
     private NodeInventory? _inventory;
 
     // Only the view changes a slot (its setters are internal and the reservations read-only to
@@ -55,34 +56,65 @@ public sealed class CapacityView
         return slot;
     }
 
+    // The task's first hold (node rank 0's, for a gang).
     public (NodeId Node, Reservation Reservation)? ReservationOf(TaskId task) =>
-        _byTask.TryGetValue(task, out var r) ? r : null;
+        _byTask.TryGetValue(task, out var r) ? r[0] : null;
 
-    public void Reserve(NodeId node, Reservation reservation)
+    public IReadOnlyList<(NodeId Node, Reservation Reservation)> ReservationsOf(TaskId task) =>
+        _byTask.TryGetValue(task, out var r) ? r : [];
+
+    // Moves the task's hold, wherever it was, to this one node.
+    public void Reserve(NodeId node, Reservation reservation) => ReserveGang([(node, reservation)]);
+
+    // All of a gang's hosts at once, or nothing is changed: a gang never holds part of its room.
+    public void ReserveGang(IReadOnlyList<(NodeId Node, Reservation Reservation)> holds)
     {
-        Release(reservation.TaskId);
+        Release(holds[0].Reservation.TaskId);
+        foreach (var (node, reservation) in holds)
+        {
+            var slot = _nodes[node];
+            slot.Held[reservation.TaskId] = reservation;
+            Refresh(slot);
+        }
+        _byTask[holds[0].Reservation.TaskId] = [.. holds];
+    }
+
+    // A hold seen in one more worker's telemetry (after a failover), kept beside the task's others.
+    public void Adopt(NodeId node, Reservation reservation)
+    {
+        if (_byTask.TryGetValue(reservation.TaskId, out var held) && held.Any(h => h.Node == node)) return;
         var slot = _nodes[node];
         slot.Held[reservation.TaskId] = reservation;
-        _byTask[reservation.TaskId] = (node, reservation);
         Refresh(slot);
+        if (held is null) _byTask[reservation.TaskId] = [(node, reservation)];
+        else held.Add((node, reservation));
     }
 
     public bool Release(TaskId task, int? attempt = null)
     {
-        if (!_byTask.TryGetValue(task, out var held) || (attempt is { } a && held.Reservation.Attempt != a)) return false;
+        if (!_byTask.TryGetValue(task, out var held) || (attempt is { } a && held[0].Reservation.Attempt != a)) return false;
         _byTask.Remove(task);
-        var slot = _nodes[held.Node];
-        slot.Held.Remove(task);
-        Refresh(slot);
+        foreach (var (node, _) in held)
+        {
+            var slot = _nodes[node];
+            slot.Held.Remove(task);
+            Refresh(slot);
+        }
         return true;
     }
 
-    // Everything reserved on a node, removed and handed back (the node is gone).
+    // Everything reserved on a node, removed and handed back (the node is gone). A gang keeps its
+    // other hosts' holds until its task releases the attempt.
     public IReadOnlyList<Reservation> ReleaseAll(NodeId node)
     {
         if (!_nodes.TryGetValue(node, out var slot)) return [];
         var released = slot.Held.Values.ToList();
-        foreach (var r in released) _byTask.Remove(r.TaskId);
+        foreach (var r in released)
+        {
+            if (!_byTask.TryGetValue(r.TaskId, out var held)) continue;
+            held.RemoveAll(h => h.Node == node);
+            if (held.Count == 0) _byTask.Remove(r.TaskId);
+        }
         slot.Held.Clear();
         Refresh(slot);
         return released;
@@ -92,7 +124,7 @@ public sealed class CapacityView
     {
         double cpu = 0;
         var chips = 0;
-        foreach (var (_, r) in _byTask.Values)
+        foreach (var (_, r) in _byTask.Values.SelectMany(h => h))
         {
             if (r.Tenant != tenant) continue;
             cpu += r.Requirements.Cpu;

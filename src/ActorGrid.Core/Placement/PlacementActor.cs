@@ -21,6 +21,8 @@ namespace ActorGrid.Core.Placement;
 // so nothing starves). For each waiting request it shortlists candidates and runs a contract-net
 // negotiation with their workers (a child actor per round); the worker that accepts the award has
 // reserved the room, and the task entity is told where its attempt goes, with the explanation.
+// A training gang no node holds whole is split by GangPlanner and awarded to all its hosts at once
+// (GangNegotiation): every host promises, or none keeps anything.
 // It also watches membership and node state: a host removed from the cluster (or silent) loses
 // its nodes, whose attempts are reported lost and re-queued; a draining node has its running
 // attempts stopped so they are re-placed elsewhere.
@@ -29,7 +31,7 @@ namespace ActorGrid.Core.Placement;
 // (lease plus guard silence) since the last answer has passed, when they have surely stopped.
 // All of its state can be rebuilt: nodes re-announce every heartbeat, queued tasks re-send their
 // requests, and running attempts appear in their workers' telemetry.
-public sealed class PlacementActor : ReceiveActor, IWithTimers
+public sealed partial class PlacementActor : ReceiveActor, IWithTimers
 {
     private const string SweepTimer = "sweep";
     private readonly PlacementSettings _settings;
@@ -39,7 +41,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly PlacementQueue<(RequestPlacement Request, string Reason, (DemandClass, TenantQuota)? Class)> _waiting = new();
     // Demand classes (with the tenant's quota) that found no node since capacity last grew, and
     // why. Between two events that can free room (a release, a node that changed, a failed round,
-    // the sweep) capacity only shrinks, so an arrival of a refused class waits without a decision:
+    // the sweep: each clears it) capacity only shrinks, so an arrival of a refused class waits without a decision:
     // a new request costs one decision at most, not a pass over the whole queue. Every full pass
     // starts it afresh.
     private readonly Dictionary<(DemandClass, TenantQuota), string> _refused = new();
@@ -57,6 +59,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private readonly HashSet<(TaskId, int)> _drainRequested = new();
     // When this actor last renewed each node's lease, on its own clock.
     private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
+    // The hosts of each attempt placed as a gang over several nodes, to repeat its assignment.
+    private readonly Dictionary<TaskId, IReadOnlyList<GangMember>> _gangs = new();
     private DateTimeOffset _lastSweep = DateTimeOffset.UtcNow;
     private DateTimeOffset _judgeFrom = DateTimeOffset.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -73,6 +77,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
         {
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
             _drainRequested.Remove((r.TaskId, r.Attempt));
+            if (_view.ReservationOf(r.TaskId) is not { } held || held.Reservation.Attempt == r.Attempt) _gangs.Remove(r.TaskId);
             // A task cancelled (or refused) while still waiting leaves the queue too.
             if (_waiting.TryGet(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
             {
@@ -82,12 +87,17 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             if (_view.Release(r.TaskId, r.Attempt)) PlaceWaiting();
         });
         Receive<NegotiationConcluded>(OnConcluded);
+        Receive<GangConcluded>(OnGangConcluded);
         Receive<NegotiationFailed>(failed =>
         {
             EndDecision(failed.Request.TaskId, node: null, failed.Reason);
             _negotiating.Remove(failed.Request.TaskId);
             _decisionMicros.Remove(failed.Request.TaskId);
             _view.Release(failed.Request.TaskId, failed.Request.Attempt);
+            // The round's hold is free again, so what was refused while it stood may fit now: the
+            // next arrival of such a class is decided, not told to wait (the sweep's pass retries
+            // the rest; retrying at once would spin on a task whose bidders stay silent).
+            _refused.Clear();
             if (!_waiting.Contains(failed.Request.TaskId)) return;
             Wait(failed.Request, failed.Reason, 0);
         });
@@ -157,8 +167,12 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     {
         foreach (var run in slot.View.Telemetry?.Running ?? [])
         {
-            if (_view.ReservationOf(run.TaskId) is null && !_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)))
-                _view.Reserve(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
+            if (_recentlyReleased.ContainsKey((run.TaskId, run.Attempt)) || _negotiating.ContainsKey(run.TaskId)) continue;
+            // A gang's hosts each report their share: each is held beside the others. Any other
+            // task keeps the one hold it has (a late promise elsewhere is not a second run).
+            var held = _view.ReservationOf(run.TaskId);
+            if (held is null || (held.Value.Reservation.Attempt == run.Attempt && _gangs.ContainsKey(run.TaskId)))
+                _view.Adopt(slot.View.Id, new Reservation(run.TaskId, run.Attempt, default, run.Requirements, DateTimeOffset.UtcNow));
         }
     }
 
@@ -176,6 +190,9 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
 
     private void OnRequest(RequestPlacement request)
     {
+        // A round for it is under way: the view's hold is only the likeliest winner's (or a gang's
+        // hosts not all promised yet), not an assignment to repeat. The round's end answers it.
+        if (_negotiating.ContainsKey(request.TaskId)) return;
         if (_view.ReservationOf(request.TaskId) is { } held)
         {
             if (held.Reservation.Attempt == request.Attempt)
@@ -185,9 +202,10 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 return;
             }
             _view.Release(request.TaskId);
+            _gangs.Remove(request.TaskId);
         }
         var demand = CandidateShortlist.DemandOf(request);
-        var demandClass = DemandClass.Of(demand) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+        var demandClass = ClassOf(request, demand);
         _waiting.Set(demand, (request, ReasonWaiting(request.TaskId) ?? "waiting for placement", demandClass), demandClass);
         // An arrival frees no room, so the requests already waiting cannot have become placeable:
         // only this one is decided (unless the last pass left some untried).
@@ -268,6 +286,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
                 _notBefore[request.TaskId] = at;
                 Wait(request, $"{shortlist.Explanation} (not before {at:u})", micros);
                 return null;
+            case PlacementOutcome.Queued or PlacementOutcome.Rejected when request.Gang is { Workers: > 1 } gang:
+                return TryPlaceGang(request, gang, shortlist.Explanation, micros, now);
             default:
                 Wait(request, shortlist.Explanation, micros);
                 return shortlist.Explanation;
@@ -303,9 +323,14 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             return;
         }
         var demand = CandidateShortlist.DemandOf(request);
-        var demandClass = DemandClass.Of(demand) is { } c ? (c, request.Quota) : ((DemandClass, TenantQuota)?)null;
+        var demandClass = ClassOf(request, demand);
         _waiting.Set(demand, (request, reason, demandClass), demandClass);
     }
+
+    // The class a waiting request is decided with (and refused with) together. A gang has none: it
+    // may fit split over several nodes where a task of the same class did not fit whole.
+    private static (DemandClass, TenantQuota)? ClassOf(RequestPlacement request, TaskDemand demand) =>
+        request.Gang is null && DemandClass.Of(demand) is { } c ? (c, request.Quota) : null;
 
     private void OnConcluded(NegotiationConcluded done)
     {
@@ -322,6 +347,7 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
             return;
         }
         foreach (var evicted in done.Explanation.Preempted) _view.Release(evicted);
+        _gangs.Remove(request.TaskId);
         _view.Reserve(node, ReservationFor(request, done.Winner.Requirements));
         _log.Info("Placed {0} attempt {1} on {2} ({3} bids of {4}{5})", request.TaskId, request.Attempt, node,
             done.Explanation.BidsReceived, done.Explanation.BidsAsked,
@@ -354,7 +380,8 @@ public sealed class PlacementActor : ReceiveActor, IWithTimers
     private void Assign(NodeId node, RequestPlacement request, PlacementExplanation? explanation)
     {
         var slot = _view.Find(node)!;
-        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation));
+        TaskRegion.Tell(new AssignTask(request.TaskId, request.Attempt, node, slot.View.Member!, slot.Worker ?? ActorRefs.Nobody, explanation,
+            _gangs.GetValueOrDefault(request.TaskId)));
     }
 
     private void LoseNodesOf(string member, string reason)

@@ -66,7 +66,12 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             if (!_state.Exists) SetReceiveTimeout(_settings.PassivateAfter);
         });
         Command<AssignTask>(Assign);
-        Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt)));
+        Command<ReportTaskStarted>(cmd => Decide(_state.DecideStarted(cmd, Now), () => AckOrStop(cmd.Attempt, cmd.Node)));
+        // Node rank 0's worker picked the gang's rendezvous: the other hosts' ranks can start now.
+        Command<ReportGangRendezvous>(cmd => Decide(_state.DecideRendezvous(cmd, Now), () =>
+        {
+            if (_state.Rendezvous is not null && _state.AwaitsPlacement) StartOtherGangHosts();
+        }));
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
         Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
         Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now, _settings.MaxNodeLosses), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
@@ -132,10 +137,10 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             return;
         }
         var sender = Sender;
-        var (attempt, member) = (_state.CurrentAttempt, _state.Member);
+        var (attempt, members) = (_state.CurrentAttempt, _state.RunMembers.ToList());
         Decide(_state.DecideCancel(cmd, Now), () =>
         {
-            if (member is not null) WorkerAt(member).Tell(new CancelTaskRun(_state.Id, attempt, cmd.Reason));
+            foreach (var m in members) WorkerAt(m).Tell(new CancelTaskRun(_state.Id, attempt, cmd.Reason));
             sender.Tell(new TaskAccepted(_state.Id, _state.State, Created: false));
         });
     }
@@ -152,9 +157,9 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     }
 
     // A start report for a run we no longer want (cancelled, superseded) stops that run.
-    private void AckOrStop(int attempt)
+    private void AckOrStop(int attempt, NodeId node)
     {
-        if (attempt == _state.CurrentAttempt && _state.State == TaskStates.Running)
+        if (_state.WantsRun(attempt, node))
             Sender.Tell(new TaskRunReportAcked(_state.Id, attempt));
         else
             Sender.Tell(new CancelTaskRun(_state.Id, attempt, $"task is {_state.State}"));
@@ -208,7 +213,16 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     private void ActOnTransition(TaskState before, IReadOnlyList<ITaskEvent> events)
     {
         foreach (var ended in events.OfType<TaskAttemptEnded>())
+        {
             Placement.Tell(new ReleasePlacement(_state.Id, ended.Attempt));
+            // One host of a gang ended the attempt: no rank may be left waiting in a collective
+            // for it, so every host's ranks are stopped (a host whose ranks are done ignores this).
+            if (ended.Attempt == before.CurrentAttempt && before.Gang is { } gang)
+                foreach (var m in gang.Where(m => m.Node != ended.Node || ended.Outcome != AttemptOutcomes.Succeeded))
+                    WorkerAt(m.Member).Tell(new CancelTaskRun(_state.Id, ended.Attempt, ended.Outcome == AttemptOutcomes.Succeeded
+                        ? $"rank 0 on {ended.Node} finished the gang's attempt {ended.Attempt}"
+                        : $"the gang's attempt {ended.Attempt} ended ({ended.Outcome}): {ended.Reason}"));
+        }
         if (events.Any(e => e is TaskAttemptEnded or TaskSpendSettled)) SendOwedSpend(retry: false);
         // Nothing resumes a finished task: the hosts holding its checkpoints may drop them. Best
         // effort; a host that misses this keeps one archive per task (stores keep only the newest).
@@ -300,19 +314,38 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
                 _requestedAt = now;
                 Placement.Tell(new RequestPlacement(
                     _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
-                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec), _traceParent));
+                    _state.Spec!.AllowedZones, _state.Spec.Lane, _state.Quota, _state.SubmittedAt, PlacementHints.From(_state.Spec), _traceParent,
+                    TrainingGang.Request(_state.Spec)));
                 break;
             case TaskStates.Placed:
                 StartOnWorker();
                 break;
             case TaskStates.Running:
-                WorkerAt(_state.Member!).Tell(new ConfirmTaskRun(_state.Id, _state.CurrentAttempt));
+                foreach (var member in _state.RunMembers) WorkerAt(member).Tell(new ConfirmTaskRun(_state.Id, _state.CurrentAttempt));
                 break;
         }
     }
 
-    private void StartOnWorker() =>
-        WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint, _traceParent));
+    // A gang starts node rank 0 first; its worker reports the rendezvous, and only then do the
+    // other hosts start (StartOtherGangHosts), each told where rank 0 listens.
+    private void StartOnWorker()
+    {
+        if (_state.Gang is not { } gang)
+        {
+            WorkerAt(_state.Member!).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint, _traceParent));
+            return;
+        }
+        var first = gang.Single(m => m.NodeRank == 0);
+        WorkerAt(first.Member).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint, _traceParent, _state.RoleOf(first)));
+        if (_state.Rendezvous is not null) StartOtherGangHosts();
+    }
+
+    // Every rank resumes from the same checkpoint (each loads it), so all hosts get it.
+    private void StartOtherGangHosts()
+    {
+        foreach (var member in _state.OtherGangHosts)
+            WorkerAt(member.Member).Tell(new StartTaskRun(_state.Id, _state.CurrentAttempt, _state.Spec!, _state.LatestCheckpoint, _traceParent, _state.RoleOf(member)));
+    }
 
     // Queued and placed tasks nudge often; running ones check on their worker now and then, which
     // catches a worker host that restarted without leaving the cluster; finished ones go quiet and,

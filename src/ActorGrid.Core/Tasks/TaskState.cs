@@ -35,7 +35,9 @@ public sealed record TaskState(
     PlacementExplanation? Placement = null,
     ImmutableSortedSet<int>? SpendSettled = null,
     string? RequestHash = null,
-    TaskModelOutcome? Model = null)
+    TaskModelOutcome? Model = null,
+    ImmutableList<GangMember>? Gang = null,
+    GangRendezvousPoint? Rendezvous = null)
 {
     private static readonly JsonSerializerOptions HistoryJson = ActorGridSerializer.CreateOptions();
 
@@ -78,8 +80,32 @@ public sealed record TaskState(
 
     public IReadOnlyList<ITaskEvent> DecideAssign(AssignTask cmd, DateTimeOffset now) =>
         State == TaskStates.Queued && cmd.Attempt == CurrentAttempt
-            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now, cmd.Explanation)]
+            ? [new TaskPlaced(Id, cmd.Attempt, cmd.Node, cmd.Member, now, cmd.Explanation, cmd.Gang is { Count: > 1 } gang ? gang : null)]
             : [];
+
+    // ---- an attempt split over several hosts (a gang) ----
+
+    // The hosts other than node rank 0, which start once rank 0's rendezvous is known.
+    public IEnumerable<GangMember> OtherGangHosts => Gang?.Where(m => m.NodeRank != 0) ?? [];
+
+    // Every cluster member running a share of the current attempt (one, unless split).
+    public IEnumerable<string> RunMembers => Gang is { } gang ? gang.Select(m => m.Member) : Member is { } m1 ? [m1] : [];
+
+    // Node rank 0's worker names the rendezvous once per attempt; repeats (its start re-sent) are no-ops.
+    public IReadOnlyList<ITaskEvent> DecideRendezvous(ReportGangRendezvous cmd, DateTimeOffset now) =>
+        State is TaskStates.Placed or TaskStates.Running && Gang is not null && Rendezvous is null
+            && cmd.Attempt == CurrentAttempt && cmd.Node == Node && cmd.Port is > 0 and < 65536
+            ? [new TaskGangRendezvous(Id, cmd.Attempt, cmd.Address, cmd.Port, now)]
+            : [];
+
+    // What the worker on one gang host is told: its ranks, and rank 0's rendezvous (null for node rank 0 itself).
+    public GangRole RoleOf(GangMember member) =>
+        new(member.NodeRank, Gang!.Count, member.FirstRank, member.Ranks, Spec!.Workers,
+            member.NodeRank == 0 ? null : Rendezvous?.Address, member.NodeRank == 0 ? null : Rendezvous?.Port);
+
+    // A gang member's start report is welcome while its attempt is placed or running (node rank 0 may start after it).
+    public bool WantsRun(int attempt, NodeId node) =>
+        attempt == CurrentAttempt && (State == TaskStates.Running || (State == TaskStates.Placed && Gang?.Any(m => m.Node == node) == true));
 
     public IReadOnlyList<ITaskEvent> DecideStarted(ReportTaskStarted cmd, DateTimeOffset now) =>
         State == TaskStates.Placed && cmd.Attempt == CurrentAttempt && cmd.Node == Node
@@ -96,9 +122,12 @@ public sealed record TaskState(
     // maxNodeLosses: actorgrid.tasks.max-node-losses (TaskSettings).
     public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
-        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
-        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, cmd.Reason, cmd.StdoutTail, cmd.StderrTail, now, cmd.Checkpoint,
-            cmd.Metrics, cmd.Outcome == AttemptOutcomes.Succeeded ? cmd.Output : null);
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return LateGangCheckpoint(cmd, now);
+        // A gang succeeds with node rank 0 (its output, metrics and checkpoint are the job's);
+        // the other hosts' ranks ending well is no news. Any host's failure ends the whole attempt.
+        if (Gang is not null && cmd.Node != Node && cmd.Outcome == AttemptOutcomes.Succeeded) return [];
+        var ended = new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, cmd.Outcome, cmd.ExitCode, GangReason(cmd.Node, cmd.Reason), cmd.StdoutTail, cmd.StderrTail, now,
+            cmd.Node == Node ? cmd.Checkpoint : null, cmd.Metrics, cmd.Outcome == AttemptOutcomes.Succeeded ? cmd.Output : null);
         if (cmd.Outcome == AttemptOutcomes.Succeeded) return [ended, new TaskSucceeded(Id, now)];
         if (cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained)
             return [ended, new TaskQueued(Id, CurrentAttempt + 1, $"attempt {CurrentAttempt} was {cmd.Outcome}: {cmd.Reason}", now)];
@@ -203,7 +232,20 @@ public sealed record TaskState(
             : [];
 
     private bool IsCurrentRun(int attempt, NodeId? node) =>
-        State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && node == Node;
+        State is TaskStates.Placed or TaskStates.Running && attempt == CurrentAttempt && (node == Node || Gang?.Any(m => m.Node == node) == true);
+
+    // A gang attempt often ends with another host's failure, before node rank 0 has packed its
+    // checkpoint: that checkpoint, arriving with rank 0's late exit report, is still the newest.
+    private IReadOnlyList<ITaskEvent> LateGangCheckpoint(ReportTaskExited cmd, DateTimeOffset now) =>
+        cmd.Checkpoint is { } checkpoint && Attempts.Any(a => a.Attempt == cmd.Attempt && a.Gang is not null && a.Node == cmd.Node)
+            ? DecideCheckpoint(new ReportTaskCheckpoint(Id, cmd.Attempt, checkpoint), now)
+            : [];
+
+    // In a gang, which host's ranks ended the attempt.
+    private string? GangReason(NodeId? node, string? reason) =>
+        Gang?.FirstOrDefault(m => m.Node == node) is { } member && reason is not null
+            ? $"ranks {member.FirstRank}-{member.FirstRank + member.Ranks - 1} on {member.Node} (node rank {member.NodeRank}): {reason}"
+            : reason;
 
     // maxAttempts bounds the task's own failures; attempts the grid stopped to make room
     // (preempted, drained) and attempts lost with their node are not counted against it.
@@ -244,12 +286,14 @@ public sealed record TaskState(
                 Tenant = e.Tenant, Spec = e.Spec, Quota = e.Quota, IdempotencyKey = e.IdempotencyKey, RequestHash = e.RequestHash,
                 State = TaskStates.Submitted, SubmittedAt = e.At,
             },
-            TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason },
+            TaskQueued e => this with { State = TaskStates.Queued, CurrentAttempt = e.Attempt, Node = null, Member = null, Reason = e.Reason, Gang = null, Rendezvous = null },
             TaskPlaced e => this with
             {
                 State = TaskStates.Placed, Node = e.Node, Member = e.Member, Reason = null, Placement = e.Explanation ?? Placement,
-                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null, e.Explanation?.PricePerHour ?? 0)),
+                Gang = e.Gang is { } gang ? [.. gang] : null, Rendezvous = null,
+                Attempts = Attempts.Add(new TaskAttemptView(e.Attempt, e.Node, e.At, null, null, null, null, null, e.Explanation?.PricePerHour ?? 0, Gang: e.Gang)),
             },
+            TaskGangRendezvous e => this with { Rendezvous = new GangRendezvousPoint(e.Address, e.Port) },
             TaskStarted e => this with { State = TaskStates.Running, Attempts = UpdateAttempt(e.Attempt, a => a with { StartedAt = e.At }) },
             TaskProgressed e => this with { Progress = e.Progress ?? Progress, Metrics = e.Metrics ?? Metrics },
             TaskAttemptEnded e => this with
@@ -314,10 +358,10 @@ public sealed record TaskState(
 
     public TaskSnapshot ToSnapshot() => new(
         Id, Tenant, Spec!, Quota, IdempotencyKey, State, Attempts, CurrentAttempt, Node, Member, Progress, Metrics,
-        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash, Model);
+        StdoutTail, StderrTail, Reason, SubmittedAt, UpdatedAt, History, Placement, [.. Settled], RequestHash, Model, Gang, Rendezvous);
 
     public static TaskState FromSnapshot(TaskSnapshot s) => new(
         s.Id, s.Tenant, s.Spec, s.Quota, s.IdempotencyKey, s.State, [.. s.Attempts], s.CurrentAttempt,
         s.Node, s.Member, s.Progress, s.Metrics, s.StdoutTail, s.StderrTail, s.Reason, s.SubmittedAt, s.UpdatedAt, [.. s.History], s.Placement,
-        [.. s.SpendSettled ?? []], s.RequestHash, s.Model);
+        [.. s.SpendSettled ?? []], s.RequestHash, s.Model, s.Gang is { } gang ? [.. gang] : null, s.Rendezvous);
 }

@@ -154,8 +154,8 @@ public static partial class TaskRequestValidation
         return (spec, errors, null);
     }
 
-    // workers and output belong to training. Until gangs span hosts, all ranks run on one host:
-    // requirements are per rank, and the whole gang must fit one node (TrainingGang).
+    // workers and output belong to training. requirements are per rank; placement puts the gang
+    // on one node, or splits it over several when none holds it (TrainingGang, GangPlanner).
     private static (int Workers, TrainingOutput? Output) ValidateTraining(SubmitTaskRequest req, string kind, Action<string, string> fail)
     {
         if (kind != TaskKinds.Training)

@@ -8,7 +8,15 @@ namespace ActorGrid.Gateway.Apis;
 public sealed record TaskAcceptedResponse(string Id, string State);
 
 public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason, decimal PricePerHour, decimal Cost,
-    TaskCheckpointResponse? Checkpoint = null);
+    TaskCheckpointResponse? Checkpoint = null, IReadOnlyList<TaskGangHostResponse>? Gang = null);
+
+// One host of an attempt split over several nodes and the global ranks it ran (its cluster
+// address is internal and stays out).
+public sealed record TaskGangHostResponse(string Node, int NodeRank, int FirstRank, int Ranks)
+{
+    public static IReadOnlyList<TaskGangHostResponse>? Of(IReadOnlyList<GangMember>? gang) =>
+        gang is null ? null : [.. gang.Select(m => new TaskGangHostResponse(m.Node.Value, m.NodeRank, m.FirstRank, m.Ranks))];
+}
 
 // The checkpoint an attempt left for the next one. Holders are internal actor paths, so tenants
 // see only how many hosts keep a copy.
@@ -38,7 +46,7 @@ public static class TaskResponses
     public static TaskResponse From(TaskView v, IReadOnlyList<TaskHistoryEntry>? history) => new(
         v.Id.Value, v.Tenant.Value, v.Kind, v.State, v.Lane,
         v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
-        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost, TaskCheckpointResponse.Of(a.Checkpoint)))],
+        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost, TaskCheckpointResponse.Of(a.Checkpoint), TaskGangHostResponse.Of(a.Gang)))],
         history?.Select(HistoryEntry).ToList(),
         v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
         new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),

@@ -19,7 +19,7 @@ public sealed record PlacementHints(
 public sealed record RequestPlacement(
     TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements,
     IReadOnlyList<string> AllowedZones, string Lane, Tenants.TenantQuota Quota, DateTimeOffset SubmittedAt,
-    PlacementHints? Hints = null, string? TraceParent = null) : IActorGridMessage;
+    PlacementHints? Hints = null, string? TraceParent = null, GangRequest? Gang = null) : IActorGridMessage;
 
 // task/<id> → placement: the attempt is over (or cancelled); free what it reserved.
 public sealed record ReleasePlacement(TaskId TaskId, int Attempt) : IActorGridMessage;

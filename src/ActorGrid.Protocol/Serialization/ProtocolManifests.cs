@@ -54,6 +54,8 @@ public static class ProtocolManifests
         ["task.model-deployed"] = typeof(TaskModelDeployed),
         ["task.model-not-deployed"] = typeof(TaskModelNotDeployed),
         ["task.metrics-sampled"] = typeof(TaskMetricsSampled),
+        ["task.gang-rendezvous"] = typeof(TaskGangRendezvous),
+        ["task.report-gang-rendezvous"] = typeof(ReportGangRendezvous),
 
         // node/<id>
         ["node.report-status"] = typeof(ReportNodeStatus),

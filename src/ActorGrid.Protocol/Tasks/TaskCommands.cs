@@ -23,7 +23,9 @@ public sealed record WakeTask(TaskId TaskId) : IWithTaskId;
 public sealed record CancelTask(TaskId TaskId, TenantId Tenant, string Reason) : IWithTaskId;
 
 // From placement: this attempt goes to that node. Worker is the agent that will run it (not persisted).
-public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string Member, IActorRef Worker, Placement.PlacementExplanation? Explanation = null) : IWithTaskId;
+// Gang: the hosts of an attempt split over several nodes (Node and Member are node rank 0's); null on one node.
+public sealed record AssignTask(TaskId TaskId, int Attempt, NodeId Node, string Member, IActorRef Worker, Placement.PlacementExplanation? Explanation = null,
+    IReadOnlyList<GangMember>? Gang = null) : IWithTaskId;
 
 // From placement: no node can ever serve this attempt in time (a realtime task whose SLA no
 // candidate meets); the task fails fast with the reason instead of queueing to die.

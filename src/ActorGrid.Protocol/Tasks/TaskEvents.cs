@@ -12,7 +12,8 @@ public sealed record TaskSubmitted(TaskId TaskId, TenantId Tenant, TaskSpec Spec
 
 public sealed record TaskQueued(TaskId TaskId, int Attempt, string Reason, DateTimeOffset At) : ITaskEvent;
 
-public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At, Placement.PlacementExplanation? Explanation = null) : ITaskEvent;
+public sealed record TaskPlaced(TaskId TaskId, int Attempt, NodeId Node, string Member, DateTimeOffset At, Placement.PlacementExplanation? Explanation = null,
+    IReadOnlyList<GangMember>? Gang = null) : ITaskEvent;
 
 // Bundle: where the attempt's bundle came from; optional, so events written before it read back.
 public sealed record TaskStarted(TaskId TaskId, int Attempt, NodeId Node, int? Pid, DateTimeOffset At, string? Checkpoint = null, string? Bundle = null) : ITaskEvent;

@@ -20,7 +20,7 @@ public sealed record TaskIdempotencyConflict(TaskId TaskId, string? IdempotencyK
 // Cost: the attempt's price per hour (the winning bid) times how long it ran.
 // Checkpoint: the latest checkpoint this attempt left (the next attempt resumes from it).
 public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason,
-    decimal PricePerHour = 0, decimal Cost = 0, CheckpointRef? Checkpoint = null, TrainedModel? Output = null);
+    decimal PricePerHour = 0, decimal Cost = 0, CheckpointRef? Checkpoint = null, TrainedModel? Output = null, IReadOnlyList<GangMember>? Gang = null);
 
 // One persisted event as clients see it: its sequence number, its type name and its fields.
 public sealed record TaskHistoryEntry(long Seq, string Type, DateTimeOffset At, JsonElement Data);

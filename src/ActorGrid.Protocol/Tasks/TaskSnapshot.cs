@@ -26,4 +26,6 @@ public sealed record TaskSnapshot(
     Placement.PlacementExplanation? Placement = null,
     IReadOnlyList<int>? SpendSettled = null,
     string? RequestHash = null,
-    TaskModelOutcome? Model = null) : IActorGridMessage;
+    TaskModelOutcome? Model = null,
+    IReadOnlyList<GangMember>? Gang = null,
+    GangRendezvousPoint? Rendezvous = null) : IActorGridMessage;

@@ -19,17 +19,47 @@ public sealed record TaskModelDeployed(TaskId TaskId, string Model, int Version,
 // The registered version stays registered but is not deployed, and why (promoteIf did not hold).
 public sealed record TaskModelNotDeployed(TaskId TaskId, string Model, int Version, string Reason, DateTimeOffset At) : ITaskEvent;
 
-// A training task's ranks run together on one host until gangs span hosts: `requirements` are per
-// rank, so placement and the worker reserve them `workers` times over, all on one node.
+// A training task's `requirements` are per rank. Placement first looks for one node that holds
+// all `workers` ranks (the requirements `workers` times over); when none does, it splits the gang
+// over several nodes (GangMember), each reserving its own ranks' share.
 public static class TrainingGang
 {
-    public static ResourceRequirements Requirements(TaskSpec spec) =>
-        spec.Kind != TaskKinds.Training || spec.Workers <= 1
+    public static ResourceRequirements Requirements(TaskSpec spec) => Requirements(spec, spec.Workers);
+
+    // What `ranks` ranks of the task take on one host.
+    public static ResourceRequirements Requirements(TaskSpec spec, int ranks) =>
+        spec.Kind != TaskKinds.Training || ranks <= 1
             ? spec.Requirements
             : spec.Requirements with
             {
-                Cpu = spec.Requirements.Cpu * spec.Workers,
-                MemoryMiB = spec.Requirements.MemoryMiB * spec.Workers,
-                Chips = spec.Requirements.Chips is { } c ? c with { Count = c.Count * spec.Workers } : null,
+                Cpu = spec.Requirements.Cpu * ranks,
+                MemoryMiB = spec.Requirements.MemoryMiB * ranks,
+                Chips = spec.Requirements.Chips is { } c ? c with { Count = c.Count * ranks } : null,
             };
+
+    // The gang's shape placement needs when no single node holds it; null for a one-rank task.
+    public static GangRequest? Request(TaskSpec spec) =>
+        spec.Kind == TaskKinds.Training && spec.Workers > 1 ? new GangRequest(spec.Workers, spec.Requirements) : null;
 }
+
+// On RequestPlacement: the attempt may be split over several nodes, PerRank each rank's share.
+public sealed record GangRequest(int Workers, ResourceRequirements PerRank);
+
+// One host of an attempt split over several nodes: its node, cluster member and the contiguous
+// global ranks [FirstRank, FirstRank + Ranks) it runs. Node rank 0 holds global rank 0 and the
+// rendezvous; its node is the attempt's Node.
+public sealed record GangMember(NodeId Node, string Member, int NodeRank, int FirstRank, int Ranks);
+
+// On StartTaskRun, for one host of a split attempt: which ranks run here and where rank 0 listens
+// (MasterAddr/MasterPort: null for node rank 0, whose worker picks the port and reports it).
+public sealed record GangRole(int NodeRank, int Nodes, int FirstRank, int Ranks, int WorldSize, string? MasterAddr = null, int? MasterPort = null);
+
+// Worker of node rank 0 → task/<id>: rank 0 of this attempt will listen at Address:Port. The task
+// starts the other hosts' ranks only once it knows this, so no actor ever waits for it.
+public sealed record ReportGangRendezvous(TaskId TaskId, int Attempt, NodeId Node, string Address, int Port) : IWithTaskId;
+
+// The rendezvous of the attempt's gang, persisted so a restarted task starts the same one.
+public sealed record TaskGangRendezvous(TaskId TaskId, int Attempt, string Address, int Port, DateTimeOffset At) : ITaskEvent;
+
+// Where a split attempt's rank 0 listens (MASTER_ADDR, MASTER_PORT of every rank).
+public sealed record GangRendezvousPoint(string Address, int Port);

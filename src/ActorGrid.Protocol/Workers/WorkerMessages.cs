@@ -5,7 +5,8 @@ namespace ActorGrid.Protocol.Workers;
 // task/<id> → worker agent. Re-sent until ReportTaskStarted (or an exit) arrives; the agent
 // starts each (task, attempt) at most once. Checkpoint: the latest checkpoint an earlier attempt
 // left, which the worker restores into the attempt's checkpoint directory before it starts.
-public sealed record StartTaskRun(TaskId TaskId, int Attempt, TaskSpec Spec, CheckpointRef? Checkpoint = null, string? TraceParent = null) : IActorGridMessage;
+// Gang: this host's share of an attempt split over several nodes; null when the attempt runs on one node.
+public sealed record StartTaskRun(TaskId TaskId, int Attempt, TaskSpec Spec, CheckpointRef? Checkpoint = null, string? TraceParent = null, GangRole? Gang = null) : IActorGridMessage;
 
 // Stop a run. Outcome is what its exit report will say: cancelled (the tenant asked), or
 // preempted / drained (the grid needed the room).

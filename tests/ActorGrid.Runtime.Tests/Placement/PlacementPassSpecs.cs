@@ -16,8 +16,8 @@ namespace ActorGrid.Runtime.Tests.Placement;
 
 // When placement decides its waiting queue again. An arrival frees no room, so it is decided
 // alone (and one of a class already refused is told to wait without a decision); a pass over
-// the whole queue follows only what can free room: a release, a failed round, a node that is
-// new or changed state. The sweep, which would hide a missed pass, is off here (1h).
+// the whole queue follows what frees room: a release, a node that is new or changed state, the
+// sweep. The sweep, which would hide a missed pass, is off here (1h).
 public class PlacementPassSpecs() : PlacementActorTestKit("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 1h }")
 {
     private string NextAssigned() => _tasks.FishForMessage<AssignTask>(_ => true, Wait).TaskId.Value;

@@ -1,0 +1,85 @@
+using ActorGrid.Core.Placement;
+using ActorGrid.Hosting;
+using ActorGrid.Placement;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Nodes;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using ActorGrid.Protocol.Tenants;
+using ActorGrid.Protocol.Workers;
+using ActorGrid.Runtime.Tests.Infrastructure;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.TestKit;
+using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
+
+namespace ActorGrid.Runtime.Tests.Placement;
+
+// A gang no node holds whole is split over several, awarded to all of them at once, and assigned
+// only once every host promised; one refusal withdraws every promise.
+public class GangPlacementActorSpecs : GridTestKit
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly ResourceRequirements PerRank = new(3, 128);
+    private readonly TestProbe _tasks;
+    private readonly TestProbe _wire;
+    private readonly IActorRef _placement;
+
+    public GangPlacementActorSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO"))
+    {
+        _tasks = CreateTestProbe();
+        _tasks.IgnoreMessages<ReportPlacementWaiting>();
+        _wire = CreateTestProbe();
+        ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
+        ActorRegistry.For(Sys).Register<NodeRegionKey>(CreateTestProbe());
+        _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
+    }
+
+    private IActorRef Join(string id)
+    {
+        var worker = Sys.ActorOf(LedgerWorker.Props(Node(id, cpu: 4), _wire));
+        _placement.Tell(new NodeStatusPublished(View(Node(id, cpu: 4)), worker));
+        return worker;
+    }
+
+    // Two ranks of 3 cpu: no 4-cpu node holds both.
+    private static RequestPlacement Gang(string task) =>
+        new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(6, 256), ["CN-ZJ"], Lanes.Batch, TenantQuota.Default,
+            DateTimeOffset.UtcNow, PlacementHints.None, Gang: new GangRequest(2, PerRank));
+
+    [Fact]
+    public void Should_split_a_gang_no_node_holds_and_assign_it_once_every_host_promised_its_ranks()
+    {
+        Join("edge-1");
+        Join("edge-2");
+        _placement.Tell(Gang("t-gang"));
+
+        var assigned = _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait);
+
+        Assert.Equal(new NodeId("edge-1"), assigned.Node);
+        Assert.Equal([("edge-1", 0, 0, 1), ("edge-2", 1, 1, 1)], assigned.Gang!.Select(m => (m.Node.Value, m.NodeRank, m.FirstRank, m.Ranks)));
+        var awards = new[] { _wire.FishForMessage<AwardTask>(_ => true, Wait), _wire.FishForMessage<AwardTask>(_ => true, Wait) };
+        Assert.All(awards, a => Assert.Equal((3.0, 128L, (ChipRequirement?)null), (a.Requirements.Cpu, a.Requirements.MemoryMiB, a.Requirements.Chips)));
+        // A repeated request while placed repeats the same gang.
+        _placement.Tell(Gang("t-gang"));
+        Assert.Equal(2, _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait).Gang!.Count);
+    }
+
+    [Fact]
+    public void Should_withdraw_every_promise_when_one_host_refuses_and_place_the_gang_whole_later()
+    {
+        Join("edge-1");
+        var busy = Join("edge-2");
+        // edge-2's room is taken behind placement's back: it will refuse its share.
+        busy.Tell(new LedgerWorker.Fill(new TaskId("t-other"), new ResourceRequirements(4, 128)));
+        _placement.Tell(Gang("t-gang"));
+
+        var withdrawn = _wire.FishForMessage<CancelTaskRun>(c => c.TaskId.Value == "t-gang", Wait);
+        Assert.Contains("withdrawn", withdrawn.Reason);
+        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        busy.Tell(new LedgerWorker.Release(new TaskId("t-other")));
+        var assigned = _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait);
+        Assert.Equal(2, assigned.Gang!.Count);
+    }
+}
