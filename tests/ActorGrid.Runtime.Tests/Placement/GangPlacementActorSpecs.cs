@@ -17,30 +17,11 @@ namespace ActorGrid.Runtime.Tests.Placement;
 
 // A gang no node holds whole is split over several, awarded to all of them at once, and assigned
 // only once every host promised; one refusal withdraws every promise.
-public class GangPlacementActorSpecs : GridTestKit
+public class GangPlacementActorSpecs() : PlacementActorTestKit("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO")
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly ResourceRequirements PerRank = new(3, 128);
-    private readonly TestProbe _tasks;
-    private readonly TestProbe _wire;
-    private readonly IActorRef _placement;
 
-    public GangPlacementActorSpecs() : base(new SqliteGridConfig("actorgrid.placement { bid-timeout = 400ms, sweep-interval = 300ms }\nakka.loglevel = INFO"))
-    {
-        _tasks = CreateTestProbe();
-        _tasks.IgnoreMessages<ReportPlacementWaiting>();
-        _wire = CreateTestProbe();
-        ActorRegistry.For(Sys).Register<TaskRegionKey>(_tasks);
-        ActorRegistry.For(Sys).Register<NodeRegionKey>(CreateTestProbe());
-        _placement = Sys.ActorOf(PlacementActor.Props(new PlacementPolicy(), Topology.Empty));
-    }
-
-    private IActorRef Join(string id)
-    {
-        var worker = Sys.ActorOf(LedgerWorker.Props(Node(id, cpu: 4), _wire));
-        _placement.Tell(new NodeStatusPublished(View(Node(id, cpu: 4)), worker));
-        return worker;
-    }
+    private IActorRef Join(string id) => Join(Node(id, cpu: 4));
 
     // Two ranks of 3 cpu: no 4-cpu node holds both.
     private static RequestPlacement Gang(string task) =>
