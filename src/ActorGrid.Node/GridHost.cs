@@ -91,7 +91,10 @@ public static class GridHost
         AddGrid(builder.Services, options.Grid, options.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
-        var gatewaySettings = GridConfiguration.Load(options.Grid).GetConfig("actorgrid.gateway");
+        var config = GridConfiguration.Load(options.Grid);
+        var pauseWarning = config.GetTimeSpan("actorgrid.cluster.pause-warning-after", TimeSpan.FromSeconds(2));
+        builder.Services.AddHostedService(services => new ProcessPauseWatch(pauseWarning, services.GetRequiredService<ILogger<ProcessPauseWatch>>()));
+        var gatewaySettings = config.GetConfig("actorgrid.gateway");
         var gatewayOptions = new GatewayOptions(
             options.AdminToken,
             gatewaySettings.GetLong("max-body-bytes", 256 * 1024),

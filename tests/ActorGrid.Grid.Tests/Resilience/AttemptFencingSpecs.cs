@@ -67,6 +67,10 @@ public sealed class AttemptFencingSpecs(ITestOutputHelper output)
                          $"lines from attempt 1 after SIGCONT: {first.Count(l => l.At > resumedAt)}");
         Assert.Equal(0, overlap);
         Assert.Equal(0, first.Count(l => l.At > resumedAt));
+        // The paused host's own log says it was stopped, and that GC does not explain it.
+        var pause = victim.Logs.FirstOrDefault(l => l.Contains("This process ran nothing for"));
+        Assert.True(pause is not null, "the paused host logged no pause warning:\n" + victim.Tail());
+        Assert.Contains("Not GC", pause);
     }
 
     [Fact]
