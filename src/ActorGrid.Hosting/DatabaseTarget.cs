@@ -57,15 +57,24 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
 
     // SQLite has one writer per file: the journal's parallel batch writers (3 by default, right
     // for PostgreSQL) would only take turns on its lock, so on SQLite one writes all batches.
+    // Reads on SQLite run in deferred transactions: the plugins wrap every read (recovery's
+    // snapshot, highest sequence number and replay) in a transaction, and Microsoft.Data.Sqlite
+    // begins an unspecified/serializable one with BEGIN IMMEDIATE, which takes the file's write lock.
+    // So each new entity's recovery queued behind the journal's writes, and a busy lock makes
+    // Microsoft.Data.Sqlite sleep 150 ms before it tries again: most of a submission's ~300 ms.
+    // read-uncommitted gives a plain BEGIN; without a shared cache it reads committed data only
+    // (a WAL snapshot), so nothing uncommitted is ever seen. Writes keep BEGIN IMMEDIATE.
     public string ToHocon() => $$"""
         akka.persistence.journal.sql {
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
           {{(IsSqlite ? "parallelism = 1" : "")}}
+          {{ReadIsolation}}
         }
         akka.persistence.snapshot-store.sql {
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
+          {{ReadIsolation}}
         }
         # Read side of the same journal: operator listings enumerate persistence ids through it.
         akka.persistence.query.journal.sql {
@@ -74,8 +83,11 @@ public sealed record DatabaseTarget(string ProviderName, string ConnectionString
           provider-name = "{{ProviderName}}"
           connection-string = {{Quote(ConnectionString)}}
           write-plugin = "akka.persistence.journal.sql"
+          {{ReadIsolation}}
         }
         """;
+
+    private string ReadIsolation => IsSqlite ? "read-isolation-level = read-uncommitted" : "";
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
