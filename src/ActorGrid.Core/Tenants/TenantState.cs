@@ -10,7 +10,8 @@ public sealed record TenantState(
     TenantId Id, string? Name, ImmutableList<string> Zones, TenantQuota Quota,
     ImmutableHashSet<string> ApiKeyHashes, ImmutableList<TaskId> TaskIds, ImmutableHashSet<TaskId> TaskIdSet, DateTimeOffset CreatedAt,
     decimal Spent = 0, ImmutableDictionary<TaskId, int>? SpendWatermarks = null,
-    TenantLimits? Limits = null, ImmutableHashSet<TaskId>? UnfinishedTasks = null)
+    TenantLimits? Limits = null, ImmutableHashSet<TaskId>? UnfinishedTasks = null,
+    ImmutableDictionary<TaskId, decimal>? TaskReservations = null, decimal Reserved = 0)
 {
     public static TenantState Empty(TenantId id) => new(id, null, [], TenantQuota.Default, [], [], [], default);
 
@@ -20,6 +21,14 @@ public sealed record TenantState(
     private ImmutableDictionary<TaskId, int> Watermarks => SpendWatermarks ?? ImmutableDictionary<TaskId, int>.Empty;
 
     private ImmutableHashSet<TaskId> Unfinished => UnfinishedTasks ?? ImmutableHashSet<TaskId>.Empty;
+
+    // Budget held by unfinished tasks: each task's reserve less what it has been billed so far
+    // (never below zero), released when it closes. Spent + Reserved is what the budget has
+    // committed; admission keeps it at or under the budget. Reserved is their sum, kept as they
+    // change so that an admission does not walk every unfinished task.
+    private ImmutableDictionary<TaskId, decimal> Reservations => TaskReservations ?? ImmutableDictionary<TaskId, decimal>.Empty;
+
+    private decimal Held(TaskId task) => Reservations.GetValueOrDefault(task);
 
     // The tasks a recovered tenant wakes (TaskWakeRound): every one it has not heard finish.
     public IEnumerable<TaskId> TasksToWake => Unfinished;
@@ -52,14 +61,20 @@ public sealed record TenantState(
     // already recorded is a retried submission and never refused, whatever the count.
     public int? MaxQueued(RecordTenantTask cmd) => Limits?.MaxQueued ?? cmd.DefaultMaxQueued;
 
-    public TenantQueueFull? RecordTaskRefusal(RecordTenantTask cmd) =>
-        Exists && !TaskIdSet.Contains(cmd.TaskId) && MaxQueued(cmd) is { } cap && Unfinished.Count >= cap
-            ? new TenantQueueFull(Id, cmd.TaskId, cap, Unfinished.Count)
-            : null;
+    // Decided against every admission before it, durable or not (TenantEntity applies a decision
+    // at once), so a concurrent burst is refused exactly where the cap or the budget is reached.
+    public IActorGridMessage? RecordTaskRefusal(RecordTenantTask cmd)
+    {
+        if (!Exists || TaskIdSet.Contains(cmd.TaskId)) return null;
+        if (MaxQueued(cmd) is { } cap && Unfinished.Count >= cap) return new TenantQueueFull(Id, cmd.TaskId, cap, Unfinished.Count);
+        if (Quota.Budget is { } budget && Spent + Reserved + cmd.Reserve > budget)
+            return new TenantBudgetExceeded(Id, cmd.TaskId, budget, Spent, Reserved, cmd.Reserve);
+        return null;
+    }
 
     public IReadOnlyList<ITenantEvent> DecideRecordTask(RecordTenantTask cmd, DateTimeOffset now) =>
         Exists && !TaskIdSet.Contains(cmd.TaskId) && RecordTaskRefusal(cmd) is null
-            ? [new TenantTaskRecorded(Id, cmd.TaskId, now, Unfinished: true)]
+            ? [new TenantTaskRecorded(Id, cmd.TaskId, now, Unfinished: true, Reserved: Quota.Budget is null ? 0 : Math.Max(0, cmd.Reserve))]
             : [];
 
     // At-least-once from finished tasks: only a task still counted closes, once.
@@ -89,23 +104,37 @@ public sealed record TenantState(
         {
             TaskIds = TaskIds.Add(e.TaskId), TaskIdSet = TaskIdSet.Add(e.TaskId),
             UnfinishedTasks = e.Unfinished ? Unfinished.Add(e.TaskId) : UnfinishedTasks,
+            TaskReservations = e.Unfinished && e.Reserved > 0 ? Reservations.SetItem(e.TaskId, e.Reserved) : TaskReservations,
+            Reserved = e.Unfinished && e.Reserved > 0 ? Reserved + e.Reserved : Reserved,
         },
-        TenantTaskClosed e => this with { UnfinishedTasks = Unfinished.Remove(e.TaskId) },
-        TenantSpendRecorded e => this with { Spent = Spent + e.Amount, SpendWatermarks = Watermarks.SetItem(e.TaskId, Math.Max(e.Attempt, Watermarks.GetValueOrDefault(e.TaskId))) },
+        TenantTaskClosed e => this with
+        {
+            UnfinishedTasks = Unfinished.Remove(e.TaskId), TaskReservations = Reservations.Remove(e.TaskId), Reserved = Reserved - Held(e.TaskId),
+        },
+        TenantSpendRecorded e => this with
+        {
+            Spent = Spent + e.Amount,
+            SpendWatermarks = Watermarks.SetItem(e.TaskId, Math.Max(e.Attempt, Watermarks.GetValueOrDefault(e.TaskId))),
+            TaskReservations = Reservations.ContainsKey(e.TaskId) ? Reservations.SetItem(e.TaskId, Held(e.TaskId) - Math.Min(Held(e.TaskId), e.Amount)) : TaskReservations,
+            Reserved = Reserved - Math.Min(Held(e.TaskId), e.Amount),
+        },
         TenantApiKeysRevoked e => this with { ApiKeyHashes = ApiKeyHashes.Except(e.ApiKeyHashes) },
         TenantQuotaChanged e => this with { Quota = e.Quota },
         TenantLimitsChanged e => this with { Limits = e.Limits },
         _ => this,
     };
 
-    public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent, Limits, Unfinished.Count);
+    public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent, Limits, Unfinished.Count, Reserved);
 
     public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt, Spent,
-        SpendWatermarks: Watermarks.ToDictionary(kv => kv.Key.Value, kv => kv.Value), Limits: Limits, Unfinished: [.. Unfinished]);
+        SpendWatermarks: Watermarks.ToDictionary(kv => kv.Key.Value, kv => kv.Value), Limits: Limits, Unfinished: [.. Unfinished],
+        Reservations: Reservations.ToDictionary(kv => kv.Key.Value, kv => kv.Value));
 
     public static TenantState FromSnapshot(TenantSnapshot s) => new(
         s.Id, s.Name, [.. s.Zones], s.Quota, [.. s.ApiKeyHashes], [.. s.TaskIds], [.. s.TaskIds], s.CreatedAt, s.Spent, WatermarksOf(s),
-        s.Limits, [.. s.Unfinished ?? []]);
+        s.Limits, [.. s.Unfinished ?? []],
+        (s.Reservations ?? new Dictionary<string, decimal>()).ToImmutableDictionary(kv => new TaskId(kv.Key), kv => kv.Value),
+        (s.Reservations ?? new Dictionary<string, decimal>()).Values.Sum());
 
     // Older snapshots kept every billed "task#attempt"; the highest attempt per task says the same.
     private static ImmutableDictionary<TaskId, int> WatermarksOf(TenantSnapshot s)

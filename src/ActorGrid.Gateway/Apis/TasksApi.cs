@@ -49,16 +49,16 @@ public static class TasksApi
         if (spec is null)
             return unknownBundle is not null && errors.Count == 1 ? BundlesApi.NotFound(unknownBundle) : Problems.Invalid(errors);
 
-        if (await BudgetRefusalAsync(actors, tenant, spec, cancel) is { } refused) return refused;
-
         var key = body.Value!.IdempotencyKey;
         var id = key is null ? TaskId.New() : TaskId.FromIdempotencyKey(tenant.Id, key);
         // Record first, then submit: both are idempotent, and a recorded id whose submit failed
         // is simply skipped by listings, while a task missing from its tenant's list would be lost.
-        // The tenant refuses a new task over its cap on unfinished ones; then nothing is persisted.
-        switch (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant.Id, id, options.TenantLimits.Defaults.MaxQueued), cancel))
+        // The tenant refuses a new task over its cap on unfinished ones, or one whose reserve would
+        // take its committed spend past its budget; then nothing is persisted.
+        switch (await actors.AskAsync(actors.Tenants, new RecordTenantTask(tenant.Id, id, options.TenantLimits.Defaults.MaxQueued, Reserve(spec)), cancel))
         {
             case TenantQueueFull full: return QueueFull(full);
+            case TenantBudgetExceeded over: return BudgetExceeded(over);
             case not TenantTaskRecordedAck: return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
         }
         var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec), GridTracing.CurrentParent), cancel);
@@ -112,20 +112,17 @@ public static class TasksApi
         };
     }
 
-    // A tenant with a budget cannot submit work that would take its spend past it. The estimate is
-    // the task's max price times its expected duration (or its timeout); the spend is read fresh,
-    // not from the auth cache, since it moves with every finished attempt.
-    private static async Task<IResult?> BudgetRefusalAsync(GridActors actors, TenantView tenant, TaskSpec spec, CancellationToken cancel)
-    {
-        if (tenant.Quota.Budget is not { } budget) return null;
-        var spent = (await actors.AskAsync(actors.Tenants, new GetTenant(tenant.Id), cancel) as TenantView)?.Spent ?? tenant.Spent;
-        var hours = (decimal)(spec.ExpectedDurationSeconds ?? spec.TimeoutSeconds) / 3600;
-        var estimate = (spec.MaxPricePerHour ?? 0) * hours;
-        if (spent + estimate <= budget) return null;
-        return Problems.Of(402, "Budget exceeded",
-            $"Tenant '{tenant.Id}' has spent {spent:0.####} of its budget {budget:0.####}; this task could cost up to {estimate:0.####} " +
-            "(maxPricePerHour x expected duration). Ask an operator to raise the budget, or lower maxPricePerHour.");
-    }
+    // What a task holds of its tenant's budget from admission until it finishes: its max price
+    // times its expected duration (or its timeout). The tenant decides against it (a budget is
+    // the tenant's to know, and its current value is there), so a concurrent burst cannot
+    // overcommit it the way a read of the spend followed by a separate submission could.
+    private static decimal Reserve(TaskSpec spec) =>
+        (spec.MaxPricePerHour ?? 0) * (decimal)(spec.ExpectedDurationSeconds ?? spec.TimeoutSeconds) / 3600;
+
+    private static IResult BudgetExceeded(TenantBudgetExceeded over) => Problems.Of(402, "Budget exceeded",
+        $"Tenant '{over.TenantId}' has spent {over.Spent:0.####} of its budget {over.Budget:0.####}, and its unfinished tasks hold " +
+        $"{over.Reserved:0.####} more; this task could cost up to {over.Reserve:0.####} (maxPricePerHour x expected duration). " +
+        "Wait for running tasks to finish, ask an operator to raise the budget, or lower maxPricePerHour.");
 
     private static IResult QueueFull(TenantQueueFull full) => Problems.TooManyRequests("Too many unfinished tasks",
         $"Tenant '{full.TenantId}' has {full.Unfinished} unfinished tasks, its limit maxQueued is {full.MaxQueued}. Wait for some to finish " +

@@ -103,6 +103,7 @@ public static class ProtocolManifests
         ["tenant.set-limits"] = typeof(SetTenantLimits),
         ["tenant.limits-changed"] = typeof(TenantLimitsChanged),
         ["tenant.queue-full"] = typeof(TenantQueueFull),
+        ["tenant.budget-exceeded"] = typeof(TenantBudgetExceeded),
         ["tenant.close-task"] = typeof(CloseTenantTask),
         ["tenant.task-closed"] = typeof(TenantTaskClosed),
         ["tenant.task-closed-ack"] = typeof(TenantTaskClosedAck),

@@ -24,7 +24,10 @@ public sealed record AuthenticateTenant(TenantId TenantId, string ApiKeyHash) : 
 
 // DefaultMaxQueued: the gateway's cap on unfinished tasks, used unless the tenant has its own
 // limits; null (a gateway that predates the cap) means no cap but the tenant's own.
-public sealed record RecordTenantTask(TenantId TenantId, TaskId TaskId, int? DefaultMaxQueued = null) : IWithTenantId;
+// Reserve: the most the task could cost (max price x expected duration), held against the
+// tenant's budget from its admission until it finishes, so that a burst of submissions can never
+// commit more than the budget between a task's acceptance and its first bill.
+public sealed record RecordTenantTask(TenantId TenantId, TaskId TaskId, int? DefaultMaxQueued = null, decimal Reserve = 0) : IWithTenantId;
 
 public sealed record GetTenant(TenantId TenantId) : IWithTenantId;
 
@@ -52,7 +55,9 @@ public sealed record TenantApiKeyIssued(TenantId TenantId, string ApiKeyHash, Da
 
 // Unfinished: counted against MaxQueued until the task closes. Events written before the cap
 // existed read back false: nothing will tell the tenant when those tasks finished.
-public sealed record TenantTaskRecorded(TenantId TenantId, TaskId TaskId, DateTimeOffset At, bool Unfinished = false) : ITenantEvent;
+// Reserved: what the task holds of the budget until it closes (0 in events written before
+// reservations: such tasks hold nothing, as then).
+public sealed record TenantTaskRecorded(TenantId TenantId, TaskId TaskId, DateTimeOffset At, bool Unfinished = false, decimal Reserved = 0) : ITenantEvent;
 
 public sealed record TenantTaskClosed(TenantId TenantId, TaskId TaskId, DateTimeOffset At) : ITenantEvent;
 
@@ -64,7 +69,7 @@ public sealed record TenantSpendRecorded(TenantId TenantId, TaskId TaskId, int A
 // shows the effective ones). Unfinished: how many of its tasks count against MaxQueued.
 public sealed record TenantView(
     TenantId Id, string Name, IReadOnlyList<string> Zones, TenantQuota Quota, int TaskCount, DateTimeOffset CreatedAt, decimal Spent = 0,
-    TenantLimits? Limits = null, int Unfinished = 0) : IActorGridMessage;
+    TenantLimits? Limits = null, int Unfinished = 0, decimal Reserved = 0) : IActorGridMessage;
 
 public sealed record TenantCreatedReply(TenantView Tenant) : IActorGridMessage;
 
@@ -80,6 +85,10 @@ public sealed record TenantTaskRecordedAck(TenantId TenantId, TaskId TaskId) : I
 
 // RecordTenantTask refused: the tenant already has MaxQueued unfinished tasks. Nothing was recorded.
 public sealed record TenantQueueFull(TenantId TenantId, TaskId TaskId, int MaxQueued, int Unfinished) : IActorGridMessage;
+
+// RecordTenantTask refused: Spent + Reserved (what unfinished tasks hold) + Reserve would pass the
+// budget. Nothing was recorded.
+public sealed record TenantBudgetExceeded(TenantId TenantId, TaskId TaskId, decimal Budget, decimal Spent, decimal Reserved, decimal Reserve) : IActorGridMessage;
 
 public sealed record TenantTaskClosedAck(TenantId TenantId, TaskId TaskId) : IActorGridMessage;
 

@@ -124,6 +124,69 @@ public sealed class AbuseControlSpecs(AbuseGridFixture grid, ITestOutputHelper o
         Assert.Equal(refusedId, Tasks.Id(retried.Body));
     }
 
+    // 2,000 submissions at once, 64 connections, from a tenant whose budget covers 120 of them: each
+    // task may cost 0.5 (1/h for 30 min). Exactly 120 are admitted, however the requests interleave,
+    // and the tenant's listing holds exactly those; the rest are 402 and leave nothing behind.
+    [Fact]
+    public async Task Should_admit_exactly_what_the_budget_covers_from_a_burst_of_2000_submissions()
+    {
+        const int covered = 120;
+        var body = new JsonObject
+        {
+            ["id"] = "budget-burst", ["name"] = "budget-burst", ["limits"] = Limits(10_000, 10_000, 10_000),
+            ["quota"] = new JsonObject { ["maxCpu"] = 4, ["maxChips"] = 1, ["budget"] = covered * 0.5 },
+        };
+        var (created, json) = await Api.SendJsonAsync(HttpMethod.Post, "/v1/tenants", Operator, body);
+        Assert.True(created == HttpStatusCode.Created, json?.ToJsonString());
+        var key = json!["apiKey"]!.GetValue<string>();
+
+        using var connections = new SemaphoreSlim(64);
+        var started = DateTime.UtcNow;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2_000).Select(async _ =>
+        {
+            await connections.WaitAsync();
+            try
+            {
+                return await SubmitAsync(key, HalfAnHourAtOnePerHour());
+            }
+            finally { connections.Release(); }
+        }));
+        var admitted = answers.Where(a => a.Status == HttpStatusCode.Accepted).Select(a => a.Body!["id"]!.GetValue<string>()).ToList();
+        var overBudget = answers.Where(a => (int)a.Status == 402).ToList();
+        output.WriteLine($"2,000 submissions in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: {admitted.Count} x 202, {overBudget.Count} x 402, " +
+                         $"other: {string.Join(", ", answers.Where(a => a.Status != HttpStatusCode.Accepted && (int)a.Status != 402).GroupBy(a => (int)a.Status).Select(g => $"{g.Count()} x {g.Key} {g.First().Body?.ToJsonString()}"))}; " +
+                         $"a 402: {overBudget.FirstOrDefault()?.Body?["detail"]}");
+        Assert.Equal(covered, admitted.Count);
+        Assert.Equal(2_000 - covered, overBudget.Count);
+        Assert.Contains("budget 60", overBudget[0].Body!["detail"]!.GetValue<string>());
+
+        var (_, tenant) = await Api.SendJsonAsync(HttpMethod.Get, "/v1/tenants/budget-burst", Operator, null);
+        Assert.Equal(covered * 0.5m, tenant!["reserved"]!.GetValue<decimal>());
+        var (listed, list) = await Api.SendJsonAsync(HttpMethod.Get, "/v1/tasks?limit=500", key, null);
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.Equal(admitted.Order(), list!.AsArray().Select(t => t!["id"]!.GetValue<string>()).Order());
+
+        // Cancelled tasks give their hold back: the next submission is admitted again.
+        foreach (var id in admitted.Take(2))
+            Assert.Equal(HttpStatusCode.Accepted, (await Api.SendJsonAsync(HttpMethod.Delete, $"/v1/tasks/{id}", key, null)).Status);
+        var again = HalfAnHourAtOnePerHour();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Answer retry;
+        while ((retry = await SubmitAsync(key, again)).Status != HttpStatusCode.Accepted && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.Equal(HttpStatusCode.Accepted, retry.Status);
+        foreach (var id in admitted.Skip(2).Append(retry.Body!["id"]!.GetValue<string>()))
+            await Api.SendJsonAsync(HttpMethod.Delete, $"/v1/tasks/{id}", key, null);
+    }
+
+    private static JsonObject HalfAnHourAtOnePerHour()
+    {
+        var task = Unplaceable();
+        task["maxPricePerHour"] = 1;
+        task["expectedDurationSeconds"] = 1800;
+        task["timeoutSeconds"] = 3600;
+        return task;
+    }
+
     [Fact]
     public async Task Should_apply_limits_an_operator_changes_to_the_next_submissions()
     {

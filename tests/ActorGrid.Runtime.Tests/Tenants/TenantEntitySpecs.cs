@@ -85,4 +85,52 @@ public class TenantEntitySpecs() : GridTestKit(new SqliteGridConfig())
         again.Tell(new RecordTenantTask(id, new TaskId("one-more")));
         ExpectMsg<TenantQueueFull>(Wait);
     }
+
+    // 2,000 submissions at once from a tenant whose budget covers 150 of them (each may cost 0.4).
+    // Each admission holds its reserve until the task closes, decided against every earlier one
+    // still being written, so exactly 150 are admitted; a task that finishes (is billed 0.1 and
+    // closes) gives back what it did not spend, and the holds survive a restart.
+    [Fact]
+    public void Should_admit_exactly_what_the_budget_covers_from_a_concurrent_burst_and_release_it_as_tasks_close()
+    {
+        const decimal reserve = 0.4m, budget = 60m; // 150 reserves
+        var id = new TenantId("budget-burst");
+        var entity = Sys.ActorOf(TenantEntity.Props(id.Value));
+        entity.Tell(new CreateTenant(id, "Budget burst", [], new TenantQuota(8, 0, budget), "hash-1", new TenantLimits(10_000, 10_000, 10_000)));
+        ExpectMsg<TenantCreatedReply>(Wait);
+
+        var probe = CreateTestProbe();
+        for (var i = 0; i < 2_000; i++) entity.Tell(new RecordTenantTask(id, new TaskId($"t-{i}"), Reserve: reserve), probe.Ref);
+        var replies = probe.ReceiveN(2_000, TimeSpan.FromSeconds(60));
+        var admitted = replies.OfType<TenantTaskRecordedAck>().Select(a => a.TaskId).ToList();
+        var refused = replies.OfType<TenantBudgetExceeded>().ToList();
+        Assert.Equal(150, admitted.Count);
+        Assert.Equal(2_000 - 150, refused.Count);
+        Assert.All(refused, r => Assert.Equal(budget, r.Reserved));
+
+        // One admitted task ran: billed 0.1, then closed. Its 0.1 is spent and the other 0.3 of its
+        // hold is free again: 59.7 committed, no room for another whole reserve.
+        var ran = admitted[0];
+        entity.Tell(new RecordTenantSpend(id, ran, 1, 0.1m));
+        ExpectMsg<TenantSpendAcked>(Wait);
+        entity.Tell(new CloseTenantTask(id, ran));
+        ExpectMsg<TenantTaskClosedAck>(Wait);
+        entity.Tell(new RecordTenantTask(id, new TaskId("after-one"), Reserve: reserve));
+        var over = ExpectMsg<TenantBudgetExceeded>(Wait);
+        Assert.Equal((0.1m, 59.6m), (over.Spent, over.Reserved));
+        // A second one closes unbilled: its whole 0.4 is free, and one more fits.
+        entity.Tell(new CloseTenantTask(id, admitted[1]));
+        ExpectMsg<TenantTaskClosedAck>(Wait);
+        StopAndWait(entity);
+
+        var again = Sys.ActorOf(TenantEntity.Props(id.Value));
+        again.Tell(new GetTenant(id));
+        var view = ExpectMsg<TenantView>(Wait);
+        Assert.Equal(0.1m, view.Spent);
+        Assert.Equal(148 * reserve, view.Reserved);
+        again.Tell(new RecordTenantTask(id, new TaskId("after-two"), Reserve: reserve));
+        ExpectMsg<TenantTaskRecordedAck>(Wait);
+        again.Tell(new RecordTenantTask(id, new TaskId("after-three"), Reserve: reserve));
+        ExpectMsg<TenantBudgetExceeded>(Wait);
+    }
 }

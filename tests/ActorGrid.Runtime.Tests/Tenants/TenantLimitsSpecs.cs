@@ -27,8 +27,7 @@ public class TenantLimitsSpecs
     public void Should_refuse_a_new_task_once_the_tenant_has_max_queued_unfinished_tasks()
     {
         var s = Submitted(Created(), 1, 2);
-        var refused = s.RecordTaskRefusal(Record(3));
-        Assert.NotNull(refused);
+        var refused = Assert.IsType<TenantQueueFull>(s.RecordTaskRefusal(Record(3)));
         Assert.Equal(2, refused.MaxQueued);
         Assert.Equal(2, refused.Unfinished);
         Assert.Empty(s.DecideRecordTask(Record(3), T0));
@@ -62,7 +61,7 @@ public class TenantLimitsSpecs
         var s = Submitted(Created(new TenantLimits(10, 10, 3)), 1, 2);
         Assert.Null(s.RecordTaskRefusal(Record(3, defaultCap: 2)));
         s = Submitted(s, 3);
-        Assert.Equal(3, s.RecordTaskRefusal(Record(4, defaultCap: 100))!.MaxQueued);
+        Assert.Equal(3, Assert.IsType<TenantQueueFull>(s.RecordTaskRefusal(Record(4, defaultCap: 100))).MaxQueued);
     }
 
     [Fact]

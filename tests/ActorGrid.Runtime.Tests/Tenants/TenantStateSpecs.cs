@@ -40,6 +40,43 @@ public class TenantStateSpecs
         Assert.Empty(back.DecideSpend(new RecordTenantSpend(Acme, new TaskId("t-1"), 1, 2m), T0));
     }
 
+    // Budget 10: a task that may cost 4 holds 4 from admission; a retried admission holds nothing
+    // more; spend eats into the hold, never below zero; closing releases what is left.
+    [Fact]
+    public void Should_hold_each_admitted_tasks_reserve_until_it_closes()
+    {
+        var s = Created();
+        RecordTenantTask Admit(string task) => new(Acme, new TaskId(task), Reserve: 4m);
+        s = Fold(s, s.DecideRecordTask(Admit("t-1"), T0));
+        s = Fold(s, s.DecideRecordTask(Admit("t-2"), T0));
+        Assert.Equal(8m, s.Reserved);
+        Assert.Null(s.RecordTaskRefusal(Admit("t-1")));
+        Assert.Empty(s.DecideRecordTask(Admit("t-1"), T0));
+        var refused = Assert.IsType<TenantBudgetExceeded>(s.RecordTaskRefusal(Admit("t-3")));
+        Assert.Equal((10m, 0m, 8m, 4m), (refused.Budget, refused.Spent, refused.Reserved, refused.Reserve));
+        Assert.Empty(s.DecideRecordTask(Admit("t-3"), T0));
+
+        s = Fold(s, s.DecideSpend(new RecordTenantSpend(Acme, new TaskId("t-1"), 1, 5m), T0)); // over its reserve
+        Assert.Equal((5m, 4m), (s.Spent, s.Reserved));
+        var back = TenantState.FromSnapshot(s.ToSnapshot());
+        Assert.Equal(4m, back.Reserved);
+        back = Fold(back, back.DecideCloseTask(new CloseTenantTask(Acme, new TaskId("t-2")), T0));
+        Assert.Equal(0m, back.Reserved);
+        Assert.Null(back.RecordTaskRefusal(Admit("t-3")));
+        Assert.IsType<TenantBudgetExceeded>(back.RecordTaskRefusal(new RecordTenantTask(Acme, new TaskId("t-4"), Reserve: 5.01m)));
+    }
+
+    // Without a budget nothing is held, so a budget set later counts only tasks admitted after it.
+    [Fact]
+    public void Should_hold_nothing_for_a_tenant_without_a_budget()
+    {
+        var empty = TenantState.Empty(Acme);
+        var s = Fold(empty, empty.DecideCreate(new CreateTenant(Acme, "ACME", [], new TenantQuota(8, 1), "h"), T0));
+        s = Fold(s, s.DecideRecordTask(new RecordTenantTask(Acme, new TaskId("t-1"), Reserve: 1_000m), T0));
+        Assert.Equal(0m, s.Reserved);
+        Assert.Single(s.TasksToWake);
+    }
+
     [Fact]
     public void Should_treat_attempts_at_or_below_the_highest_billed_as_duplicates()
     {
