@@ -31,6 +31,25 @@ public class InferRequestReaderSpecs
     }
 
     [Fact]
+    public void Should_round_random_decimals_the_same_way_as_the_full_parser()
+    {
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var text = (random.Next(4) switch
+            {
+                0 => (float)(random.NextDouble() * 2 - 1),
+                1 => random.NextDouble() * Math.Pow(10, random.Next(-30, 30)),
+                2 => -random.Next(),
+                _ => Math.Round(random.NextDouble() * 1000, random.Next(0, 8)),
+            }).ToString(i % 2 == 0 ? "R" : "E10", CultureInfo.InvariantCulture);
+            var expected = double.Parse(text, CultureInfo.InvariantCulture);
+            if (InferRequestReader.TryParseShort(Encoding.ASCII.GetBytes(text), out var fast))
+                Assert.True(expected.Equals(fast), $"{text}: {fast:R} instead of {expected:R}");
+        }
+    }
+
+    [Fact]
     public void Should_read_every_field_case_insensitively_and_let_a_later_duplicate_win()
     {
         using var request = Read("""
