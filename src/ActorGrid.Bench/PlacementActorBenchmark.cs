@@ -135,16 +135,12 @@ public static class PlacementActorBenchmark
             }
             driver.Tell(new ActorDriver.Start(placement));
             var outcome = await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
-            var decisions = outcome.DecisionMicros.Order().ToArray();
-            var latencies = outcome.LatencyMs.Order().ToArray();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{n,8} | {outcome.PerSecond,9:0} | {At(decisions, 0.5),15:0.0} {At(decisions, 0.99),9:0.0} | {At(latencies, 0.5),23:0.00} {At(latencies, 0.99),8:0.00} | {outcome.Unplaced}"));
+                $"{n,8} | {outcome.PerSecond,9:0} | {Percentiles.Of(outcome.DecisionMicros, 50),15:0.0} {Percentiles.Of(outcome.DecisionMicros, 99),9:0.0} | {Percentiles.Of(outcome.LatencyMs, 50),23:0.00} {Percentiles.Of(outcome.LatencyMs, 99),8:0.00} | {outcome.Unplaced}"));
             output.Flush();
             await system.Terminate();
         }
         return 0;
-
-        static double At(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Ceiling(p * (sorted.Length - 1))];
     }
 
     // Bids for its node and accepts every award: the negotiation round costs only messages.
@@ -253,7 +249,7 @@ public static class PlacementActorBenchmark
         }
         var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Array.Sort(samples);
-        return new Figures(count / total, samples[(int)(0.50 * (count - 1))], samples[(int)Math.Ceiling(0.99 * (count - 1))], samples.Average());
+        return new Figures(count / total, Protocol.Percentiles.NearestRank(samples, 0.50), Protocol.Percentiles.NearestRank(samples, 0.99), samples.Average());
     }
 
     // One view's run of decisions: each placed request is held, awarded and, once more than

@@ -1,4 +1,4 @@
-using System.Globalization;
+using ActorGrid.Protocol;
 using ActorGrid.Protocol.Nodes;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
@@ -58,7 +58,7 @@ public static class TopologyFile
             throw new FormatException($"Topology '{source}' is not valid HOCON or JSON: {FirstLine(ex.Message)}", ex);
         }
 
-        var r = new HoconReader($"Topology '{source}'");
+        var r = new HoconFields((key, problem) => new FormatException($"Topology '{source}': {key} {problem}."));
         if (config.IsEmpty || !config.HasPath("topology")) throw r.Error("topology", "is missing; the file must have a `topology { ... }` block");
         var root = r.Object(config.GetValue("topology"), "topology", TopologyKeys);
 
@@ -72,8 +72,8 @@ public static class TopologyFile
                 var profile = r.Object(value, path, ProfileKeys);
                 var fallback = Topology.PublicFigures[DistanceKeys[key]];
                 defaults[DistanceKeys[key]] = new LinkProfile(
-                    r.Latency(profile, path) ?? fallback.LatencyMs,
-                    r.Bandwidth(profile, path) ?? fallback.BandwidthMbps);
+                    Latency(r, profile, path) ?? fallback.LatencyMs,
+                    Bandwidth(r, profile, path) ?? fallback.BandwidthMbps);
             }
         }
 
@@ -85,8 +85,7 @@ public static class TopologyFile
             var name = r.Scalar(site, path, "name") ?? throw r.Error($"{path}.name", "is missing");
             if (name.Length == 0) throw r.Error($"{path}.name", "must not be empty");
             if (!names.Add(name)) throw r.Error($"{path}.name", $"'{name}' is declared twice");
-            var tier = r.Scalar(site, path, "tier") ?? throw r.Error($"{path}.tier", "is missing");
-            if (!Tiers.All.Contains(tier)) throw r.Error($"{path}.tier", $"'{tier}' is not a tier; use one of {string.Join(", ", Tiers.All)}");
+            var tier = r.Tier(site, path) ?? throw r.Error($"{path}.tier", "is missing");
             sites.Add(new TopologySite(name, tier, r.Scalar(site, path, "city"), r.Scalar(site, path, "province")));
         }
 
@@ -98,8 +97,8 @@ public static class TopologyFile
             var to = r.Scalar(link, path, "to") ?? throw r.Error($"{path}.to", "is missing");
             if (!names.Contains(from)) throw r.Error($"{path}.from", $"'{from}' is not a site declared under topology.sites");
             if (!names.Contains(to)) throw r.Error($"{path}.to", $"'{to}' is not a site declared under topology.sites");
-            var latency = r.Latency(link, path) ?? throw r.Error($"{path}.latency-ms", "is missing");
-            links.Add(new TopologyLink(from, to, latency, r.Bandwidth(link, path)));
+            var latency = Latency(r, link, path) ?? throw r.Error($"{path}.latency-ms", "is missing");
+            links.Add(new TopologyLink(from, to, latency, Bandwidth(r, link, path)));
         }
 
         return new Topology(sites, defaults, links);
@@ -107,57 +106,17 @@ public static class TopologyFile
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    private sealed class HoconReader(string what)
+    private static double? Latency(HoconFields r, IDictionary<string, HoconValue> items, string parent)
     {
-        public FormatException Error(string key, string problem) => new($"{what}: {key} {problem}.");
+        var ms = r.Number<double>(items, parent, "latency-ms");
+        if (ms is < 0) throw r.Error($"{parent}.latency-ms", "must not be negative");
+        return ms;
+    }
 
-        public IDictionary<string, HoconValue> Object(HoconValue value, string key, IReadOnlySet<string> known)
-        {
-            if (!value.IsObject()) throw Error(key, "must be an object { ... }");
-            var items = value.GetObject().Items;
-            var unknown = items.Keys.FirstOrDefault(k => !known.Contains(k));
-            if (unknown is not null) throw Error($"{key}.{unknown}", $"is not a known key; expected one of {string.Join(", ", known)}");
-            return items;
-        }
-
-        public IEnumerable<(HoconValue Item, string Path)> List(IDictionary<string, HoconValue> parent, string parentKey, string key)
-        {
-            if (!parent.TryGetValue(key, out var value) || value is null || value.IsEmpty) yield break;
-            // The parser reports `[]` as neither empty nor an array.
-            if (value.Values.OfType<HoconArray>().Any() && value.Values.OfType<HoconArray>().All(a => a.Count == 0)) yield break;
-            if (!value.IsArray()) throw Error($"{parentKey}.{key}", "must be a list [ { ... } ]");
-            var items = value.GetArray();
-            for (var i = 0; i < items.Count; i++) yield return (items[i], $"{parentKey}.{key}[{i}]");
-        }
-
-        public string? Scalar(IDictionary<string, HoconValue> items, string parent, string key)
-        {
-            if (!items.TryGetValue(key, out var value) || value is null || value.IsEmpty) return null;
-            if (value.IsObject() || value.IsArray() || !value.IsString()) throw Error($"{parent}.{key}", "must be a plain value");
-            return value.GetString()?.Trim();
-        }
-
-        public double? Latency(IDictionary<string, HoconValue> items, string parent)
-        {
-            var ms = Number(items, parent, "latency-ms");
-            if (ms is < 0) throw Error($"{parent}.latency-ms", "must not be negative");
-            return ms;
-        }
-
-        public double? Bandwidth(IDictionary<string, HoconValue> items, string parent)
-        {
-            var mbps = Number(items, parent, "bandwidth-mbps");
-            if (mbps is <= 0) throw Error($"{parent}.bandwidth-mbps", "must be greater than 0");
-            return mbps;
-        }
-
-        private double? Number(IDictionary<string, HoconValue> items, string parent, string key)
-        {
-            var text = Scalar(items, parent, key);
-            if (text is null) return null;
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-                throw Error($"{parent}.{key}", $"must be a number, not '{text}'");
-            return value;
-        }
+    private static double? Bandwidth(HoconFields r, IDictionary<string, HoconValue> items, string parent)
+    {
+        var mbps = r.Number<double>(items, parent, "bandwidth-mbps");
+        if (mbps is <= 0) throw r.Error($"{parent}.bandwidth-mbps", "must be greater than 0");
+        return mbps;
     }
 }

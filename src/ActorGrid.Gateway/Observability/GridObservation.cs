@@ -245,7 +245,7 @@ public sealed class GridObservation(ObservationLimits limits)
         // Percentiles of different workers do not combine: the grid's figure is the worst of them.
         var inference = InferenceLatencies(now);
         var point = new ChartPoint(
-            now, _submittedSinceTick / seconds, _finishedSinceTick / seconds, Percentile(sorted, 0.50), Percentile(sorted, 0.99),
+            now, _submittedSinceTick / seconds, _finishedSinceTick / seconds, Protocol.Percentiles.NearestRankOrNull(sorted, 0.50), Protocol.Percentiles.NearestRankOrNull(sorted, 0.99),
             GreenShare(now), inference.Count > 0 ? inference.Max(i => i.P99Ms) : null);
         _submittedSinceTick = 0;
         _finishedSinceTick = 0;
@@ -281,12 +281,6 @@ public sealed class GridObservation(ObservationLimits limits)
             yield return (tier.Key, "memory", Ratio(tier.Sum(n => (double)n.UsedMemoryMiB), tier.Sum(n => (double)n.MemoryMiB)));
             yield return (tier.Key, "chips", Ratio(tier.Sum(n => (double)n.UsedChips), tier.Sum(n => (double)n.Chips)));
         }
-    }
-
-    public static double? Percentile(IReadOnlyList<double> sorted, double p)
-    {
-        if (sorted.Count == 0) return null;
-        return Protocol.Percentiles.NearestRank(sorted as double[] ?? [.. sorted], p);
     }
 
     private static double Ratio(double used, double capacity) => capacity <= 0 ? 0 : Math.Clamp(used / capacity, 0, 1);

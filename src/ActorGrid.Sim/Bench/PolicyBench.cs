@@ -57,7 +57,7 @@ public static class PolicyBench
         }
         var total = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Array.Sort(samples);
-        return new Figures(decisions / total, samples[(int)(0.50 * (decisions - 1))], samples[(int)Math.Ceiling(0.99 * (decisions - 1))], samples.Average());
+        return new Figures(decisions / total, Percentiles.NearestRank(samples, 0.50), Percentiles.NearestRank(samples, 0.99), samples.Average());
     }
 
     private static readonly string[] Zones = SyntheticGrid.Zones;

@@ -357,7 +357,7 @@ public sealed class Simulation
         }
         return new PolicySummary(
             _policy.Name, _tasks.Length,
-            jct.Length == 0 ? 0 : jct.Average(), Percentile(jct, 0.50), Percentile(jct, 0.99),
+            jct.Length == 0 ? 0 : jct.Average(), Protocol.Percentiles.NearestRankOrNull(jct, 0.50) ?? 0, Protocol.Percentiles.NearestRankOrNull(jct, 0.99) ?? 0,
             done.Count == 0 ? 0 : done.Average(t => t.FirstStartS!.Value - t.SubmitS),
             rates, _tasks.Length == 0 ? 0 : (double)hits / _tasks.Length,
             _residencyViolations, _tasks.Count(t => t.Unplaced is not null), _cost,
@@ -393,7 +393,4 @@ public sealed class Simulation
         if (t.Row.DeadlineS is { } deadline) return finish <= deadline + 1e-6;
         return true;
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : Protocol.Percentiles.NearestRank(sorted, p);
 }

@@ -18,12 +18,11 @@ public sealed class LatencyWindow(int size)
 
     public double P99() => Percentile(0.99);
 
-    // Nearest rank; 0 when nothing was seen yet.
+    // The grid's one rule (Protocol.Percentiles) over a sorted copy; 0 when nothing was seen yet.
     public double Percentile(double p)
     {
-        if (_count == 0) return 0;
         var sorted = _values.AsSpan(0, _count).ToArray();
         Array.Sort(sorted);
-        return Protocol.Percentiles.NearestRank(sorted, p);
+        return Protocol.Percentiles.NearestRankOrNull(sorted, p) ?? 0;
     }
 }

@@ -109,6 +109,14 @@ public sealed class NodeDescriptorFileSpecs : IDisposable
         Assert.Equal((0m, 0m), (node.PricePerChipHour, node.PricePerCoreHour));
     }
 
+    [Fact]
+    public void Should_read_an_empty_chips_list_as_a_node_without_chips()
+    {
+        var node = NodeDescriptorFile.Load(Write("node { id = cpu-only-1, chips = [] }"));
+
+        Assert.Empty(node.Chips);
+    }
+
     [Theory]
     [InlineData("node { tier = edge }", "node.id")]
     [InlineData("node { id = \"Not Valid\" }", "node.id")]
