@@ -64,6 +64,9 @@ public sealed class CapacityView
     {
         if (!_nodes.TryGetValue(view.Id, out var slot))
             _nodes[view.Id] = slot = new NodeSlot(view, worker);
+        // Another incarnation of the node's host (restarted on a new address): the old one's
+        // unreachability is not its own.
+        if (slot.View.Member != view.Member) slot.Unreachable = false;
         slot.View = view;
         slot.Worker = worker ?? slot.Worker;
         if (slot.Silence is not null && view.Telemetry?.At > slot.SilentAtBeat) (slot.Silence, slot.SilentAtBeat) = (null, null);

@@ -110,7 +110,12 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
             Wait(failed.Request, failed.Reason, 0);
             if (failed.Silent is { Count: > 0 }) PlaceWaiting();
         });
-        Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            // Its unreachability went with it: a host restarted on the same address is a new member.
+            _view.SetReachable(removed.Member.Address.ToString(), reachable: true);
+            LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster");
+        });
         // Unreachable is not lost (it may come back), but nothing new goes to it meanwhile.
         Receive<ClusterEvent.UnreachableMember>(u => _view.SetReachable(u.Member.Address.ToString(), reachable: false));
         Receive<ClusterEvent.ReachableMember>(r =>

@@ -96,6 +96,11 @@ public class CapacityViewSpecs
         Assert.True(view.SetReachable(heard.Member!, reachable: true));
         Assert.True(inventory.Contains(node.Id));
         Assert.Equal("", view.DescribeWithheld());
+
+        // The host restarted on another address while the old one was unreachable: offered again.
+        view.SetReachable(heard.Member!, reachable: false);
+        view.Update(heard with { Member = "akka.tcp://actorgrid@127.0.0.1:2" }, null);
+        Assert.True(inventory.Contains(node.Id));
     }
 
     // One random change of any kind the placement actor makes: a heartbeat (new node, telemetry,
