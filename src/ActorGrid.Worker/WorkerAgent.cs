@@ -224,6 +224,13 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
             TaskRegion.Tell(new ReportTaskExited(cmd.TaskId, cmd.Attempt, _descriptor.Id, AttemptOutcomes.NodeLost, null, why, "", ""));
             return;
         }
+        if (_ledger.OutsideZones(cmd.TaskId, cmd.Spec.AllowedZones) is { } outside)
+        {
+            _ledger.Release(cmd.TaskId);
+            _log.Error("{0} attempt {1} refused: {2}", cmd.TaskId, cmd.Attempt, outside);
+            TaskRegion.Tell(new ReportTaskExited(cmd.TaskId, cmd.Attempt, _descriptor.Id, AttemptOutcomes.Failed, null, outside, "", ""));
+            return;
+        }
         var run = new Run(cmd.TaskId, cmd.Attempt, cmd.Spec, new CancellationTokenSource(), new CancellationTokenSource())
         {
             Checkpoint = cmd.Checkpoint,

@@ -103,6 +103,12 @@ public sealed class WorkerLedger(NodeDescriptor node)
         return (cpu, memory, chips);
     }
 
+    // Residency, checked where a task's bundle and checkpoint would land: placement never sends a
+    // task outside its allowed zones (empty: any), and should it ever, nothing of it comes here.
+    public string? OutsideZones(TaskId task, IReadOnlyList<string> allowedZones) =>
+        allowedZones.Count == 0 || allowedZones.Contains(node.Zone) ? null
+        : $"{task} may run only in {string.Join(", ", allowedZones)}, and {node.Id} is in {node.Zone}: its bundle and checkpoint are not fetched here";
+
     // Null when the requirements fit (after stopping the named evictable runs); otherwise why not.
     // A chip model of "any" fits any model of which enough chips are free.
     public string? WhyNot(ResourceRequirements req, IReadOnlyCollection<TaskId> evicting)

@@ -36,8 +36,22 @@ public sealed class CapacityView
 
         public IReadOnlyDictionary<TaskId, Reservation> Reservations => Held;
 
-        // A node the policy may offer work to: described, on a cluster member, with a worker to bid.
-        public bool InInventory => View.Descriptor is not null && View.Member is not null && Worker is not null;
+        // Why the node is not offered work for now although it is not lost (yet): its worker left
+        // an award unanswered, its heartbeats stopped, or its member is unreachable. A host that
+        // just died is all three seconds before it is declared lost, and offering it a gang's ranks
+        // meanwhile costs a withdrawn award per try. Null when it may be offered work.
+        public string? Withheld => Unreachable ? "its host is unreachable" : Silence;
+
+        internal string? Silence { get; set; }
+
+        // The telemetry time the node had when it fell silent: only a newer heartbeat ends silence.
+        internal DateTimeOffset? SilentAtBeat { get; set; }
+
+        internal bool Unreachable { get; set; }
+
+        // A node the policy may offer work to: described, on a cluster member, with a worker to bid,
+        // and not withheld.
+        public bool InInventory => View.Descriptor is not null && View.Member is not null && Worker is not null && Withheld is null;
     }
 
     public IEnumerable<NodeSlot> Nodes => _nodes.Values;
@@ -50,11 +64,42 @@ public sealed class CapacityView
     {
         if (!_nodes.TryGetValue(view.Id, out var slot))
             _nodes[view.Id] = slot = new NodeSlot(view, worker);
+        // Another incarnation of the node's host (restarted on a new address): the old one's
+        // unreachability is not its own.
+        if (slot.View.Member != view.Member) slot.Unreachable = false;
         slot.View = view;
         slot.Worker = worker ?? slot.Worker;
+        if (slot.Silence is not null && view.Telemetry?.At > slot.SilentAtBeat) (slot.Silence, slot.SilentAtBeat) = (null, null);
         Refresh(slot);
         return slot;
     }
+
+    // Not offered work until the node's worker is heard from again (a heartbeat newer than the
+    // last one seen): a live worker that was only slow is back within a heartbeat interval.
+    public void Silence(NodeId node, string reason)
+    {
+        if (!_nodes.TryGetValue(node, out var slot) || slot.Silence is not null) return;
+        (slot.Silence, slot.SilentAtBeat) = (reason, slot.View.Telemetry?.At ?? DateTimeOffset.MinValue);
+        Refresh(slot);
+    }
+
+    // Cluster reachability of a member, for every node it hosts; true when that changed anything.
+    public bool SetReachable(string member, bool reachable)
+    {
+        var changed = false;
+        foreach (var slot in _nodes.Values.Where(n => n.View.Member == member && n.Unreachable == reachable))
+        {
+            slot.Unreachable = !reachable;
+            Refresh(slot);
+            changed = true;
+        }
+        return changed;
+    }
+
+    // The nodes withheld now, and why, for a waiting task's reason (a few; gangs are rare).
+    public string DescribeWithheld(int max = 5) =>
+        string.Join(", ", _nodes.Values.Where(n => n.Withheld is not null && n.View.State != NodeStates.Lost)
+            .OrderBy(n => n.View.Id.Value, StringComparer.Ordinal).Take(max).Select(n => $"{n.View.Id} ({n.Withheld})"));
 
     // The task's first hold (node rank 0's, for a gang).
     public (NodeId Node, Reservation Reservation)? ReservationOf(TaskId task) =>

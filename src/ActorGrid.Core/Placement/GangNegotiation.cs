@@ -41,8 +41,11 @@ public sealed class GangNegotiation : ReceiveActor, IWithTimers
             Context.Stop(Self);
         });
         Receive<AwardRefused>(no => no.Round == _round, no => Withdraw($"{no.Node} refused its ranks: {no.Reason}"));
-        Receive<AwardDue>(_ => Withdraw("did not confirm the award in time: " +
-            string.Join(", ", _hosts.Where(h => !_accepted.Contains(h.Slot.Node)).Select(h => h.Slot.Node))));
+        Receive<AwardDue>(_ =>
+        {
+            var silent = _hosts.Where(h => !_accepted.Contains(h.Slot.Node)).Select(h => h.Slot.Node).ToList();
+            Withdraw("did not confirm the award in time: " + string.Join(", ", silent), silent);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -59,11 +62,11 @@ public sealed class GangNegotiation : ReceiveActor, IWithTimers
 
     // Every host hears it, accepted or not yet: a promise made after this message was sent still
     // comes before it at that worker (one sender, one receiver: in order), and is released.
-    private void Withdraw(string why)
+    private void Withdraw(string why, IReadOnlyList<NodeId>? silent = null)
     {
         foreach (var host in _hosts)
             host.Worker.Tell(new CancelTaskRun(_request.TaskId, _request.Attempt, "the gang's award was withdrawn: " + why));
-        Context.Parent.Tell(new NegotiationFailed(_request, $"gang of {_request.Gang?.Workers} ranks not placed: {why}"));
+        Context.Parent.Tell(new NegotiationFailed(_request, $"gang of {_request.Gang?.Workers} ranks not placed: {why}", silent));
         Context.Stop(Self);
     }
 

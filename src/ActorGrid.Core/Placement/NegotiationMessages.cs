@@ -13,4 +13,5 @@ public sealed record Candidate(
 // Negotiation child → placement actor.
 internal sealed record NegotiationConcluded(RequestPlacement Request, Candidate Winner, PlacementExplanation Explanation);
 
-internal sealed record NegotiationFailed(RequestPlacement Request, string Reason);
+// Silent: nodes whose workers did not answer at all (a host that may have just died).
+internal sealed record NegotiationFailed(RequestPlacement Request, string Reason, IReadOnlyList<NodeId>? Silent = null);

@@ -21,7 +21,9 @@ public sealed partial class PlacementActor
         var perRank = CandidateShortlist.DemandOf(request with { Requirements = gang.PerRank });
         var plan = GangPlanner.Plan(perRank, gang.Workers, _view.Inventory(_topology), _policy.Options, now);
         micros += Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-        if (!plan.IsPlaced) return Waited(request, $"{whyNotOne}; split over nodes: {plan.Reason}", micros);
+        if (!plan.IsPlaced)
+            return Waited(request, $"{whyNotOne}; split over nodes: {plan.Reason}" +
+                (_view.DescribeWithheld() is { Length: > 0 } withheld ? $"; offered nothing for now: {withheld}" : ""), micros);
         var hosts = plan.Hosts.Select(h => _view.Find(h.Node) is { InInventory: true } slot
             ? new GangHost(h, slot.Worker!, slot.View.Member!, RequirementsOf(h.Claim, gang.PerRank))
             : null).ToList();

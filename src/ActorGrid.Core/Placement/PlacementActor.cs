@@ -61,6 +61,9 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     private readonly Dictionary<NodeId, DateTimeOffset> _leaseRenewedAt = new();
     // The hosts of each attempt placed as a gang over several nodes, to repeat its assignment.
     private readonly Dictionary<TaskId, IReadOnlyList<GangMember>> _gangs = new();
+    // Gang attempts released recently, with their hosts: when one of those hosts is lost soon
+    // after, its task hears of it, since the attempt's failure was likely that loss's echo.
+    private readonly Dictionary<(TaskId, int), (IReadOnlyList<GangMember> Gang, DateTimeOffset At)> _endedGangs = new();
     private DateTimeOffset _lastSweep = DateTimeOffset.UtcNow;
     private DateTimeOffset _judgeFrom = DateTimeOffset.MinValue;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -77,7 +80,8 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         {
             _recentlyReleased[(r.TaskId, r.Attempt)] = DateTimeOffset.UtcNow;
             _drainRequested.Remove((r.TaskId, r.Attempt));
-            if (_view.ReservationOf(r.TaskId) is not { } held || held.Reservation.Attempt == r.Attempt) _gangs.Remove(r.TaskId);
+            if (_view.ReservationOf(r.TaskId) is not { } held || held.Reservation.Attempt == r.Attempt)
+                if (_gangs.Remove(r.TaskId, out var gang)) _endedGangs[(r.TaskId, r.Attempt)] = (gang, DateTimeOffset.UtcNow);
             // A task cancelled (or refused) while still waiting leaves the queue too.
             if (_waiting.TryGet(r.TaskId, out var waiting) && waiting.Request.Attempt == r.Attempt)
             {
@@ -98,10 +102,26 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
             // next arrival of such a class is decided, not told to wait (the sweep's pass retries
             // the rest; retrying at once would spin on a task whose bidders stay silent).
             _refused.Clear();
+            // Hosts that did not answer at all are offered nothing until heard from again, so the
+            // retry (at once: it cannot pick them, so it cannot spin) goes to the others.
+            foreach (var node in failed.Silent ?? [])
+                _view.Silence(node, $"did not answer the award of {failed.Request.TaskId}");
             if (!_waiting.Contains(failed.Request.TaskId)) return;
             Wait(failed.Request, failed.Reason, 0);
+            if (failed.Silent is { Count: > 0 }) PlaceWaiting();
         });
-        Receive<ClusterEvent.MemberRemoved>(removed => LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster"));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            // Its unreachability went with it: a host restarted on the same address is a new member.
+            _view.SetReachable(removed.Member.Address.ToString(), reachable: true);
+            LoseNodesOf(removed.Member.Address.ToString(), "its host was removed from the cluster");
+        });
+        // Unreachable is not lost (it may come back), but nothing new goes to it meanwhile.
+        Receive<ClusterEvent.UnreachableMember>(u => _view.SetReachable(u.Member.Address.ToString(), reachable: false));
+        Receive<ClusterEvent.ReachableMember>(r =>
+        {
+            if (_view.SetReachable(r.Member.Address.ToString(), reachable: true)) PlaceWaiting();
+        });
         Receive<SweepTick>(_ => Sweep());
         Receive<FenceExpired>(expired =>
         {
@@ -127,7 +147,7 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topics.NodeStatus, Self));
-        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer(SweepTimer, SweepTick.Instance, _settings.SweepInterval);
     }
 
@@ -398,9 +418,10 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     // re-queued once their lease has surely expired, so no attempt ever runs in two places.
     private void ReportLost(CapacityView.NodeSlot slot, string reason)
     {
-        var lost = _view.ReleaseAll(slot.View.Id).Select(r => (r.TaskId, r.Attempt)).ToList();
-        if (lost.Count == 0) return;
         var id = slot.View.Id;
+        ReportLostToEndedGangs(id, reason);
+        var lost = _view.ReleaseAll(id).Select(r => (r.TaskId, r.Attempt)).ToList();
+        if (lost.Count == 0) return;
         var wait = _leaseRenewedAt.TryGetValue(id, out var renewed) ? renewed + _settings.AttemptFence - DateTimeOffset.UtcNow : TimeSpan.Zero;
         if (wait > TimeSpan.Zero)
         {
@@ -408,6 +429,19 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer($"fence-{id}-{Guid.NewGuid():N}", new FenceExpired(id, reason, lost), wait);
         }
         else Self.Tell(new FenceExpired(id, reason, lost));
+    }
+
+    // A gang attempt that ended just before one of its hosts was lost: the task recounts it as that
+    // loss if it ended as another host's failure. At once, not after the fence: the attempt is
+    // already over and re-queued, so this re-places nothing.
+    private void ReportLostToEndedGangs(NodeId node, string reason)
+    {
+        foreach (var ((task, attempt), ended) in _endedGangs.Where(e => e.Value.Gang.Any(m => m.Node == node)).ToList())
+        {
+            _log.Info("Node {0} lost ({1}); it was a host of {2} attempt {3}, which ended just before", node, reason, task, attempt);
+            TaskRegion.Tell(new ReportNodeLost(task, attempt, node, reason));
+            _endedGangs[(task, attempt)] = ended with { Gang = [.. ended.Gang.Where(m => m.Node != node)] };
+        }
     }
 
     // Periodic housekeeping: nodes that stopped heartbeating are lost; reservations whose worker
@@ -427,6 +461,8 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         _lastSweep = now;
         foreach (var key in _recentlyReleased.Where(r => now - r.Value > _settings.ReservationGrace).Select(r => r.Key).ToList())
             _recentlyReleased.Remove(key);
+        foreach (var key in _endedGangs.Where(g => now - g.Value.At > _settings.ReservationGrace).Select(g => g.Key).ToList())
+            _endedGangs.Remove(key);
         foreach (var slot in _view.Nodes.ToList())
         {
             if (slot.View.State == NodeStates.Lost) continue;
@@ -437,6 +473,8 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
                 LoseNodesOf(slot.View.Member!, $"no heartbeat for {_settings.HeartbeatTimeout.TotalSeconds:0}s");
                 continue;
             }
+            if (beat is { } quiet && now - (quiet > _judgeFrom ? quiet : _judgeFrom) > _settings.SuspectAfter)
+                _view.Silence(slot.View.Id, $"no heartbeat for {_settings.SuspectAfter.TotalSeconds:0}s");
             var running = (slot.View.Telemetry?.Running ?? []).Select(r => r.TaskId).ToHashSet();
             foreach (var r in slot.Reservations.Values.Where(r => now - r.At > _settings.ReservationGrace && !running.Contains(r.TaskId)).ToList())
                 _view.Release(r.TaskId, r.Attempt);

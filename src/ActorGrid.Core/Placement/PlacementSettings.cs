@@ -4,11 +4,13 @@ namespace ActorGrid.Core.Placement;
 
 // actorgrid.placement in HOCON. AttemptFence: how long after it last renewed a node's lease
 // placement waits before it re-places that node's attempts; at least the workers' lease-timeout
-// plus their guard-silence, so a lost node's attempts have surely stopped.
+// plus their guard-silence, so a lost node's attempts have surely stopped. SuspectAfter: how long
+// a node may go unheard before it is offered no new work (well short of HeartbeatTimeout, which
+// declares it lost).
 public sealed record PlacementSettings(
     TimeSpan SweepInterval, TimeSpan HeartbeatTimeout, TimeSpan ReservationGrace,
     TimeSpan BidTimeout, int MaxConcurrentNegotiations, TimeSpan AgingStep, int ExplainTop,
-    TimeSpan AttemptFence)
+    TimeSpan AttemptFence, TimeSpan SuspectAfter)
 {
     public static PlacementSettings From(ActorSystem system)
     {
@@ -21,6 +23,7 @@ public sealed record PlacementSettings(
             config.GetInt("max-concurrent-negotiations", 64),
             config.GetTimeSpan("aging-step", TimeSpan.FromSeconds(60)),
             config.GetInt("explain-top", 5),
-            config.GetTimeSpan("attempt-fence", TimeSpan.FromSeconds(8)));
+            config.GetTimeSpan("attempt-fence", TimeSpan.FromSeconds(8)),
+            config.GetTimeSpan("suspect-after", TimeSpan.FromSeconds(3)));
     }
 }

@@ -122,7 +122,10 @@ public sealed record TaskState(
     // maxNodeLosses: actorgrid.tasks.max-node-losses (TaskSettings).
     public IReadOnlyList<ITaskEvent> DecideExited(ReportTaskExited cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
-        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return LateGangCheckpoint(cmd, now);
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node))
+            return cmd.Outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained
+                ? Recount(cmd.Attempt, cmd.Node, cmd.Outcome, $"ranks on {cmd.Node} were {cmd.Outcome}: {cmd.Reason}", now)
+                : LateGangCheckpoint(cmd, now);
         // A gang succeeds with node rank 0 (its output, metrics and checkpoint are the job's);
         // the other hosts' ranks ending well is no news. Any host's failure ends the whole attempt.
         if (Gang is not null && cmd.Node != Node && cmd.Outcome == AttemptOutcomes.Succeeded) return [];
@@ -138,8 +141,8 @@ public sealed record TaskState(
 
     public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
-        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return [];
         var reason = $"node {cmd.Node} was lost: {cmd.Reason}";
+        if (!IsCurrentRun(cmd.Attempt, cmd.Node)) return Recount(cmd.Attempt, cmd.Node, AttemptOutcomes.NodeLost, reason, now);
         return [
             new TaskAttemptEnded(Id, cmd.Attempt, cmd.Node, AttemptOutcomes.NodeLost, null, reason, StdoutTail, StderrTail, now),
             AfterNodeLoss(reason, now, maxNodeLosses),
@@ -241,6 +244,17 @@ public sealed record TaskState(
             ? DecideCheckpoint(new ReportTaskCheckpoint(Id, cmd.Attempt, checkpoint), now)
             : [];
 
+    // A gang attempt ended as a failure reported by one host, and now another host of it turns out
+    // lost, preempted or drained: the failure was that host's echo (the survivors' collectives broke
+    // when its ranks vanished, seconds before membership noticed), so the attempt stops counting
+    // against maxAttempts and counts as what really ended it. The host whose own ranks failed first
+    // (EndedBy) cannot excuse itself, and a task already finished is not reopened.
+    private IReadOnlyList<ITaskEvent> Recount(int attempt, NodeId? node, string outcome, string reason, DateTimeOffset now) =>
+        !IsTerminal && node is { } host && Attempts.FirstOrDefault(a => a.Attempt == attempt) is { Gang: { Count: > 1 } gang } ended
+            && AttemptOutcomes.CountsAsFailure(ended.Outcome) && ended.EndedBy != host && gang.Any(m => m.Node == host)
+            ? [new TaskAttemptRecounted(Id, attempt, host, outcome, $"{reason} (which failed the gang: {ended.Reason})", now)]
+            : [];
+
     // In a gang, which host's ranks ended the attempt.
     private string? GangReason(NodeId? node, string? reason) =>
         Gang?.FirstOrDefault(m => m.Node == node) is { } member && reason is not null
@@ -302,10 +316,11 @@ public sealed record TaskState(
                 Attempts = UpdateAttempt(e.Attempt, a => a with
                 {
                     EndedAt = e.At, ExitCode = e.ExitCode, Outcome = e.Outcome, Reason = e.Reason, Cost = CostOf(a, e.At),
-                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint), Output = e.Output,
+                    Checkpoint = Merge(a.Checkpoint, e.Checkpoint), Output = e.Output, EndedBy = e.Node,
                 }),
                 Metrics = e.Metrics ?? Metrics,
             },
+            TaskAttemptRecounted e => this with { Attempts = UpdateAttempt(e.Attempt, a => a with { Outcome = e.Outcome, Reason = e.Reason }) },
             TaskModelRegistered e => this with { Model = new TaskModelOutcome(e.Model, e.Version, e.Sha256, Spec?.Output?.Deploy is null ? false : null, Spec?.Output?.Deploy is null ? "output.deploy was not given" : null) },
             TaskModelDeployed => this with { Model = Model! with { Deployed = true, Reason = null } },
             TaskModelNotDeployed e => this with { Model = Model! with { Deployed = false, Reason = e.Reason } },

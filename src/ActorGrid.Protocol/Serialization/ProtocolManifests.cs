@@ -23,6 +23,7 @@ public static class ProtocolManifests
         ["task.started"] = typeof(TaskStarted),
         ["task.progressed"] = typeof(TaskProgressed),
         ["task.attempt-ended"] = typeof(TaskAttemptEnded),
+        ["task.attempt-recounted"] = typeof(TaskAttemptRecounted),
         ["task.succeeded"] = typeof(TaskSucceeded),
         ["task.failed"] = typeof(TaskFailed),
         ["task.cancelled"] = typeof(TaskCancelled),

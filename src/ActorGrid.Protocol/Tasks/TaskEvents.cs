@@ -27,6 +27,11 @@ public sealed record TaskAttemptEnded(
     string StdoutTail, string StderrTail, DateTimeOffset At, CheckpointRef? Checkpoint = null,
     IReadOnlyDictionary<string, double>? Metrics = null, TrainedModel? Output = null) : ITaskEvent;
 
+// A gang attempt that ended as a failure turned out to be the echo of another of its hosts' loss
+// or preemption (the survivors' collectives break the moment the peer's sockets close, seconds
+// before membership notices): the attempt now counts as Outcome (node-lost, preempted, drained).
+public sealed record TaskAttemptRecounted(TaskId TaskId, int Attempt, NodeId Node, string Outcome, string Reason, DateTimeOffset At) : ITaskEvent;
+
 // A running attempt's checkpoint was copied to a durable host (periodically, while it runs).
 public sealed record TaskCheckpointSaved(TaskId TaskId, int Attempt, CheckpointRef Checkpoint, DateTimeOffset At) : ITaskEvent;
 

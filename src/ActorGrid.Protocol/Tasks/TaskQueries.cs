@@ -19,8 +19,10 @@ public sealed record TaskIdempotencyConflict(TaskId TaskId, string? IdempotencyK
 
 // Cost: the attempt's price per hour (the winning bid) times how long it ran.
 // Checkpoint: the latest checkpoint this attempt left (the next attempt resumes from it).
+// EndedBy: the host whose report ended it (for a gang, the one whose ranks failed first).
 public sealed record TaskAttemptView(int Attempt, NodeId? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason,
-    decimal PricePerHour = 0, decimal Cost = 0, CheckpointRef? Checkpoint = null, TrainedModel? Output = null, IReadOnlyList<GangMember>? Gang = null);
+    decimal PricePerHour = 0, decimal Cost = 0, CheckpointRef? Checkpoint = null, TrainedModel? Output = null, IReadOnlyList<GangMember>? Gang = null,
+    NodeId? EndedBy = null);
 
 // One persisted event as clients see it: its sequence number, its type name and its fields.
 public sealed record TaskHistoryEntry(long Seq, string Type, DateTimeOffset At, JsonElement Data);

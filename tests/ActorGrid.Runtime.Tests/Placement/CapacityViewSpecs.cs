@@ -71,6 +71,38 @@ public class CapacityViewSpecs
         Assert.Equal(NodeStates.Cordoned, inventory.Find(node.Id)!.State);
     }
 
+    [Fact]
+    public void Should_withhold_a_silent_node_until_a_newer_heartbeat_and_an_unreachable_one_until_it_is_reachable()
+    {
+        var view = new CapacityView();
+        var node = PlacementSamples.Node("edge-1", cpu: 8);
+        var heard = PlacementSamples.View(node);
+        view.Update(heard, ActorRefs.Nobody);
+        var inventory = view.Inventory(Topology);
+
+        view.Silence(node.Id, "did not answer the award of t-1");
+        Assert.False(inventory.Contains(node.Id));
+        Assert.Equal("edge-1 (did not answer the award of t-1)", view.DescribeWithheld());
+        // The same heartbeat again (one in flight when the host died) is not news.
+        view.Update(heard, null);
+        Assert.False(inventory.Contains(node.Id));
+        view.Update(heard with { Telemetry = heard.Telemetry! with { At = heard.Telemetry.At.AddSeconds(1) } }, null);
+        Assert.True(inventory.Contains(node.Id));
+
+        Assert.True(view.SetReachable(heard.Member!, reachable: false));
+        Assert.False(inventory.Contains(node.Id));
+        Assert.Equal("edge-1 (its host is unreachable)", view.DescribeWithheld());
+        Assert.False(view.SetReachable("akka.tcp://actorgrid@127.0.0.1:9", reachable: true));
+        Assert.True(view.SetReachable(heard.Member!, reachable: true));
+        Assert.True(inventory.Contains(node.Id));
+        Assert.Equal("", view.DescribeWithheld());
+
+        // The host restarted on another address while the old one was unreachable: offered again.
+        view.SetReachable(heard.Member!, reachable: false);
+        view.Update(heard with { Member = "akka.tcp://actorgrid@127.0.0.1:2" }, null);
+        Assert.True(inventory.Contains(node.Id));
+    }
+
     // One random change of any kind the placement actor makes: a heartbeat (new node, telemetry,
     // state, a changed descriptor, a node without member or worker), a reservation (possibly moving
     // a task, possibly oversubscribing, as holds may), a release, or a node's reservations all gone.
@@ -100,6 +132,11 @@ public class CapacityViewSpecs
             }
             case < 9 when tasks.Count > 0:
                 view.Release(tasks[rng.Next(tasks.Count)], rng.Next(3) == 0 ? 1 + rng.Next(2) : null);
+                break;
+            case 9 when known.Count > 0 && rng.Next(2) == 0:
+                // A node withheld (silent, or its member unreachable) or its member reachable again.
+                if (rng.Next(3) == 0) view.Silence(known[rng.Next(known.Count)], "silent");
+                else view.SetReachable("akka.tcp://actorgrid@127.0.0.1:1", rng.Next(2) == 0);
                 break;
             default:
                 if (known.Count > 0) view.ReleaseAll(known[rng.Next(known.Count)]);

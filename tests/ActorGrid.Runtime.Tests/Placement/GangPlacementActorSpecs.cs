@@ -63,4 +63,37 @@ public class GangPlacementActorSpecs() : PlacementActorTestKit("actorgrid.placem
         var assigned = _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait);
         Assert.Equal(2, assigned.Gang!.Count);
     }
+
+    // The host of a gang's rank just died: it answers nothing, but membership has not noticed yet.
+    [Fact]
+    public void Should_re_place_a_gang_on_the_other_hosts_at_once_when_one_host_leaves_its_award_unanswered()
+    {
+        Join("edge-1");
+        Join(Node("edge-2", cpu: 4), silent: true);
+        Join("edge-3");
+        _placement.Tell(Gang("t-gang"));
+
+        // The planner's first choice is edge-1 and edge-2 (equal, by id); edge-2's silence withdraws it.
+        var withdrawn = _wire.FishForMessage<CancelTaskRun>(c => c.TaskId.Value == "t-gang", Wait);
+        Assert.EndsWith("did not confirm the award in time: edge-2", withdrawn.Reason);
+        var assigned = _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait);
+
+        Assert.Equal(["edge-1", "edge-3"], assigned.Gang!.Select(m => m.Node.Value));
+    }
+
+    [Fact]
+    public void Should_tell_the_task_when_a_host_of_its_just_ended_gang_attempt_is_lost()
+    {
+        Join("edge-1");
+        var edge2 = Join("edge-2");
+        _placement.Tell(Gang("t-gang"));
+        _tasks.FishForMessage<AssignTask>(a => a.TaskId.Value == "t-gang", Wait);
+
+        // Rank 0's host reported the attempt failed (its peer vanished), so the task released it.
+        _placement.Tell(new ReleasePlacement(new TaskId("t-gang"), 1));
+        _placement.Tell(new NodeStatusPublished(View(Node("edge-2", cpu: 4), NodeStates.Lost), edge2));
+
+        var lost = _tasks.FishForMessage<ReportNodeLost>(r => r.TaskId.Value == "t-gang", Wait);
+        Assert.Equal((1, new NodeId("edge-2")), (lost.Attempt, lost.Node));
+    }
 }

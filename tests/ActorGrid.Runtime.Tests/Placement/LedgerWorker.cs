@@ -28,6 +28,7 @@ public sealed class LedgerWorker : ReceiveActor
         Receive<AwardTask>(award =>
         {
             probe.Forward(award);
+            if (silent) return; // its host is gone: nothing it is told is answered
             var evicting = ledger.Evictable(award.Preempt, award.Lane);
             var whyNot = ledger.WhyNot(award.Requirements, evicting);
             if (whyNot is not null)

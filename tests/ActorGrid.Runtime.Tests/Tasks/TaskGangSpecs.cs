@@ -23,19 +23,25 @@ public class TaskGangSpecs
     private static TaskState Fold(TaskState state, IEnumerable<ITaskEvent> events) =>
         events.Aggregate(state, (s, e) => s.Apply(e, s.LastSeq + 1));
 
-    private TaskState Placed()
+    private TaskState Placed(int maxAttempts = 3)
     {
-        var spec = Spec() with { Kind = TaskKinds.Training, Workers = 2 };
+        var spec = Spec(maxAttempts) with { Kind = TaskKinds.Training, Workers = 2 };
         var s = Fold(TaskState.Empty(_id), TaskState.Empty(_id).DecideSubmit(new SubmitTask(_id, Acme, spec, TenantQuota.Default, null), T0));
         return Fold(s, s.DecideAssign(new AssignTask(_id, 1, HostA, Gang[0].Member, Akka.Actor.ActorRefs.Nobody, Gang: Gang), T0));
     }
 
-    private TaskState Running()
+    private TaskState Running(int maxAttempts = 3) => RunAgain(Placed(maxAttempts), 1);
+
+    // The queued attempt placed on the same two hosts and started.
+    private TaskState RunAgain(TaskState s, int attempt)
     {
-        var s = Placed();
-        s = Fold(s, s.DecideRendezvous(new ReportGangRendezvous(_id, 1, HostA, "127.0.0.1", 29_511), T0));
-        return Fold(s, s.DecideStarted(new ReportTaskStarted(_id, 1, HostA, 42), T0));
+        if (attempt > 1) s = Fold(s, s.DecideAssign(new AssignTask(_id, attempt, HostA, Gang[0].Member, Akka.Actor.ActorRefs.Nobody, Gang: Gang), T0));
+        s = Fold(s, s.DecideRendezvous(new ReportGangRendezvous(_id, attempt, HostA, "127.0.0.1", 29_511), T0));
+        return Fold(s, s.DecideStarted(new ReportTaskStarted(_id, attempt, HostA, 42), T0));
     }
+
+    private ReportTaskExited Failed(int attempt, NodeId host, string reason) =>
+        new(_id, attempt, host, AttemptOutcomes.Failed, 1, reason, "", "");
 
     [Fact]
     public void Should_tell_the_other_host_the_rendezvous_node_rank_0_reported_and_keep_it_across_a_snapshot()
@@ -98,5 +104,66 @@ public class TaskGangSpecs
         Assert.Equal(TaskStates.Queued, failed.State);
         Assert.StartsWith("ranks 1-1 on gpu-b (node rank 1): exited with code 3", failed.Attempts[0].Reason);
         Assert.Equal(2, failed.CurrentAttempt);
+    }
+
+    // The SIGKILL of rank 1's host closes its sockets at once: rank 0's collective breaks and its
+    // host reports a failure seconds before membership declares rank 1's host lost.
+    [Fact]
+    public void Should_not_count_against_maxAttempts_a_gang_failure_that_was_the_echo_of_another_hosts_loss()
+    {
+        var s = Running(maxAttempts: 2);
+        s = Fold(s, s.DecideExited(Failed(1, HostA, "gloo: connection closed by peer"), T0));
+        Assert.Equal((TaskStates.Queued, 2, AttemptOutcomes.Failed), (s.State, s.CurrentAttempt, s.Attempts[0].Outcome));
+
+        // Placement reports the loss of the host of the attempt that just ended.
+        var recounted = s.DecideNodeLost(new ReportNodeLost(_id, 1, HostB, "no heartbeat for 8s"), T0.AddSeconds(8));
+        s = Fold(s, recounted);
+
+        Assert.IsType<TaskAttemptRecounted>(Assert.Single(recounted));
+        Assert.Equal(AttemptOutcomes.NodeLost, s.Attempts[0].Outcome);
+        Assert.StartsWith("node gpu-b was lost: no heartbeat for 8s (which failed the gang: ranks 0-0 on gpu-a", s.Attempts[0].Reason);
+        Assert.Equal((TaskStates.Queued, 2), (s.State, s.CurrentAttempt)); // nothing else moves
+        Assert.Empty(s.DecideNodeLost(new ReportNodeLost(_id, 1, HostB, "removed"), T0.AddSeconds(9))); // a repeat is no news
+        Assert.Equal(AttemptOutcomes.NodeLost, TaskState.FromSnapshot(s.ToSnapshot()).Attempts[0].Outcome);
+
+        // The second attempt's own failure is the first of the two allowed: it is retried.
+        s = RunAgain(s, 2);
+        s = Fold(s, s.DecideExited(Failed(2, HostB, "exited with code 1"), T0.AddSeconds(20)));
+        Assert.Equal((TaskStates.Queued, 3), (s.State, s.CurrentAttempt));
+        Assert.Contains("retrying after attempt 2", s.Reason);
+    }
+
+    [Fact]
+    public void Should_still_count_a_ranks_own_failure_when_its_host_is_lost_afterwards()
+    {
+        var s = Running();
+        // Rank 1 failed on its own host, which reported it; that host dying later excuses nothing.
+        s = Fold(s, s.DecideExited(Failed(1, HostB, "exited with code 1"), T0));
+        Assert.Empty(s.DecideNodeLost(new ReportNodeLost(_id, 1, HostB, "no heartbeat for 8s"), T0.AddSeconds(8)));
+        // Nor does a host outside the gang, or the loss of a host of a single-host attempt.
+        Assert.Empty(s.DecideNodeLost(new ReportNodeLost(_id, 1, new NodeId("gpu-z"), "no heartbeat for 8s"), T0.AddSeconds(8)));
+        Assert.Equal(AttemptOutcomes.Failed, s.Attempts[0].Outcome);
+        Assert.Equal(HostB, s.Attempts[0].EndedBy);
+    }
+
+    [Fact]
+    public void Should_recount_a_gang_failure_as_preempted_when_the_other_hosts_late_report_says_its_ranks_were_preempted()
+    {
+        var s = Running(maxAttempts: 1);
+        // The preempted host's ranks were stopped; the survivor's failure reached the task first.
+        // With maxAttempts 1 that is the last failure allowed, so the task fails: a finished task is not reopened.
+        var ended = Fold(s, s.DecideExited(Failed(1, HostA, "gloo: connection closed by peer"), T0));
+        Assert.Equal(TaskStates.Failed, ended.State);
+        Assert.Empty(ended.DecideExited(new ReportTaskExited(_id, 1, HostB, AttemptOutcomes.Preempted, null, "a realtime task needed the chip", "", ""), T0));
+
+        s = Running(maxAttempts: 3);
+        s = Fold(s, s.DecideExited(Failed(1, HostA, "gloo: connection closed by peer"), T0));
+        s = Fold(s, s.DecideExited(new ReportTaskExited(_id, 1, HostB, AttemptOutcomes.Preempted, null, "a realtime task needed the chip", "", ""), T0));
+        Assert.Equal(AttemptOutcomes.Preempted, s.Attempts[0].Outcome);
+        // A host stopped because the attempt had already ended (cancelled) is no excuse.
+        s = RunAgain(Fold(s, []), 2);
+        s = Fold(s, s.DecideExited(Failed(2, HostA, "exited with code 3"), T0));
+        Assert.Empty(s.DecideExited(new ReportTaskExited(_id, 2, HostB, AttemptOutcomes.Cancelled, null, "the gang's attempt 2 ended", "", ""), T0));
+        Assert.Equal(AttemptOutcomes.Failed, s.Attempts[1].Outcome);
     }
 }

@@ -25,6 +25,17 @@ public class WorkerLedgerSpecs
     }
 
     [Fact]
+    public void Should_refuse_a_task_outside_its_allowed_zones_so_its_bundle_is_never_fetched_here()
+    {
+        var ledger = new WorkerLedger(Node("edge-1", zone: "CN-ZJ"));
+
+        Assert.Null(ledger.OutsideZones(new TaskId("a"), []));
+        Assert.Null(ledger.OutsideZones(new TaskId("a"), ["CN-JS", "CN-ZJ"]));
+        Assert.Equal("a may run only in CN-JS, CN-GZ, and edge-1 is in CN-ZJ: its bundle and checkpoint are not fetched here",
+            ledger.OutsideZones(new TaskId("a"), ["CN-JS", "CN-GZ"]));
+    }
+
+    [Fact]
     public void Should_only_evict_started_preemptible_work_of_a_lower_lane()
     {
         var ledger = new WorkerLedger(Node("edge-1", cpu: 5));
