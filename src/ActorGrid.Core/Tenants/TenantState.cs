@@ -111,18 +111,25 @@ public sealed record TenantState(
         {
             UnfinishedTasks = Unfinished.Remove(e.TaskId), TaskReservations = Reservations.Remove(e.TaskId), Reserved = Reserved - Held(e.TaskId),
         },
-        TenantSpendRecorded e => this with
-        {
-            Spent = Spent + e.Amount,
-            SpendWatermarks = Watermarks.SetItem(e.TaskId, Math.Max(e.Attempt, Watermarks.GetValueOrDefault(e.TaskId))),
-            TaskReservations = Reservations.ContainsKey(e.TaskId) ? Reservations.SetItem(e.TaskId, Held(e.TaskId) - Math.Min(Held(e.TaskId), e.Amount)) : TaskReservations,
-            Reserved = Reserved - Math.Min(Held(e.TaskId), e.Amount),
-        },
+        TenantSpendRecorded e => Billed(e),
         TenantApiKeysRevoked e => this with { ApiKeyHashes = ApiKeyHashes.Except(e.ApiKeyHashes) },
         TenantQuotaChanged e => this with { Quota = e.Quota },
         TenantLimitsChanged e => this with { Limits = e.Limits },
         _ => this,
     };
+
+    // A bill is spent, and no longer held: it eats into its task's hold, never below zero.
+    private TenantState Billed(TenantSpendRecorded e)
+    {
+        var released = Math.Min(Held(e.TaskId), e.Amount);
+        return this with
+        {
+            Spent = Spent + e.Amount,
+            SpendWatermarks = Watermarks.SetItem(e.TaskId, Math.Max(e.Attempt, Watermarks.GetValueOrDefault(e.TaskId))),
+            TaskReservations = released > 0 ? Reservations.SetItem(e.TaskId, Held(e.TaskId) - released) : TaskReservations,
+            Reserved = Reserved - released,
+        };
+    }
 
     public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent, Limits, Unfinished.Count, Reserved);
 
