@@ -54,8 +54,12 @@ public static class ControlPlaneBenchmark
             var healthz = await ClosedLoopAsync(client, 16, options.Seconds, (c, i) => Healthz(c));
             Console.WriteLine($"GET /healthz floor, 16 clients:         {healthz.Rate,9:0} req/s   {Describe(healthz.LatenciesMs)}");
 
-            var journal = await RawJournalAsync(Path.Combine(dir.FullName, "raw-journal.db"), options.Seconds);
+            var journal = await RawJournalAsync(Path.Combine(dir.FullName, "raw-journal.db"), options.Seconds, writers: 8, batch: 100);
             Console.WriteLine($"raw journal (8 actors, PersistAll x100): {journal,9:0} events/s");
+            // What the journal gives writes the size of a submission's (one event each, from many
+            // actors at once): the journal batches them across actors, as it does submissions.
+            var single = await RawJournalAsync(Path.Combine(dir.FullName, "raw-journal-single.db"), options.Seconds, writers: 64, batch: 1);
+            Console.WriteLine($"raw journal (64 actors, Persist x1):    {single,9:0} events/s");
 
             // The baseline for submit→running: the same placeable task with nothing queued ahead of it.
             var emptyQueue = await SubmitToStartAsync(client, keys[0], "cp-start-empty");
@@ -228,7 +232,7 @@ public static class ControlPlaneBenchmark
 
     // The grid's own journal settings (akka.persistence from hocon/actorgrid.hocon) on a SQLite file
     // prepared as the grid prepares its own, written by plain persistent actors in batches.
-    private static async Task<double> RawJournalAsync(string file, double seconds)
+    private static async Task<double> RawJournalAsync(string file, double seconds, int writers, int batch)
     {
         var db = DatabaseTarget.Sqlite(file);
         db.Prepare();
@@ -239,26 +243,25 @@ public static class ControlPlaneBenchmark
         var setup = BootstrapSetup.Create().WithConfig(config);
         using var system = ActorSystem.Create("raw-journal", db.PersistenceSetup() is { } pragmas ? setup.And(pragmas) : ActorSystemSetup.Create(setup));
         var deadline = DateTime.UtcNow.AddSeconds(1); // warm-up: table creation, JIT
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"warm-{i}")))
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"warm-{i}", batch)))
             .Ask<long>(deadline, TimeSpan.FromSeconds(120))));
         var sw = Stopwatch.StartNew();
         deadline = DateTime.UtcNow.AddSeconds(seconds);
-        var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"raw-{i}")))
+        var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(i => system.ActorOf(Props.Create(() => new BatchWriter($"raw-{i}", batch)))
             .Ask<long>(deadline, TimeSpan.FromSeconds(seconds + 120))));
         var rate = counts.Sum() / sw.Elapsed.TotalSeconds;
         await system.Terminate();
         return rate;
     }
 
-    // Persists batches of 100 events of 256 bytes (about a task event's size) until the deadline,
-    // then answers how many it wrote.
+    // Persists batches of `batch` events of 256 bytes (about a task event's size) until the
+    // deadline, then answers how many it wrote.
     private sealed class BatchWriter : ReceivePersistentActor
     {
-        private const int Batch = 100;
         private static readonly byte[] Payload = new byte[256];
         private long _written;
 
-        public BatchWriter(string id)
+        public BatchWriter(string id, int batch)
         {
             PersistenceId = "bench/" + id;
             Command<DateTime>(deadline =>
@@ -271,7 +274,7 @@ public static class ControlPlaneBenchmark
                         replyTo.Tell(_written);
                         return;
                     }
-                    PersistAll(Enumerable.Repeat(Payload, Batch), _ => _written++);
+                    PersistAll(Enumerable.Repeat(Payload, batch), _ => _written++);
                     DeferAsync(0, _ => Next());
                 }
                 Next();

@@ -3,6 +3,7 @@ using ActorGrid.Core.Nodes;
 using ActorGrid.Core.Placement;
 using ActorGrid.Core.Sharding;
 using ActorGrid.Core.Tasks;
+using ActorGrid.Core.Tasks.Intake;
 using ActorGrid.Core.Tenants;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Membership;
@@ -47,6 +48,15 @@ public static class CoreSetup
                 Role = Roles.Core,
                 StateStoreMode = StateStoreMode.Persistence,
             });
+            // Intake partitions are remembered (there are 32): one that holds accepted tasks not yet
+            // handed over must come back by itself after a crash to hand them over.
+            builder.WithShardRegion<TaskIntakeRegionKey>("task-intake", TaskIntakeEntity.Props, new TaskIntakeMessageExtractor(shards), new ShardOptions
+            {
+                Role = Roles.Core,
+                RememberEntities = true,
+                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                StateStoreMode = StateStoreMode.Persistence,
+            });
             // Tenants are remembered (they are few, and a new one costs one write once): a tenant
             // comes back by itself after a restart or rebalance and wakes its unfinished tasks.
             builder.WithShardRegion<TenantRegionKey>("tenant", TenantEntity.Props, new TenantMessageExtractor(shards), new ShardOptions
@@ -61,6 +71,7 @@ public static class CoreSetup
         builder.WithShardRegionProxy<TaskRegionKey>("task", Roles.Core, new TaskMessageExtractor(shards));
         builder.WithShardRegionProxy<NodeRegionKey>("node", Roles.Core, new NodeMessageExtractor(shards));
         builder.WithShardRegionProxy<TenantRegionKey>("tenant", Roles.Core, new TenantMessageExtractor(shards));
+        builder.WithShardRegionProxy<TaskIntakeRegionKey>("task-intake", Roles.Core, new TaskIntakeMessageExtractor(shards));
     }
 
     private static void AddPlacement(AkkaConfigurationBuilder builder, GridSettings settings)

@@ -8,6 +8,8 @@ public sealed class NodeRegionKey;
 
 public sealed class TenantRegionKey;
 
+public sealed class TaskIntakeRegionKey;
+
 // The models/<tenant> catalog shards, and the model deployments singleton's proxy: both kept on
 // core hosts; workers subscribe to deployments, gateways register and route models.
 public sealed class ModelCatalogRegionKey;

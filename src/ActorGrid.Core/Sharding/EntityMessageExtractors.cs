@@ -21,3 +21,16 @@ public sealed class TenantMessageExtractor(int shards) : HashCodeMessageExtracto
 {
     public override string? EntityId(object message) => (message as IWithTenantId)?.TenantId.Value;
 }
+
+// task-intake/<partition>: a fixed number of partitions, each a task's by its id's hash. Fixed
+// because a partition's pending submissions live in its journal: changing the count would move
+// tasks to partitions that never accepted them (drain the intake first).
+public sealed class TaskIntakeMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+{
+    public const int Partitions = 32;
+
+    public override string? EntityId(object message) =>
+        (message as IWithIntakeTask)?.TaskId.Value is { } id ? PartitionOf(id).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    public static int PartitionOf(string taskId) => (int)((uint)Akka.Util.MurmurHash.StringHash(taskId) % Partitions);
+}

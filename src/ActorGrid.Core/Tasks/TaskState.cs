@@ -66,7 +66,7 @@ public sealed record TaskState(
         Exists
             ? []
             : [
-                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, now, cmd.RequestHash),
+                new TaskSubmitted(cmd.TaskId, cmd.Tenant, cmd.Spec, cmd.Quota, cmd.IdempotencyKey, cmd.AcceptedAt ?? now, cmd.RequestHash),
                 new TaskQueued(cmd.TaskId, 1, "waiting for a node that meets the requirements", now),
             ];
 

@@ -61,9 +61,11 @@ public static class TasksApi
             case TenantBudgetExceeded over: return BudgetExceeded(over);
             case not TenantTaskRecordedAck: return Problems.Unavailable("The tenant store did not record the task; try again with the same idempotencyKey.");
         }
-        var reply = await actors.AskAsync(actors.Tasks, new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec), GridTracing.CurrentParent), cancel);
+        // Accepted by the task's intake partition: durable there in a batch with other submissions,
+        // handed to its task entity right after (Core/Tasks/Intake).
+        var reply = await actors.AskAsync(actors.Intake, new AcceptTask(new SubmitTask(id, tenant.Id, spec, tenant.Quota, key, RequestFingerprint.Of(spec), GridTracing.CurrentParent)), cancel);
         // A task that was refused will never finish, so it must not hold one of the tenant's slots.
-        if (reply is TaskRejected) actors.Tenants.Tell(new CloseTenantTask(tenant.Id, id), Akka.Actor.ActorRefs.NoSender);
+        if (reply is TaskRejected or TaskIntakeFull) actors.Tenants.Tell(new CloseTenantTask(tenant.Id, id), Akka.Actor.ActorRefs.NoSender);
         return reply switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id.Value, accepted.State)),
@@ -71,16 +73,17 @@ public static class TasksApi
                 $"The idempotencyKey '{key}' was already used for a different request (task {id}). Send the same body to get that task back, " +
                 "or use a new idempotencyKey for a new task."),
             TaskRejected rejected => Problems.Rejected(rejected.Kind, "Task rejected", rejected.Reason),
+            TaskIntakeFull full => IntakeFull(full),
             _ => Problems.Unavailable("The task store did not confirm the task; retry with an idempotencyKey to be safe."),
         };
     }
 
     private static async Task<IResult> GetAsync(string id, TenantView tenant, GridActors actors, CancellationToken cancel)
     {
-        var view = await FindAsync(actors, tenant, id, cancel);
-        if (view is null) return TaskNotFound(id);
-        var history = await actors.AskAsync(actors.Tasks, new GetTaskHistory(view.Id, 0), cancel) as TaskHistory;
-        return TypedResults.Ok(TaskResponses.From(view, history?.Entries ?? []));
+        if (!IdRules.IsValid(id) || await TaskLookup.FindAsync(actors, new TaskId(id), cancel) is not { } found || found.View.Tenant != tenant.Id)
+            return TaskNotFound(id);
+        var history = found.History ?? await TaskLookup.HistoryAsync(actors, found.View.Id, cancel);
+        return TypedResults.Ok(TaskResponses.From(found.View, history));
     }
 
     private static async Task<IResult> ListAsync(TenantView tenant, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null)
@@ -91,7 +94,7 @@ public static class TasksApi
 
         if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant.Id, limit ?? 100), cancel) is not TenantTaskList list)
             return Problems.Unavailable("The tenant store did not answer; try again.");
-        var views = await Task.WhenAll(list.TaskIds.Select(async taskId => await actors.AskAsync(actors.Tasks, new GetTask(taskId), cancel) as TaskView));
+        var views = await Task.WhenAll(list.TaskIds.Select(taskId => TaskLookup.FindViewAsync(actors, taskId, cancel)));
         var matching = views
             .OfType<TaskView>()
             .Where(v => v.Tenant == tenant.Id && (state is null || v.State == state) && (lane is null || v.Lane == lane))
@@ -103,7 +106,7 @@ public static class TasksApi
     private static async Task<IResult> CancelAsync(string id, TenantView tenant, GridActors actors, CancellationToken cancel)
     {
         if (!IdRules.IsValid(id)) return TaskNotFound(id);
-        var reply = await actors.AskAsync(actors.Tasks, new CancelTask(new TaskId(id), tenant.Id, "cancelled by the tenant"), cancel);
+        var reply = await TaskLookup.CancelAsync(actors, new CancelTask(new TaskId(id), tenant.Id, "cancelled by the tenant"), cancel);
         return reply switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),
@@ -124,6 +127,11 @@ public static class TasksApi
         $"{over.Reserved:0.####} more; this task could cost up to {over.Reserve:0.####} (maxPricePerHour x expected duration). " +
         "Wait for running tasks to finish, ask an operator to raise the budget, or lower maxPricePerHour.");
 
+    private static IResult IntakeFull(TaskIntakeFull full) => Problems.TooManyRequests("The grid's intake is full",
+        $"The intake partition of task {full.TaskId} holds {full.Pending} accepted tasks not yet handed to task entities (its limit " +
+        $"actorgrid.intake.max-pending is {full.MaxPending}). Nothing was recorded; retry shortly with the same idempotencyKey.",
+        "intake", TimeSpan.FromSeconds(1));
+
     private static IResult QueueFull(TenantQueueFull full) => Problems.TooManyRequests("Too many unfinished tasks",
         $"Tenant '{full.TenantId}' has {full.Unfinished} unfinished tasks, its limit maxQueued is {full.MaxQueued}. Wait for some to finish " +
         "or cancel some (DELETE /v1/tasks/{id}), or ask an operator to raise it ('actorgrid tenants limits <id> --max-queued N').",
@@ -132,7 +140,7 @@ public static class TasksApi
     internal static async Task<TaskView?> FindAsync(GridActors actors, TenantView tenant, string id, CancellationToken cancel)
     {
         if (!IdRules.IsValid(id)) return null;
-        return await actors.AskAsync(actors.Tasks, new GetTask(new TaskId(id)), cancel) is TaskView view && view.Tenant == tenant.Id ? view : null;
+        return await TaskLookup.FindViewAsync(actors, new TaskId(id), cancel) is { } view && view.Tenant == tenant.Id ? view : null;
     }
 
     internal static IResult TaskNotFound(string id) => Problems.NotFound($"Task '{id}' does not exist for this tenant.");

@@ -10,6 +10,7 @@ public sealed class GridActors(ActorRegistry registry, ActorSystem system, Gatew
     public ActorSystem System { get; } = system;
     public IActorRef Tasks => registry.Get<TaskRegionKey>();
     public IActorRef Tenants => registry.Get<TenantRegionKey>();
+    public IActorRef Intake => registry.Get<TaskIntakeRegionKey>();
     public IActorRef Nodes => registry.Get<NodeRegionKey>();
     public IActorRef Placement => registry.Get<PlacementProxyKey>();
 

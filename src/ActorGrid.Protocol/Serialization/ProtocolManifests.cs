@@ -16,6 +16,15 @@ public static class ProtocolManifests
 {
     public static readonly IReadOnlyDictionary<string, Type> ByManifest = new Dictionary<string, Type>
     {
+        // task-intake/<partition>
+        ["task-intake.accept"] = typeof(AcceptTask),
+        ["task-intake.full"] = typeof(TaskIntakeFull),
+        ["task-intake.find"] = typeof(FindIntakeTask),
+        ["task-intake.found"] = typeof(IntakeTaskFound),
+        ["task-intake.cancel"] = typeof(CancelIntakeTask),
+        ["task-intake.accepted"] = typeof(IntakeTaskAccepted),
+        ["task-intake.handed-over"] = typeof(IntakeTaskHandedOver),
+        ["task-intake.state"] = typeof(TaskIntakeSnapshot),
         // task/<id>
         ["task.submitted"] = typeof(TaskSubmitted),
         ["task.queued"] = typeof(TaskQueued),

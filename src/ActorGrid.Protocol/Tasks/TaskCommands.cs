@@ -12,7 +12,9 @@ public interface IWithTaskId : IActorGridMessage
 // request is told apart from a retry of the same one. TraceParent (here and on RequestPlacement,
 // StartTaskRun, RunInference): the sender's span as a W3C traceparent, so a trace follows the
 // work across hosts; null when tracing is off, and absent in JSON from older hosts.
-public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null, string? TraceParent = null) : IWithTaskId;
+// AcceptedAt: when the task intake acknowledged it (the task's submission time); null from the gateway directly.
+public sealed record SubmitTask(TaskId TaskId, TenantId Tenant, TaskSpec Spec, Tenants.TenantQuota Quota, string? IdempotencyKey, string? RequestHash = null, string? TraceParent = null,
+    DateTimeOffset? AcceptedAt = null) : IWithTaskId;
 
 // From the task's tenant, after the tenant recovers and every rewake-interval after: the task
 // region remembers no entities, so this is what brings an unfinished task back after a restart

@@ -48,7 +48,7 @@ public static class OperatorTasksApi
         if (tenant is not null && lists[0] is not TenantTaskList) return TenantNotFound(tenant);
 
         var ids = lists.OfType<TenantTaskList>().SelectMany(l => l.TaskIds).Distinct().ToList();
-        var views = await Task.WhenAll(ids.Select(async id => await actors.AskAsync(actors.Tasks, new GetTask(id), cancel) as TaskView));
+        var views = await Task.WhenAll(ids.Select(id => TaskLookup.FindViewAsync(actors, id, cancel)));
         return TypedResults.Ok(views
             .OfType<TaskView>()
             .Where(v => (state is null || v.State == state) && (lane is null || v.Lane == lane))
@@ -61,14 +61,14 @@ public static class OperatorTasksApi
     private static async Task<IResult> ShowAsync(string id, GridActors actors, CancellationToken cancel)
     {
         if (await FindAsync(actors, id, cancel) is not { } view) return TaskNotFound(id);
-        var history = await actors.AskAsync(actors.Tasks, new GetTaskHistory(view.Id, 0), cancel) as TaskHistory;
-        return TypedResults.Ok(new OperatorTaskResponse(TaskResponses.From(view, history?.Entries ?? []), view.Placement));
+        var history = await TaskLookup.HistoryAsync(actors, view.Id, cancel);
+        return TypedResults.Ok(new OperatorTaskResponse(TaskResponses.From(view, history), view.Placement));
     }
 
     private static async Task<IResult> CancelAsync(string id, GridActors actors, CancellationToken cancel)
     {
         if (await FindAsync(actors, id, cancel) is not { } view) return TaskNotFound(id);
-        return await actors.AskAsync(actors.Tasks, new CancelTask(view.Id, view.Tenant, "cancelled by an operator"), cancel) switch
+        return await TaskLookup.CancelAsync(actors, new CancelTask(view.Id, view.Tenant, "cancelled by an operator"), cancel) switch
         {
             TaskAccepted accepted => TypedResults.Accepted($"/v1/operator/tasks/{id}", new TaskAcceptedResponse(id, accepted.State)),
             TaskRejected rejected => Problems.Rejected(rejected.Kind, "Task not cancelled", rejected.Reason),
@@ -93,7 +93,7 @@ public static class OperatorTasksApi
     }
 
     internal static async Task<TaskView?> FindAsync(GridActors actors, string id, CancellationToken cancel) =>
-        IdRules.IsValid(id) && await actors.AskAsync(actors.Tasks, new GetTask(new TaskId(id)), cancel) is TaskView view ? view : null;
+        IdRules.IsValid(id) && await TaskLookup.FindViewAsync(actors, new TaskId(id), cancel) is { } view ? view : null;
 
     internal static IResult TaskNotFound(string id) =>
         Problems.NotFound($"Task '{id}' does not exist; 'actorgrid tasks list' shows recent tasks.");

@@ -1,0 +1,34 @@
+using ActorGrid.Gateway.Http;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Tasks;
+
+namespace ActorGrid.Gateway.Apis;
+
+// Where a task is: still in its intake partition (accepted, not yet handed to its task entity,
+// Core/Tasks/Intake), or at its task entity. The intake is asked first: it forgets a task only
+// after the task entity has it, so asking in this order can never miss one in between.
+public static class TaskLookup
+{
+    public static async Task<(TaskView View, IReadOnlyList<TaskHistoryEntry>? History)?> FindAsync(GridActors actors, TaskId id, CancellationToken cancel)
+    {
+        if (await actors.AskAsync(actors.Intake, new FindIntakeTask(id), cancel) is IntakeTaskFound pending)
+            return (pending.View, pending.History);
+        return await actors.AskAsync(actors.Tasks, new GetTask(id), cancel) is TaskView view ? (view, null) : null;
+    }
+
+    public static async Task<TaskView?> FindViewAsync(GridActors actors, TaskId id, CancellationToken cancel) =>
+        (await FindAsync(actors, id, cancel))?.View;
+
+    public static async Task<IReadOnlyList<TaskHistoryEntry>> HistoryAsync(GridActors actors, TaskId id, CancellationToken cancel)
+    {
+        if (await actors.AskAsync(actors.Intake, new FindIntakeTask(id), cancel) is IntakeTaskFound pending) return pending.History;
+        return (await actors.AskAsync(actors.Tasks, new GetTaskHistory(id, 0), cancel) as TaskHistory)?.Entries ?? [];
+    }
+
+    // A pending task is handed over first and the cancel follows; the task entity answers either way.
+    public static async Task<object> CancelAsync(GridActors actors, CancelTask cancel, CancellationToken token)
+    {
+        var reply = await actors.AskAsync(actors.Intake, new CancelIntakeTask(cancel), token);
+        return reply is TaskNotFound ? await actors.AskAsync(actors.Tasks, cancel, token) : reply;
+    }
+}
