@@ -52,6 +52,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private const string MetricsTimer = "metrics";
     private readonly NodeDescriptor _descriptor;
     private readonly WorkerSettings _settings;
+    private readonly RendezvousPorts _rendezvousPorts;
     private readonly MetricBatchSettings _metricSettings;
     private readonly Dictionary<TaskId, Run> _runs = new();
     // An award that evicted attempts still in their grace: its launch waits until they have exited.
@@ -82,6 +83,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
         _ledger = new WorkerLedger(descriptor);
         _settings = WorkerSettings.From(Context.System);
+        _rendezvousPorts = RendezvousPorts.Parse(Context.System.Settings.Config.GetString("actorgrid.worker.rendezvous-ports", "29500-29999"));
         _metricSettings = MetricBatchSettings.From(Context.System.Settings.Config);
         _lease = new AttemptLease(_settings.LeaseTimeout);
         _member = Cluster.Get(Context.System).SelfAddress.ToString();
@@ -519,14 +521,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         "actorgrid-ranks",
     ];
 
-    // A port nothing listens on now, on any interface (a gang's other hosts reach it); the rank
-    // binds it moments later.
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // A port nothing listens on now, on any interface (a gang's other hosts reach it), outside the
+    // kernel's ephemeral range (RendezvousPorts); the rank binds it moments later.
+    private int FreePort() => _rendezvousPorts.Take();
 
     private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
 

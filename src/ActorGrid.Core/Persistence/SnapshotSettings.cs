@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 
 namespace ActorGrid.Core.Persistence;
@@ -18,7 +20,14 @@ public sealed record SnapshotSettings(int Every)
         ["model-deployments"] = 100,
     };
 
-    public static SnapshotSettings For(ActorSystem system, string kind)
+    // Read once per actor system and kind: every new entity asks (a task entity per submission),
+    // and a lookup in the merged HOCON allocates far more than the entity's own start.
+    private static readonly ConditionalWeakTable<ActorSystem, ConcurrentDictionary<string, SnapshotSettings>> PerSystem = new();
+
+    public static SnapshotSettings For(ActorSystem system, string kind) =>
+        PerSystem.GetValue(system, _ => new()).GetOrAdd(kind, k => Read(system, k));
+
+    private static SnapshotSettings Read(ActorSystem system, string kind)
     {
         var fallback = Defaults.GetValueOrDefault(kind, DefaultEvery);
         var configured = system.Settings.Config.GetInt("actorgrid.persistence.snapshot-every." + kind, fallback);

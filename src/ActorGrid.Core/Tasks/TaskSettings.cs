@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 
 namespace ActorGrid.Core.Tasks;
@@ -7,7 +8,13 @@ public sealed record TaskSettings(
     TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
     TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses, TimeSpan QueuedRecheckInterval)
 {
-    public static TaskSettings From(ActorSystem system)
+    // Read once per actor system: every new task entity asks, and a lookup in the merged HOCON
+    // allocates far more than the entity's own start.
+    private static readonly ConditionalWeakTable<ActorSystem, TaskSettings> PerSystem = new();
+
+    public static TaskSettings From(ActorSystem system) => PerSystem.GetValue(system, Read);
+
+    private static TaskSettings Read(ActorSystem system)
     {
         var config = system.Settings.Config.GetConfig("actorgrid.tasks");
         return new(

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using ActorGrid.Worker;
 using ActorGrid.Worker.Inference;
+using ActorGrid.Worker.Training;
 using Xunit.Abstractions;
 
 namespace ActorGrid.Runtime.Tests.Workers;
@@ -203,12 +204,10 @@ public sealed class GaugeDialSampleSpecs : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // As a worker picks it: a port of the default range released by the kernel for ephemeral use
+    // here could be taken by a client socket of a test running beside this one before rank 0
+    // binds it (rank 0 then fails and rank 1 waits out the run timeout).
+    private static int FreePort() => RendezvousPorts.Parse("29500-29999").Take();
 
     private static string FindSample()
     {
