@@ -19,11 +19,10 @@ public static class TaskLookup
     public static async Task<TaskView?> FindViewAsync(GridActors actors, TaskId id, CancellationToken cancel) =>
         (await FindAsync(actors, id, cancel))?.View;
 
-    public static async Task<IReadOnlyList<TaskHistoryEntry>> HistoryAsync(GridActors actors, TaskId id, CancellationToken cancel)
-    {
-        if (await actors.AskAsync(actors.Intake, new FindIntakeTask(id), cancel) is IntakeTaskFound pending) return pending.History;
-        return (await actors.AskAsync(actors.Tasks, new GetTaskHistory(id, 0), cancel) as TaskHistory)?.Entries ?? [];
-    }
+    // The history to show with a found task: the intake's when it was pending there, else its
+    // entity's (the intake was asked already; a task handed over since is at its entity).
+    public static async Task<IReadOnlyList<TaskHistoryEntry>> HistoryAsync(GridActors actors, (TaskView View, IReadOnlyList<TaskHistoryEntry>? History) found, CancellationToken cancel) =>
+        found.History ?? (await actors.AskAsync(actors.Tasks, new GetTaskHistory(found.View.Id, 0), cancel) as TaskHistory)?.Entries ?? [];
 
     // A pending task is handed over first and the cancel follows; the task entity answers either way.
     public static async Task<object> CancelAsync(GridActors actors, CancelTask cancel, CancellationToken token)

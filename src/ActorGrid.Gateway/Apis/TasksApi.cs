@@ -82,7 +82,7 @@ public static class TasksApi
     {
         if (!IdRules.IsValid(id) || await TaskLookup.FindAsync(actors, new TaskId(id), cancel) is not { } found || found.View.Tenant != tenant.Id)
             return TaskNotFound(id);
-        var history = found.History ?? await TaskLookup.HistoryAsync(actors, found.View.Id, cancel);
+        var history = await TaskLookup.HistoryAsync(actors, found, cancel);
         return TypedResults.Ok(TaskResponses.From(found.View, history));
     }
 

@@ -60,9 +60,9 @@ public static class OperatorTasksApi
 
     private static async Task<IResult> ShowAsync(string id, GridActors actors, CancellationToken cancel)
     {
-        if (await FindAsync(actors, id, cancel) is not { } view) return TaskNotFound(id);
-        var history = await TaskLookup.HistoryAsync(actors, view.Id, cancel);
-        return TypedResults.Ok(new OperatorTaskResponse(TaskResponses.From(view, history), view.Placement));
+        if (!IdRules.IsValid(id) || await TaskLookup.FindAsync(actors, new TaskId(id), cancel) is not { } found) return TaskNotFound(id);
+        var history = await TaskLookup.HistoryAsync(actors, found, cancel);
+        return TypedResults.Ok(new OperatorTaskResponse(TaskResponses.From(found.View, history), found.View.Placement));
     }
 
     private static async Task<IResult> CancelAsync(string id, GridActors actors, CancellationToken cancel)
