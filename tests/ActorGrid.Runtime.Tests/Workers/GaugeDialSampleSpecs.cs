@@ -129,21 +129,31 @@ public sealed class GaugeDialSampleSpecs : IDisposable
     }
 
     // Both ranks at once, each with the torchrun-style environment a training task's attempt gets.
+    // A rank that exits non-zero stops the other at once, as a worker stops a gang: a survivor
+    // would otherwise wait in the rendezvous or a collective until the run timeout and hide
+    // which rank failed and why. Every rank's exit code and stderr are reported either way.
     private async Task<RankRun[]> RunRanksAsync(IReadOnlyList<string> args)
     {
         var port = FreePort();
+        using var stopAll = new CancellationTokenSource(RunTimeout);
         var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(async rank =>
         {
-            var (exitCode, stdout, stderr) = await RunAsync(["train.py", .. args], RankEnvironment(rank, port));
+            var (exitCode, stdout, stderr) = await RunAsync(["train.py", .. args], RankEnvironment(rank, port), stopAll.Token);
+            if (exitCode != 0) await stopAll.CancelAsync();
             return new RankRun(rank, exitCode, stdout, stderr);
         }));
-        foreach (var run in runs)
+        foreach (var run in runs) _log.WriteLine($"--- rank {run.Rank} exited {run.ExitCode} (port {port})\n{run.Stdout}{run.Stderr}");
+        if (runs.Any(r => r.ExitCode != 0))
         {
-            _log.WriteLine($"--- rank {run.Rank} exited {run.ExitCode}\n{run.Stdout}{run.Stderr}");
-            Assert.True(run.ExitCode == 0, $"rank {run.Rank} exited {run.ExitCode}:\n{run.Stderr}");
+            Assert.Fail(string.Join("\n", runs.Select(r =>
+                $"rank {r.Rank} {(r.ExitCode == Stopped ? "was stopped" : $"exited {r.ExitCode}")} (MASTER_PORT {port}):\n{r.Stderr}")));
         }
         return runs;
     }
+
+    // The exit code reported for a process this spec killed: past the run timeout, or because
+    // the other rank had already failed.
+    private const int Stopped = -1;
 
     private Dictionary<string, string> RankEnvironment(int rank, int port) => new()
     {
@@ -162,8 +172,9 @@ public sealed class GaugeDialSampleSpecs : IDisposable
     private async Task<float[]> DrawAsync(double angle, int seed)
     {
         var file = Path.Combine(_dir, $"dial-{seed}.f32");
+        using var timeout = new CancellationTokenSource(RunTimeout);
         var run = await RunAsync(["draw.py", "--angle", angle.ToString("R", CultureInfo.InvariantCulture),
-            "--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", file], new Dictionary<string, string>());
+            "--seed", seed.ToString(CultureInfo.InvariantCulture), "--out", file], new Dictionary<string, string>(), timeout.Token);
         Assert.True(run.ExitCode == 0, $"draw.py exited {run.ExitCode}:\n{run.Stderr}");
         var bytes = await File.ReadAllBytesAsync(file);
         Assert.Equal(64 * 64 * sizeof(float), bytes.Length);
@@ -172,7 +183,7 @@ public sealed class GaugeDialSampleSpecs : IDisposable
         return pixels;
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env)
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env, CancellationToken stop)
     {
         var info = new ProcessStartInfo(Python)
         {
@@ -189,17 +200,16 @@ public sealed class GaugeDialSampleSpecs : IDisposable
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Python}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(RunTimeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(stop);
         }
         catch (OperationCanceledException)
         {
-            // A rank stuck in the rendezvous must not outlive the spec.
+            // Past the run timeout or the other rank failed: this process must not outlive the spec.
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            Assert.Fail($"{string.Join(' ', args)} ran past {RunTimeout}:\n{await stderr}");
+            return (Stopped, await stdout, $"stopped ({string.Join(' ', args)}): past {RunTimeout} or its peer failed\n{await stderr}");
         }
         return (process.ExitCode, await stdout, await stderr);
     }
