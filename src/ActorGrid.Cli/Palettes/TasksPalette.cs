@@ -20,6 +20,7 @@ public static class TasksPalette
             Opt("state", "Only tasks in this state.", allowed: ["submitted", "queued", "placed", "running", "succeeded", "failed", "cancelled"]),
             Opt("lane", "Only tasks in this lane.", allowed: ["realtime", "interactive", "batch", "deferrable"]),
             Opt("limit", "At most this many (1-500, default 100)."),
+            Opt("cursor", "With --tenant: the page after the one that printed this cursor ('more: ... --cursor N')."),
         ], ListAsync),
         new OperatorCommand("show", "One task: attempts, history and why placement chose its node.", [Id], ShowAsync),
         new OperatorCommand("cancel", "Cancel a task; a running attempt's process tree is killed.", [Id], CancelAsync),
@@ -41,13 +42,17 @@ public static class TasksPalette
 
     private static async Task ListAsync(OperatorInvocation run, CancellationToken cancel)
     {
-        var query = string.Join("&", new[] { "tenant", "state", "lane", "limit" }
+        var query = string.Join("&", new[] { "tenant", "state", "lane", "limit", "cursor" }
             .Where(name => run.Value(name) is not null)
             .Select(name => $"{name}={Uri.EscapeDataString(run.Value(name)!)}"));
-        var tasks = await run.Client.GetAsync("/v1/operator/tasks" + (query.Length > 0 ? "?" + query : ""), cancel);
+        var page = await run.Client.GetTextAsync("/v1/operator/tasks" + (query.Length > 0 ? "?" + query : ""), cancel);
+        var tasks = JsonNode.Parse(page.Body);
+        var more = MoreHint(run, page.Header("X-Next-Cursor"));
         if (run.Output.Json)
         {
+            // stdout stays the JSON array; the next page's command goes to stderr.
             run.Output.WriteJson(tasks);
+            if (more is not null) CommandOutput.Progress(more);
             return;
         }
         var table = CommandOutput.Table("Id", "Tenant", "State", "Lane", "Node", "Attempts", "Submitted");
@@ -60,6 +65,16 @@ public static class TasksPalette
         }
         run.Output.Write(table);
         run.Output.Text($"{tasks.Items().Count()} task(s)");
+        if (more is not null) run.Output.Text(more);
+    }
+
+    // One tenant's listing pages: the gateway names the next page in X-Next-Cursor, and this is
+    // the command that prints it.
+    private static string? MoreHint(OperatorInvocation run, string? next)
+    {
+        if (next is null) return null;
+        var again = new[] { "tenant", "state", "lane", "limit" }.Where(name => run.Value(name) is not null).Select(name => $"--{name} {run.Value(name)}");
+        return $"more: actorgrid {run.Client.Target} tasks list {string.Join(' ', again)} --cursor {next}";
     }
 
     private static async Task ShowAsync(OperatorInvocation run, CancellationToken cancel)

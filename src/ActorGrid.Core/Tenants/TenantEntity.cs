@@ -98,7 +98,7 @@ public sealed class TenantEntity : PersistentEntity, IWithTimers
         // Acknowledged only after the spend is persisted, so a task that got the ack can forget it.
         Command<RecordTenantSpend>(cmd => Decide(_state.DecideSpend(cmd, DateTimeOffset.UtcNow), s => s.SpendAck(cmd)));
         Command<ListTenantTasks>(q => Sender.Tell(_state.Exists
-            ? new TenantTaskList(_state.Id, [.. _state.TaskIds.Reverse().Take(q.Limit)])
+            ? _state.ListTasks(q.Limit, q.Before)
             : new TenantNotFound(_state.Id)));
         Command<WakeTick>(_ => WakeNextBatch());
         Command<RewakeTick>(_ => StartWakeRound());

@@ -131,6 +131,20 @@ public sealed record TenantState(
         };
     }
 
+    // A page of task ids, newest first, ending before position `before` of the submission order
+    // (the end for the first page). Ids are only ever appended, so a position names the same
+    // place for good: pages do not shift or repeat while new tasks arrive, and walking Next
+    // visits every task that existed when the walk began exactly once. Reads only the page, not
+    // the whole list, so a tenant with 100,000 tasks answers a page as fast as one with ten.
+    public TenantTaskList ListTasks(int limit, int? before)
+    {
+        var end = Math.Clamp(before ?? TaskIds.Count, 0, TaskIds.Count);
+        var start = Math.Max(0, end - Math.Max(1, limit));
+        var page = new TaskId[end - start];
+        for (var i = 0; i < page.Length; i++) page[i] = TaskIds[end - 1 - i];
+        return new TenantTaskList(Id, page, start > 0 ? start : null);
+    }
+
     public TenantView ToView() => new(Id, Name ?? "", Zones, Quota, TaskIds.Count, CreatedAt, Spent, Limits, Unfinished.Count, Reserved);
 
     public TenantSnapshot ToSnapshot() => new(Id, Name ?? "", Zones, Quota, [.. ApiKeyHashes], TaskIds, CreatedAt, Spent,

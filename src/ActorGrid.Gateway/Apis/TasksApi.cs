@@ -86,13 +86,18 @@ public static class TasksApi
         return TypedResults.Ok(TaskResponses.From(found.View, history));
     }
 
-    private static async Task<IResult> ListAsync(TenantView tenant, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null)
+    // Newest first, a page at a time: a full page names the next one in its Link header. Filters
+    // apply within the page, so a filtered page may hold fewer than `limit` tasks and still have
+    // a next page (as Kubernetes' continue does): follow the links until there is none.
+    private static async Task<IResult> ListAsync(
+        HttpContext http, TenantView tenant, GridActors actors, CancellationToken cancel, string? state = null, string? lane = null, int? limit = null, string? cursor = null)
     {
         if (state is not null && !TaskStates.All.Contains(state)) return Problems.BadRequest($"Unknown state '{state}'; use one of: {string.Join(", ", TaskStates.All)}.");
         if (lane is not null && !Lanes.All.Contains(lane)) return Problems.BadRequest($"Unknown lane '{lane}'; use one of: {string.Join(", ", Lanes.All)}.");
         if (limit is < 1 or > MaxList) return Problems.BadRequest($"limit must be between 1 and {MaxList}.");
+        if (!NextPage.TryParse(cursor, out var before)) return Problems.BadRequest(NextPage.BadCursor);
 
-        if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant.Id, limit ?? 100), cancel) is not TenantTaskList list)
+        if (await actors.AskAsync(actors.Tenants, new ListTenantTasks(tenant.Id, limit ?? 100, before), cancel) is not TenantTaskList list)
             return Problems.Unavailable("The tenant store did not answer; try again.");
         var views = await Task.WhenAll(list.TaskIds.Select(taskId => TaskLookup.FindViewAsync(actors, taskId, cancel)));
         var matching = views
@@ -100,6 +105,7 @@ public static class TasksApi
             .Where(v => v.Tenant == tenant.Id && (state is null || v.State == state) && (lane is null || v.Lane == lane))
             .Select(v => TaskResponses.From(v, history: null))
             .ToList();
+        NextPage.Advertise(http, list.Next);
         return TypedResults.Ok(matching);
     }
 

@@ -31,7 +31,10 @@ public sealed record RecordTenantTask(TenantId TenantId, TaskId TaskId, int? Def
 
 public sealed record GetTenant(TenantId TenantId) : IWithTenantId;
 
-public sealed record ListTenantTasks(TenantId TenantId, int Limit) : IWithTenantId;
+// A page of the tenant's task ids, newest first. Before: where the page ends, a position in the
+// tenant's append-only submission order (TenantTaskList.Next of the page before); null for the
+// newest page.
+public sealed record ListTenantTasks(TenantId TenantId, int Limit, int? Before = null) : IWithTenantId;
 
 // task/<id> → tenant: an attempt finished and cost this much. At-least-once: the task re-sends
 // it until TenantSpendAcked comes back, one attempt at a time in attempt order, which is what lets
@@ -92,7 +95,8 @@ public sealed record TenantBudgetExceeded(TenantId TenantId, TaskId TaskId, deci
 
 public sealed record TenantTaskClosedAck(TenantId TenantId, TaskId TaskId) : IActorGridMessage;
 
-public sealed record TenantTaskList(TenantId TenantId, IReadOnlyList<TaskId> TaskIds) : IActorGridMessage;
+// Next: the Before of the following (older) page; null when this page reaches the first task.
+public sealed record TenantTaskList(TenantId TenantId, IReadOnlyList<TaskId> TaskIds, int? Next = null) : IActorGridMessage;
 
 // tenant → the task entity that sent RecordTenantSpend: this (task, attempt) is settled, so the
 // task stops re-sending it. Settled means billed (now or by an earlier copy), or refused for good,

@@ -137,6 +137,29 @@ public sealed class OperatorCliSpecs(ThreeHostGridFixture grid) : IClassFixture<
         Assert.Contains("Task 't-0000000000000000' does not exist", unknown.Stderr);
     }
 
+    // A full page prints the command for the next one; following it reads the older tasks.
+    [Fact]
+    public async Task Should_print_the_command_for_the_next_page_of_a_tenants_tasks()
+    {
+        var tenant = "pages-" + Guid.NewGuid().ToString("n")[..8];
+        var key = await grid.Api.CreateTenantAsync(ThreeHostGridFixture.Token, tenant, []);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add(Tasks.Id((await grid.Api.SubmitTaskAsync(key, Tasks.Shell("true"))).Body));
+
+        var first = await grid.RunAsync("tasks", "list", "--tenant", tenant, "--limit", "2");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains(ids[2], first.Stdout);
+        Assert.DoesNotContain(ids[0], first.Stdout);
+        var more = first.Stdout.Split('\n').Single(l => l.StartsWith("more: ", StringComparison.Ordinal));
+        Assert.Contains($"actorgrid {grid.Target} tasks list --tenant {tenant} --limit 2 --cursor ", more);
+
+        var cursor = more.Split(' ')[^1].Trim();
+        var second = (await grid.RunJsonAsync("tasks", "list", "--tenant", tenant, "--limit", "2", "--cursor", cursor)).AsArray();
+        Assert.Equal([ids[0]], second.Select(t => t!["id"]!.GetValue<string>()));
+        var last = await grid.RunAsync("tasks", "list", "--tenant", tenant, "--limit", "2", "--cursor", cursor);
+        Assert.DoesNotContain("more: ", last.Stdout);
+    }
+
     [Fact]
     public async Task Should_exit_3_for_a_bad_token_or_no_gateway_and_2_for_usage_errors()
     {

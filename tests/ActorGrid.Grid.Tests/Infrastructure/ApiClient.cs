@@ -203,6 +203,20 @@ public sealed class ApiClient : IDisposable
         return (response.StatusCode, ParseOrWrap(text));
     }
 
+    /// <summary>A GET of one page of a listing: status, body and the Link rel="next" URL, if any.</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body, string? Next)> GetPageAsync(string path, string? bearer, CancellationToken ct = default)
+    {
+        using var request = Request(HttpMethod.Get, path, bearer);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await _http.SendAsync(request, cts.Token);
+        var text = await response.Content.ReadAsStringAsync(cts.Token);
+        var next = response.Headers.TryGetValues("Link", out var links)
+            ? links.Select(l => l.Split(';')).Where(p => p.Length == 2 && p[1].Trim() == "rel=\"next\"").Select(p => p[0].Trim().Trim('<', '>')).SingleOrDefault()
+            : null;
+        return (response.StatusCode, ParseOrWrap(text), next);
+    }
+
     /// <summary>A request with <c>Authorization: Bearer …</c> when <paramref name="bearer"/> is given.</summary>
     public static HttpRequestMessage Request(HttpMethod method, string path, string? bearer)
     {

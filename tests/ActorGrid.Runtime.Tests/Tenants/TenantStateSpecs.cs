@@ -109,4 +109,28 @@ public class TenantStateSpecs
         Assert.Null(Created().SpendAck(spend).Refused);
         Assert.Contains("positive", Created().SpendAck(spend with { Amount = 0 }).Refused);
     }
+
+    // Seven tasks in pages of three: newest first, every task once, and a task submitted between
+    // two pages neither shifts the next page nor repeats one already read.
+    [Fact]
+    public void Should_page_task_ids_newest_first_without_repeats_while_new_tasks_arrive()
+    {
+        var s = Created();
+        for (var i = 1; i <= 7; i++) s = Fold(s, s.DecideRecordTask(new RecordTenantTask(Acme, new TaskId($"t-{i}")), T0));
+
+        var first = s.ListTasks(3, before: null);
+        Assert.Equal(["t-7", "t-6", "t-5"], first.TaskIds.Select(t => t.Value));
+        s = Fold(s, s.DecideRecordTask(new RecordTenantTask(Acme, new TaskId("t-8")), T0));
+        var second = s.ListTasks(3, first.Next);
+        Assert.Equal(["t-4", "t-3", "t-2"], second.TaskIds.Select(t => t.Value));
+        var last = s.ListTasks(3, second.Next);
+        Assert.Equal(["t-1"], last.TaskIds.Select(t => t.Value));
+        Assert.Null(last.Next);
+
+        Assert.Equal(["t-8", "t-7"], s.ListTasks(2, null).TaskIds.Select(t => t.Value));
+        Assert.Null(s.ListTasks(100, null).Next);
+        // A position past the end (a cursor from a different tenant, or made up) reads from the end.
+        Assert.Equal(["t-8"], s.ListTasks(1, 1_000).TaskIds.Select(t => t.Value));
+        Assert.Empty(TenantState.Empty(Acme).ListTasks(10, null).TaskIds);
+    }
 }

@@ -32,20 +32,26 @@ public static class OperatorTasksApi
         group.MapGet("/{id}/metrics/stream", OperatorTaskStream.MetricsAsync).Produces(200, contentType: "text/event-stream").ProducesProblem(400).ProducesProblem(404);
     }
 
+    // Newest first. One tenant's tasks page like the tenant's own listing (Link rel="next", cursor=);
+    // across tenants it is the newest `limit` of them all, one page.
     private static async Task<IResult> ListAsync(
-        GridActors actors, GatewayOptions options, CancellationToken cancel, string? tenant = null, string? state = null, string? lane = null, int? limit = null)
+        HttpContext http, GridActors actors, GatewayOptions options, CancellationToken cancel,
+        string? tenant = null, string? state = null, string? lane = null, int? limit = null, string? cursor = null)
     {
         if (tenant is not null && !IdRules.IsValid(tenant)) return TenantNotFound(tenant);
         if (state is not null && !TaskStates.All.Contains(state)) return Problems.BadRequest($"Unknown state '{state}'; use one of: {string.Join(", ", TaskStates.All)}.");
         if (lane is not null && !Lanes.All.Contains(lane)) return Problems.BadRequest($"Unknown lane '{lane}'; use one of: {string.Join(", ", Lanes.All)}.");
         if (limit is < 1 or > MaxList) return Problems.BadRequest($"limit must be between 1 and {MaxList}.");
+        if (!NextPage.TryParse(cursor, out var before)) return Problems.BadRequest(NextPage.BadCursor);
+        if (before is not null && tenant is null) return Problems.BadRequest("cursor pages one tenant's tasks: add tenant=<id>.");
         var take = limit ?? 100;
 
         IReadOnlyList<string> tenants = tenant is not null
             ? [tenant]
             : await JournalIds.WithPrefixAsync(actors.System, "tenant/", MaxTenants, options.AskTimeout);
-        var lists = await Task.WhenAll(tenants.Select(t => actors.AskAsync(actors.Tenants, new ListTenantTasks(new TenantId(t), take), cancel)));
+        var lists = await Task.WhenAll(tenants.Select(t => actors.AskAsync(actors.Tenants, new ListTenantTasks(new TenantId(t), take, before), cancel)));
         if (tenant is not null && lists[0] is not TenantTaskList) return TenantNotFound(tenant);
+        if (tenant is not null) NextPage.Advertise(http, ((TenantTaskList)lists[0]).Next);
 
         var ids = lists.OfType<TenantTaskList>().SelectMany(l => l.TaskIds).Distinct().ToList();
         var views = await Task.WhenAll(ids.Select(id => TaskLookup.FindViewAsync(actors, id, cancel)));
