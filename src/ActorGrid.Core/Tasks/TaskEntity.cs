@@ -27,6 +27,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     private const string SpendTimer = "spend";
     private const string CloseTimer = "close";
     private const string ModelTimer = "model";
+    private const string EchoTimer = "gang-echo";
     private readonly TaskSettings _settings;
     private TaskState _state;
     private (int Attempt, TimeSpan Backoff) _spendRetry;
@@ -36,6 +37,10 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
     // queued cap. Not persisted: a finished task re-sends after each recovery and the tenant dedupes.
     private bool _tenantClosed;
     private TimeSpan _closeBackoff;
+    // Exit reports whose verdict waits for news of a peer host (TaskState.MayBeEchoOfPeerLoss), in
+    // arrival order, each with the worker to acknowledge. Not persisted: unacknowledged, they are
+    // re-sent by their workers, and a recovered entity holds them again.
+    private readonly List<(ReportTaskExited Report, IActorRef Worker)> _heldExits = [];
     // The submission's span (task.submit), parent of what placement and the worker do for this
     // task. Not persisted: a task recovered on another host carries no trace on.
     private string? _traceParent;
@@ -74,7 +79,8 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
         }));
         Command<ReportTaskProgress>(cmd => Decide(_state.DecideProgress(cmd, Now), () => { }));
         Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
-        Command<ReportTaskExited>(cmd => Decide(_state.DecideExited(cmd, Now, _settings.MaxNodeLosses), () => Sender.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt))));
+        Command<ReportTaskExited>(OnExited);
+        Command<EchoGraceTick>(_ => DecideHeldExits());
         Command<ReportPlacementWaiting>(cmd => _waiting = (cmd.Attempt, cmd.Reason));
         Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now, _settings.MaxNodeLosses), () => { }));
         Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
@@ -198,6 +204,31 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
             ActOnTransition(before, events);
             after();
         });
+    }
+
+    private void OnExited(ReportTaskExited cmd)
+    {
+        var held = _heldExits.FindIndex(h => h.Report.Attempt == cmd.Attempt && h.Report.Node == cmd.Node);
+        if (held >= 0) _heldExits[held] = (cmd, Sender);
+        else if (_state.MayBeEchoOfPeerLoss(cmd))
+        {
+            // The last failure allowed, reported by one host of a multi-host gang: its peers' news
+            // (lost, preempted) may be seconds behind, and would make this attempt not count.
+            _heldExits.Add((cmd, Sender));
+            if (_heldExits.Count == 1) Timers.StartSingleTimer(EchoTimer, EchoGraceTick.Instance, _settings.GangEchoGrace);
+        }
+        else Decide(_state.DecideExited(cmd, Now, _settings.MaxNodeLosses), AckExit(cmd, Sender));
+    }
+
+    private Action AckExit(ReportTaskExited cmd, IActorRef worker) => () => worker.Tell(new TaskRunReportAcked(_state.Id, cmd.Attempt));
+
+    // The grace is over: the held reports are decided in the order they came. If a peer's loss or
+    // preemption arrived meanwhile it has ended the attempt already, and they only add a checkpoint.
+    private void DecideHeldExits()
+    {
+        var held = _heldExits.ToList();
+        _heldExits.Clear();
+        foreach (var (report, worker) in held) Decide(_state.DecideExited(report, Now, _settings.MaxNodeLosses), AckExit(report, worker));
     }
 
     private void Publish(ITaskEvent evt)
@@ -379,6 +410,11 @@ internal sealed record SpendTick
 internal sealed record ModelTick
 {
     public static readonly ModelTick Instance = new();
+}
+
+internal sealed record EchoGraceTick
+{
+    public static readonly EchoGraceTick Instance = new();
 }
 
 internal sealed record CloseTick

@@ -6,7 +6,8 @@ namespace ActorGrid.Core.Tasks;
 // actorgrid.tasks in HOCON (its snapshots: actorgrid.persistence.snapshot-every.task).
 public sealed record TaskSettings(
     TimeSpan NudgeInterval, TimeSpan RunningCheckInterval, TimeSpan PassivateAfter,
-    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses, TimeSpan QueuedRecheckInterval)
+    TimeSpan SpendRetryMin, TimeSpan SpendRetryMax, int MaxNodeLosses, TimeSpan QueuedRecheckInterval,
+    TimeSpan GangEchoGrace)
 {
     // Read once per actor system: every new task entity asks, and a lookup in the merged HOCON
     // allocates far more than the entity's own start.
@@ -24,6 +25,7 @@ public sealed record TaskSettings(
             config.GetTimeSpan("spend-retry-min", TimeSpan.FromSeconds(1)),
             config.GetTimeSpan("spend-retry-max", TimeSpan.FromSeconds(30)),
             config.GetInt("max-node-losses", TaskState.DefaultMaxNodeLosses),
-            config.GetTimeSpan("queued-recheck-interval", TimeSpan.FromSeconds(15)));
+            config.GetTimeSpan("queued-recheck-interval", TimeSpan.FromSeconds(15)),
+            config.GetTimeSpan("gang-echo-grace", TimeSpan.FromSeconds(20)));
     }
 }

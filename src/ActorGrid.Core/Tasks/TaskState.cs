@@ -139,6 +139,15 @@ public sealed record TaskState(
             : AfterFailedAttempt(cmd.Reason ?? DescribeExit(cmd), now)];
     }
 
+    // A multi-host gang's failure that would fail the task for good may be the echo of a peer
+    // host's loss or preemption that is not known yet: the survivors' collectives break within a
+    // second of a peer's SIGKILL, membership declares the peer lost seconds later. Its verdict
+    // waits (TaskEntity, actorgrid.tasks.gang-echo-grace). Earlier attempts need no wait: the
+    // peer's news recounts them after the fact (Recount), but a failed task is never reopened.
+    public bool MayBeEchoOfPeerLoss(ReportTaskExited cmd) =>
+        cmd.Outcome == AttemptOutcomes.Failed && IsCurrentRun(cmd.Attempt, cmd.Node) && Gang is { Count: > 1 }
+        && PastFailures + 1 >= Spec!.MaxAttempts;
+
     public IReadOnlyList<ITaskEvent> DecideNodeLost(ReportNodeLost cmd, DateTimeOffset now, int maxNodeLosses = DefaultMaxNodeLosses)
     {
         var reason = $"node {cmd.Node} was lost: {cmd.Reason}";

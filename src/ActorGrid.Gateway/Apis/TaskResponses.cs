@@ -8,7 +8,7 @@ namespace ActorGrid.Gateway.Apis;
 public sealed record TaskAcceptedResponse(string Id, string State);
 
 public sealed record TaskAttemptResponse(int Attempt, string? Node, DateTimeOffset? PlacedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, int? ExitCode, string? Outcome, string? Reason, decimal PricePerHour, decimal Cost,
-    TaskCheckpointResponse? Checkpoint = null, IReadOnlyList<TaskGangHostResponse>? Gang = null);
+    TaskCheckpointResponse? Checkpoint = null, IReadOnlyList<TaskGangHostResponse>? Gang = null, string? EndedBy = null);
 
 // One host of an attempt split over several nodes and the global ranks it ran (its cluster
 // address is internal and stays out).
@@ -46,7 +46,7 @@ public static class TaskResponses
     public static TaskResponse From(TaskView v, IReadOnlyList<TaskHistoryEntry>? history) => new(
         v.Id.Value, v.Tenant.Value, v.Kind, v.State, v.Lane,
         v.Spec.Command, v.Spec.Requirements, v.Spec.AllowedZones, v.Spec.MaxAttempts,
-        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost, TaskCheckpointResponse.Of(a.Checkpoint), TaskGangHostResponse.Of(a.Gang)))],
+        [.. v.Attempts.Select(a => new TaskAttemptResponse(a.Attempt, a.Node?.Value, a.PlacedAt, a.StartedAt, a.EndedAt, a.ExitCode, a.Outcome, a.Reason, a.PricePerHour, a.Cost, TaskCheckpointResponse.Of(a.Checkpoint), TaskGangHostResponse.Of(a.Gang), a.EndedBy?.Value))],
         history?.Select(HistoryEntry).ToList(),
         v.Progress, v.Metrics, v.StdoutTail, v.StderrTail, v.Reason, v.SubmittedAt, v.UpdatedAt,
         new TaskPlacementHints(v.Spec.OriginSite, v.Spec.SlaMs, v.Spec.Deadline, v.Spec.MaxPricePerHour, v.Spec.InputSizeMiB, v.Spec.Preemptible, v.Spec.ExpectedDurationSeconds),

@@ -11,7 +11,7 @@ namespace ActorGrid.Runtime.Tests.Tasks;
 
 // task/<id> as an actor over a real SQLite journal: it asks placement, starts its worker,
 // persists every transition and comes back unchanged after a stop.
-public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 4, actorgrid.tasks { nudge-interval = 300ms }"))
+public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 4, actorgrid.tasks { nudge-interval = 300ms, gang-echo-grace = 3s }"))
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -177,5 +177,62 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.per
         Placement.ReceiveWhile<object>(TimeSpan.FromMilliseconds(400), m => m);
         Placement.ExpectNoMsg(TimeSpan.FromSeconds(2));
         Assert.Equal("no node has 4000 cpu", View(entity, id).Reason);
+    }
+
+    // A 2-host gang on its last allowed attempt, running: node rank 0 on gpu-a, rank 1 on gpu-b.
+    private IActorRef StartGangOnLastAttempt(TaskId id)
+    {
+        var entity = Entity(id);
+        entity.Tell(new SubmitTask(id, Acme, Spec(maxAttempts: 1) with { Kind = TaskKinds.Training, Workers = 2 }, Protocol.Tenants.TenantQuota.Default, null));
+        ExpectMsg<TaskAccepted>(Wait);
+        var request = Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, Wait);
+        GangMember[] gang = [new(GangA, Member, 0, 0, 1), new(GangB, Member, 1, 1, 1)];
+        entity.Tell(new AssignTask(id, request.Attempt, GangA, Member, ActorRefs.Nobody, Gang: gang));
+        Worker.FishForMessage<StartTaskRun>(s => s.TaskId == id && s.Gang!.NodeRank == 0, Wait);
+        entity.Tell(new ReportGangRendezvous(id, 1, GangA, "127.0.0.1", 29_511));
+        Worker.FishForMessage<StartTaskRun>(s => s.TaskId == id && s.Gang!.NodeRank == 1, Wait);
+        entity.Tell(new ReportTaskStarted(id, 1, GangA, 4242), Worker);
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id, Wait);
+        return entity;
+    }
+
+    private static readonly NodeId GangA = new("gpu-a");
+    private static readonly NodeId GangB = new("gpu-b");
+
+    // SIGKILL of gpu-b: rank 0's collective breaks at once and gpu-a reports a failure, seconds
+    // before placement declares gpu-b lost. On the last allowed attempt that failure must wait for
+    // the news, or the task fails for a host's death (which maxAttempts does not count).
+    [Fact]
+    public void Should_hold_a_last_attempt_gang_failure_until_a_peers_loss_makes_it_a_node_loss()
+    {
+        var id = new TaskId("t-gang-echo");
+        var entity = StartGangOnLastAttempt(id);
+        entity.Tell(new ReportTaskExited(id, 1, GangA, AttemptOutcomes.Failed, 1, "gloo: connection closed by peer", "", ""), Worker);
+        Assert.Equal(TaskStates.Running, View(entity, id).State); // held, not yet decided
+        entity.Tell(new ReportNodeLost(id, 1, GangB, "no heartbeat for 8s"));
+
+        Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id && r.Attempt == 2, Wait);
+        // The held report is still acknowledged once the grace is over, so its worker stops re-sending it.
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id && a.Attempt == 1, Wait);
+        var view = View(entity, id);
+        Assert.Equal(TaskStates.Queued, view.State);
+        Assert.Equal((AttemptOutcomes.NodeLost, GangB), (view.Attempts[0].Outcome, view.Attempts[0].EndedBy));
+        Assert.StartsWith("node gpu-b was lost", view.Attempts[0].Reason);
+    }
+
+    [Fact]
+    public void Should_fail_a_last_attempt_gang_after_the_grace_when_no_peer_was_lost()
+    {
+        var id = new TaskId("t-gang-own");
+        var entity = StartGangOnLastAttempt(id);
+        entity.Tell(new ReportTaskExited(id, 1, GangB, AttemptOutcomes.Failed, 3, "exited with code 3", "", ""), Worker);
+        entity.Tell(new ReportTaskExited(id, 1, GangB, AttemptOutcomes.Failed, 3, "exited with code 3", "", ""), Worker); // a re-send
+        Assert.Equal(TaskStates.Running, View(entity, id).State);
+
+        Worker.FishForMessage<TaskRunReportAcked>(a => a.TaskId == id && a.Attempt == 1, Wait);
+        var view = View(entity, id);
+        Assert.Equal(TaskStates.Failed, view.State);
+        Assert.Single(view.Attempts);
+        Assert.Contains("ranks 1-1 on gpu-b (node rank 1): exited with code 3", view.Attempts[0].Reason);
     }
 }

@@ -151,7 +151,8 @@ public class TaskGangSpecs
     {
         var s = Running(maxAttempts: 1);
         // The preempted host's ranks were stopped; the survivor's failure reached the task first.
-        // With maxAttempts 1 that is the last failure allowed, so the task fails: a finished task is not reopened.
+        // With maxAttempts 1 that is the last failure allowed, so the task fails: a finished task is not
+        // reopened (the entity holds such a failure back for its peers' news: MayBeEchoOfPeerLoss).
         var ended = Fold(s, s.DecideExited(Failed(1, HostA, "gloo: connection closed by peer"), T0));
         Assert.Equal(TaskStates.Failed, ended.State);
         Assert.Empty(ended.DecideExited(new ReportTaskExited(_id, 1, HostB, AttemptOutcomes.Preempted, null, "a realtime task needed the chip", "", ""), T0));
@@ -165,5 +166,24 @@ public class TaskGangSpecs
         s = Fold(s, s.DecideExited(Failed(2, HostA, "exited with code 3"), T0));
         Assert.Empty(s.DecideExited(new ReportTaskExited(_id, 2, HostB, AttemptOutcomes.Cancelled, null, "the gang's attempt 2 ended", "", ""), T0));
         Assert.Equal(AttemptOutcomes.Failed, s.Attempts[1].Outcome);
+    }
+
+    // Which failures the entity holds back for a peer's news: only a gang's Failed report that would
+    // fail the task for good, from a host of the live attempt.
+    [Fact]
+    public void Should_wait_for_peer_news_only_on_the_failure_that_would_fail_a_multi_host_gang_for_good()
+    {
+        Assert.True(Running(maxAttempts: 1).MayBeEchoOfPeerLoss(Failed(1, HostA, "gloo: connection closed by peer")));
+        Assert.True(Running(maxAttempts: 1).MayBeEchoOfPeerLoss(Failed(1, HostB, "exited with code 1")));
+        Assert.False(Running(maxAttempts: 2).MayBeEchoOfPeerLoss(Failed(1, HostA, "retried anyway, and recounted if a peer turns out lost")));
+        Assert.False(Running(maxAttempts: 1).MayBeEchoOfPeerLoss(Failed(1, new NodeId("gpu-z"), "not a host of the gang")));
+        Assert.False(Running(maxAttempts: 1).MayBeEchoOfPeerLoss(Failed(2, HostA, "not the live attempt")));
+        Assert.False(Running(maxAttempts: 1).MayBeEchoOfPeerLoss(
+            new ReportTaskExited(_id, 1, HostA, AttemptOutcomes.TimedOut, null, "its own timeout", "", "")));
+
+        // The second of two allowed failures, after a first one of its own.
+        var s = Running(maxAttempts: 2);
+        s = RunAgain(Fold(s, s.DecideExited(Failed(1, HostB, "exited with code 1"), T0)), 2);
+        Assert.True(s.MayBeEchoOfPeerLoss(Failed(2, HostA, "gloo: connection closed by peer")));
     }
 }
