@@ -24,8 +24,12 @@ public sealed class ChipAllocator
     private readonly NodeId _node;
     private readonly IReadOnlyList<Chip> _chips;
     private readonly Dictionary<TaskId, Grant> _grants = new();
+    private readonly Chip? _inference;
 
-    public ChipAllocator(NodeDescriptor node)
+    // inferenceDevice: the NVIDIA index this host's CUDA inference sessions run on
+    // (ExecutionTarget), held for them for good: no attempt is granted it, so a training job never
+    // shares the GPU that serves the line's 80 ms inspections. Null: inference holds no chip.
+    public ChipAllocator(NodeDescriptor node, int? inferenceDevice = null)
     {
         _node = node.Id;
         var next = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -41,9 +45,15 @@ public sealed class ChipAllocator
             }
         }
         _chips = chips;
+        _inference = inferenceDevice is { } device ? chips.FirstOrDefault(c => c.Vendor == ChipVendors.Nvidia && c.Index == device) : null;
     }
 
+    public const string InferenceHolder = "inference";
+
     public IReadOnlyList<Chip> Chips => _chips;
+
+    // Chips held outside attempts, as telemetry reports them.
+    public IReadOnlyList<HeldChip> Held => _inference is { } c ? [new HeldChip(c.Model, c.Index, InferenceHolder)] : [];
 
     public IReadOnlyCollection<Grant> Grants => _grants.Values;
 
@@ -66,7 +76,8 @@ public sealed class ChipAllocator
         if (!_chips.Any(c => models.Contains(c.Model)))
             return any ? $"{_node} has no chips" + (need.MinMemoryMiB > 0 ? $" with {need.MinMemoryMiB} MiB" : "") : $"{_node} has no {need.Model} chips";
         var free = FreeChips(ignoring).Where(c => models.Contains(c.Model)).GroupBy(c => c.Model).Select(g => g.Count()).DefaultIfEmpty(0).Max();
-        return $"{_node} has {free} free {(any ? "chips of one model" : need.Model)}, {need.Count} needed";
+        var held = _inference is { } c && models.Contains(c.Model) ? $" ({c.Vendor} {c.Index} is held for inference)" : "";
+        return $"{_node} has {free} free {(any ? "chips of one model" : need.Model)}, {need.Count} needed{held}";
     }
 
     // Grants the attempt its chips, or keeps what it already holds. Null (and nothing changes) when
@@ -102,7 +113,7 @@ public sealed class ChipAllocator
     {
         var taken = _grants.Values.Where(g => ignoring?.Contains(g.TaskId) != true)
             .SelectMany(g => g.Indices.Select(i => (g.Vendor, i))).ToHashSet();
-        return _chips.Where(c => !taken.Contains((c.Vendor, c.Index)));
+        return _chips.Where(c => c != _inference && !taken.Contains((c.Vendor, c.Index)));
     }
 }
 

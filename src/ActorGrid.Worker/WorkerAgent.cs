@@ -75,13 +75,15 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     // How long a gateway may take to pull a training output before the attempt is given up.
     private static readonly TimeSpan ShipTimeout = TimeSpan.FromSeconds(60);
 
-    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null)
+    // inferenceDevice: the chip this host's CUDA inference holds (WorkerSetup); null when it holds none.
+    public WorkerAgent(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null,
+        int? inferenceDevice = null)
     {
         _outputs = outputs;
         _descriptor = descriptor;
         _sandbox = sandbox;
         _uids = new UidPool(isolation.UidRangeStart, isolation.UidRangeSize, sandbox.Level == SandboxHost.On ? SandboxHost.UidLockDirectory : null);
-        _ledger = new WorkerLedger(descriptor);
+        _ledger = new WorkerLedger(descriptor, inferenceDevice);
         _settings = WorkerSettings.From(Context.System);
         _rendezvousPorts = RendezvousPorts.Parse(Context.System.Settings.Config.GetString("actorgrid.worker.rendezvous-ports", "29500-29999"));
         _metricSettings = MetricBatchSettings.From(Context.System.Settings.Config);
@@ -155,8 +157,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null) =>
-        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory, outputs));
+    public static Props Props(NodeDescriptor descriptor, SandboxHost sandbox, IsolationSettings isolation, string dataDirectory, TrainingOutputs? outputs = null,
+        int? inferenceDevice = null) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(descriptor, sandbox, isolation, dataDirectory, outputs, inferenceDevice));
 
     private IActorRef TaskRegion => ActorRegistry.For(Context.System).Get<TaskRegionKey>();
 
@@ -184,7 +187,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var (cpu, memory, _) = _ledger.Free();
         var telemetry = new NodeTelemetry(
             DateTimeOffset.UtcNow, cpu, memory,
-            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements, c.Chips?.Indices))], _sandbox.Level);
+            [.. _ledger.Claims.Select(c => new RunningTaskInfo(c.TaskId, c.Attempt, c.Requirements, c.Chips?.Indices))], _sandbox.Level,
+            _ledger.Chips.Held is { Count: > 0 } held ? held : null);
         ActorRegistry.For(Context.System).Get<NodeRegionKey>()
             .Tell(new ReportNodeStatus(_descriptor.Id, _descriptor, _member, Self, telemetry));
     }

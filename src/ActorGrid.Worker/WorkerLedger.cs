@@ -9,14 +9,14 @@ namespace ActorGrid.Worker;
 // reservation the worker's own decision. Chips are not only counted but owned: a claim that needs
 // chips holds specific indices (ChipAllocator) from its promise until it is released. Pure and
 // single-threaded (owned by the agent).
-public sealed class WorkerLedger(NodeDescriptor node)
+public sealed class WorkerLedger(NodeDescriptor node, int? inferenceDevice = null)
 {
     public sealed record Claim(
         TaskId TaskId, int Attempt, ResourceRequirements Requirements, string Lane, bool Preemptible, bool Started, DateTimeOffset At,
         ChipAllocator.Grant? Chips = null);
 
     private readonly Dictionary<TaskId, Claim> _claims = new();
-    private readonly ChipAllocator _chips = new(node);
+    private readonly ChipAllocator _chips = new(node, inferenceDevice);
 
     public IReadOnlyCollection<Claim> Claims => _claims.Values;
 
@@ -100,6 +100,7 @@ public sealed class WorkerLedger(NodeDescriptor node)
             memory -= claim.Requirements.MemoryMiB;
             if (claim.Chips is { } g && chips.ContainsKey(g.Model)) chips[g.Model] -= g.Indices.Count;
         }
+        foreach (var held in _chips.Held) chips[held.Model]--;
         return (cpu, memory, chips);
     }
 

@@ -46,9 +46,26 @@ public static class WorkerSetup
             else if (sandbox.Level == SandboxHost.Off)
                 log.Warning("SANDBOX OFF (actorgrid.workers.sandbox = off): tenants' attempts run as this node's user and can read its files, environment and processes");
             else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
+            var inference = resolver.GetService<InferenceSettings>();
+            var inferenceDevice = InferenceDevice(node, inference);
+            if (inferenceDevice is { } device)
+                log.Info("NVIDIA chip {0} is held for CUDA inference (actorgrid.inference.own-chip = on): attempts get the node's other chips", device);
             registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory,
-                new Training.TrainingOutputs(resolver.GetService<ModelBlobStore>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<InferenceSettings>().MaxModelBytes)), WorkerPaths.AgentName));
+                new Training.TrainingOutputs(resolver.GetService<ModelBlobStore>(), resolver.GetService<OnnxSessionFactory>(), inference.MaxModelBytes),
+                inferenceDevice), WorkerPaths.AgentName));
         });
         return builder;
     }
+
+    // The declared NVIDIA chip this host's inference sessions run on, when they run on CUDA and
+    // own-chip is on: the same decision InferenceHost makes (ExecutionTarget.For, same inputs).
+    public static int? InferenceDevice(Protocol.Nodes.NodeDescriptor node, InferenceSettings inference)
+    {
+        var target = ExecutionTarget.For(node, inference.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
+        return OwnedDevice(node, target, inference.OwnChip);
+    }
+
+    public static int? OwnedDevice(Protocol.Nodes.NodeDescriptor node, ExecutionTarget target, bool ownChip) =>
+        ownChip && target.Provider == ExecutionTarget.Cuda && target.Device is { } device
+        && new ChipAllocator(node).Chips.Any(c => c.Vendor == ChipVendors.Nvidia && c.Index == device) ? device : null;
 }

@@ -190,6 +190,9 @@ public sealed class CapacityView
             memory -= r.Requirements.MemoryMiB;
             if (r.Requirements.Chips is { } c && chips.ContainsKey(c.Model)) chips[c.Model] -= c.Count;
         }
+        // Chips the worker keeps for itself (the one its CUDA inference runs on) are never offered.
+        foreach (var held in slot.View.Telemetry?.Held ?? [])
+            if (chips.ContainsKey(held.Model)) chips[held.Model]--;
         return new NodeCapacity(d, slot.View.State, cpu, memory, chips);
     }
 

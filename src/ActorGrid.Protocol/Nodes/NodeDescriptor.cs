@@ -42,11 +42,17 @@ public static class NodeStates
 // or the matching variable); null when it holds no chips.
 public sealed record RunningTaskInfo(TaskId TaskId, int Attempt, Tasks.ResourceRequirements Requirements, IReadOnlyList<int>? ChipIndices = null);
 
+// A chip the worker holds for itself rather than for an attempt: Holder "inference" for the chip its
+// CUDA inference sessions run on (actorgrid.inference.own-chip). No attempt is granted it.
+public sealed record HeldChip(string Model, int Index, string Holder);
+
 // Live, unpersisted measurements from the worker agent. Sandbox: how attempts are contained there
-// (on | namespaces | off | unavailable; see SandboxHost).
+// (on | namespaces | off | unavailable; see SandboxHost). Held: chips held outside attempts;
+// placement counts them as taken.
 public sealed record NodeTelemetry(
     DateTimeOffset At,
     double FreeCpu,
     long FreeMemoryMiB,
     IReadOnlyList<RunningTaskInfo> Running,
-    string? Sandbox = null);
+    string? Sandbox = null,
+    IReadOnlyList<HeldChip>? Held = null);

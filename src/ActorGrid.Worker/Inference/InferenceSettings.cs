@@ -24,7 +24,8 @@ public sealed record InferenceSettings(
     TimeSpan AuditFlushInterval,
     TimeSpan AuditRetention,
     IReadOnlyDictionary<string, TimeSpan> AuditRetentionByTenant,
-    TimeSpan AuditPruneInterval)
+    TimeSpan AuditPruneInterval,
+    bool OwnChip = true)
 {
     // How long a tenant's audit records are kept: its own setting, else the default.
     public TimeSpan RetentionFor(string tenant) => AuditRetentionByTenant.TryGetValue(tenant, out var r) ? r : AuditRetention;
@@ -55,7 +56,8 @@ public sealed record InferenceSettings(
             c.GetTimeSpan("audit.flush-interval", TimeSpan.FromMilliseconds(100)),
             c.GetTimeSpan("audit.retention", TimeSpan.FromDays(365)),
             RetentionByTenant(c),
-            c.GetTimeSpan("audit.prune-interval", TimeSpan.FromHours(1)));
+            c.GetTimeSpan("audit.prune-interval", TimeSpan.FromHours(1)),
+            c.GetBoolean("own-chip", true));
     }
 
     // auto (0: chosen per load, see OnnxSessionFactory.IntraOpThreadsFor) or a fixed count.

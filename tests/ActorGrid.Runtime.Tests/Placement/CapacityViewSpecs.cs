@@ -71,6 +71,24 @@ public class CapacityViewSpecs
         Assert.Equal(NodeStates.Cordoned, inventory.Find(node.Id)!.State);
     }
 
+    // A worker whose CUDA inference holds one of its two L4s: placement offers only the other.
+    [Fact]
+    public void Should_not_offer_a_chip_the_worker_holds_for_inference()
+    {
+        var view = new CapacityView();
+        var node = PlacementSamples.Node("edge-gpu", cpu: 8, chips: new ChipSet("nvidia-l4", 2, 24576));
+        var plain = PlacementSamples.View(node);
+        var holding = plain with { Telemetry = plain.Telemetry! with { Held = [new HeldChip("nvidia-l4", 0, "inference")] } };
+        view.Update(holding, ActorRefs.Nobody);
+        var inventory = view.Inventory(Topology);
+        Assert.Equal(1, view.CapacityOf(view.Find(node.Id)!).FreeChips["nvidia-l4"]);
+        Assert.Equal(1, inventory.Find(node.Id)!.FreeChips["nvidia-l4"]);
+
+        // A host restarted with own-chip off: both are offered again.
+        view.Update(plain, null);
+        Assert.Equal(2, inventory.Find(node.Id)!.FreeChips["nvidia-l4"]);
+    }
+
     [Fact]
     public void Should_withhold_a_silent_node_until_a_newer_heartbeat_and_an_unreachable_one_until_it_is_reachable()
     {

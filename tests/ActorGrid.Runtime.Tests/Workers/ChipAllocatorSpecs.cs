@@ -99,4 +99,39 @@ public class ChipAllocatorSpecs
         Assert.Null(ledger.Chips.HeldBy(A));
         Assert.Null(ledger.Promise(B, 1, Chips("nvidia-a100", 1), Lanes.Batch, false, T0));
     }
+
+    // CUDA inference runs on the node's first NVIDIA chip; with own-chip on, no attempt gets it.
+    [Fact]
+    public void Should_never_grant_the_chip_inference_holds_and_say_so_when_an_attempt_waits_for_it()
+    {
+        var node = Node("gpu-1", cpu: 8, chips: new ChipSet("nvidia-a100", 2, 40960));
+        var ledger = new WorkerLedger(node, inferenceDevice: 0);
+
+        Assert.Equal([new HeldChip("nvidia-a100", 0, "inference")], ledger.Chips.Held);
+        Assert.Equal(1, ledger.Free().Chips["nvidia-a100"]);
+        Assert.Null(ledger.Start(A, 1, Chips("nvidia-a100", 1), Lanes.Batch, false, T0));
+        Assert.Equal([1], ledger.Chips.HeldBy(A)!.Indices);
+        var why = ledger.WhyNot(Chips(ChipRequirement.AnyModel, 1), []);
+        Assert.Contains("0 free chips of one model, 1 needed (nvidia 0 is held for inference)", why);
+        Assert.NotNull(ledger.Start(B, 1, Chips("nvidia-a100", 1), Lanes.Batch, false, T0));
+        Assert.NotNull(ledger.WhyNot(Chips("nvidia-a100", 2), [A])); // even with A gone, only one is ever free
+
+        // Without a held chip (own-chip off, or inference on CPU) both are granted.
+        Assert.Empty(new WorkerLedger(node).Chips.Held);
+    }
+
+    [Fact]
+    public void Should_hold_a_chip_for_inference_only_when_it_runs_on_cuda_on_a_declared_nvidia_chip_and_own_chip_is_on()
+    {
+        var gpu = Node("gpu-1", cpu: 8, chips: [new ChipSet("ascend-910b", 1, 65536), new ChipSet("nvidia-l4", 2, 24576)]);
+        var cuda = new ActorGrid.Worker.Inference.ExecutionTarget("cuda", 0);
+        Assert.Equal(0, WorkerSetup.OwnedDevice(gpu, cuda, ownChip: true));
+        Assert.Null(WorkerSetup.OwnedDevice(gpu, cuda, ownChip: false));
+        Assert.Null(WorkerSetup.OwnedDevice(gpu, ActorGrid.Worker.Inference.ExecutionTarget.OnCpu, ownChip: true));
+        // [cuda] configured on a node that declares no NVIDIA chip: nothing of the allocator's to hold.
+        Assert.Null(WorkerSetup.OwnedDevice(Node("cpu-1", cpu: 8), cuda, ownChip: true));
+        // The same decision InferenceHost makes, by this build's providers: on the CPU package (CI) nothing is held.
+        var hasCuda = ActorGrid.Worker.Inference.OnnxSessionFactory.AvailableProviders.Contains("CUDAExecutionProvider");
+        Assert.Equal(hasCuda ? 0 : null, WorkerSetup.InferenceDevice(gpu, ActorGrid.Worker.Inference.InferenceSettings.Default));
+    }
 }
