@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ActorGrid.Runtime.Tests.Gateway;
+namespace ActorGrid.Gateway.Tests.Auth;
 
 // The gateway's bearer schemes, through ASP.NET's authentication service as the policies use
 // them: a refused credential is challenged with the problem CallerAuthentication returned (401,

@@ -1,7 +1,7 @@
 using ActorGrid.Gateway.Http;
 using ActorGrid.Protocol;
 
-namespace ActorGrid.Runtime.Tests.Serialization;
+namespace ActorGrid.Gateway.Tests.Http;
 
 // Refusals carry a reason; the gateway alone turns it into the status the API has always returned.
 public class RejectionStatusSpecs

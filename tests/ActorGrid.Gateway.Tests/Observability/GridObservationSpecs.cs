@@ -6,7 +6,7 @@ using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using Akka.Actor;
 
-namespace ActorGrid.Grid.Tests.Dashboard;
+namespace ActorGrid.Gateway.Tests.Observability;
 
 // The observer's bookkeeping, without an actor system: what the dashboard and the metrics show.
 public class GridObservationSpecs

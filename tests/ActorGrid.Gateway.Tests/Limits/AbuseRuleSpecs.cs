@@ -4,7 +4,7 @@ using ActorGrid.Gateway.Observability;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Tenants;
 
-namespace ActorGrid.Grid.Tests.Gateway;
+namespace ActorGrid.Gateway.Tests.Limits;
 
 // The gateway's pure abuse rules on their own (no grid): limits validation, when /metrics wants
 // the token, and what counts as the same request under an idempotency key.

@@ -4,7 +4,7 @@ using ActorGrid.Protocol;
 using ActorGrid.Protocol.Inference;
 using Akka.Actor;
 
-namespace ActorGrid.Runtime.Tests.Inference;
+namespace ActorGrid.Gateway.Tests.Inference;
 
 // The routing decision as a pure function of the workers' published status: an edge worker at
 // the origin site and a regional worker, one model.

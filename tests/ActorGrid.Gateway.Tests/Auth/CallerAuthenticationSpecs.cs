@@ -8,7 +8,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace ActorGrid.Runtime.Tests.Gateway;
+namespace ActorGrid.Gateway.Tests.Auth;
 
 // The gateway's cache of verified tenant keys: one cluster round trip per key while it lasts,
 // and none that outlives a rotation made through this gateway. The tenant region is a probe.

@@ -7,7 +7,7 @@ using ActorGrid.Worker.Inference;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace ActorGrid.Grid.Tests.Inference;
+namespace ActorGrid.Gateway.Tests.Inference;
 
 // The JSON inference request parser on its own (no grid): numbers as the serializer read them,
 // the gateway's strict JSON rules, and the messages a client sees for each kind of mistake.
