@@ -39,8 +39,9 @@ public sealed class ChipAllocator
             var vendor = ChipVendors.Of(set.Model);
             for (var i = 0; i < set.Count; i++)
             {
-                var index = next.GetValueOrDefault(vendor);
-                next[vendor] = index + 1;
+                // Detected chips carry their device numbers; declared ones are numbered in order.
+                var index = set.Indices is { } detected && i < detected.Count ? detected[i] : next.GetValueOrDefault(vendor);
+                next[vendor] = Math.Max(next.GetValueOrDefault(vendor), index + 1);
                 chips.Add(new Chip(set.Model, vendor, index, set.MemoryMiB));
             }
         }
@@ -155,6 +156,10 @@ public static class ChipVendors
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["CUDA_VISIBLE_DEVICES"] = "" };
         if (grant is null) return env;
         foreach (var name in VisibleDeviceVariables(grant.Vendor)) env[name] = grant.IndexList;
+        // CUDA numbers devices fastest first unless told otherwise, nvidia-smi (and so the
+        // detected indices) by PCI bus: on a host with mixed GPUs the same number would name
+        // another card. PCI_BUS_ID makes CUDA_VISIBLE_DEVICES mean the cards this attempt owns.
+        if (grant.Vendor == Nvidia) env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
         env["ACTORGRID_CHIP_MODEL"] = grant.Model;
         env["ACTORGRID_CHIP_INDICES"] = grant.IndexList;
         return env;

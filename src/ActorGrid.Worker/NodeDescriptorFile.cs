@@ -9,7 +9,7 @@ namespace ActorGrid.Worker;
 //   node {
 //     id = edge-gw-1, tier = edge, site = ningbo-f03, zone = CN-ZJ
 //     cpu = 4, memory-mib = 8192          # omitted: detected on this host
-//     chips = [ { model = jetson-orin, count = 1, memory-mib = 8192 } ]
+//     chips = [ { model = jetson-orin, count = 1, memory-mib = 8192 } ]   # or: chips = detect (nvidia-smi)
 //     price-per-chip-hour = 0.10, price-per-core-hour = 0.01
 //     labels { rack = r7 }
 //     green-share-by-hour = [0.2, 0.2, ...]   # optional: 24 shares of renewable supply, hour 0 first
@@ -20,6 +20,13 @@ namespace ActorGrid.Worker;
 // otherwise silently fall back to detection.
 public static class NodeDescriptorFile
 {
+    public const string DetectChips = "detect";
+
+    // chips = detect: the host's NVIDIA GPUs as nvidia-smi lists them (none when it is absent),
+    // with their real device indices, where a descriptor would otherwise have to be rewritten per host.
+    private static bool IsDetect(IDictionary<string, Akka.Configuration.Hocon.HoconValue> node) =>
+        node.TryGetValue("chips", out var value) && value.IsString() && value.GetString() == DetectChips;
+
     public const string RootKey = "node";
 
     private static readonly HashSet<string> NodeKeys = new(StringComparer.Ordinal)
@@ -58,7 +65,7 @@ public static class NodeDescriptorFile
             r.Name(node, RootKey, "zone") ?? NodeProbe.DefaultZone,
             r.Cpu(node, RootKey) ?? NodeProbe.DetectCpu(),
             r.MemoryMiB(node, RootKey) ?? NodeProbe.DetectMemoryMiB(),
-            r.Chips(node, RootKey),
+            IsDetect(node) ? NodeProbe.DetectChips() : r.Chips(node, RootKey),
             r.Price(node, RootKey, "price-per-chip-hour") ?? 0m,
             r.Price(node, RootKey, "price-per-core-hour") ?? 0m,
             r.Labels(node, RootKey),

@@ -39,30 +39,56 @@ public static class NodeProbe
     {
         var smi = FindOnPath("nvidia-smi");
         if (smi is null) return [];
-        var csv = RunQuietly(smi, "--query-gpu=name,memory.total", "--format=csv,noheader,nounits");
+        var csv = RunQuietly(smi, "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits");
         return csv is null ? [] : ParseNvidiaSmi(csv);
     }
 
-    // Lines of "<name>, <memory MiB>", e.g. "NVIDIA H100 80GB HBM3, 81559". Cards of one model are
-    // grouped into one chip set; if their memory differs the smallest is kept, since a task placed on
-    // the set may land on any of them. Lines that do not parse are skipped.
+    // Lines of "<index>, <name>, <memory MiB>", e.g. "0, NVIDIA H100 80GB HBM3, 81559" (the index
+    // may be left out: then cards are numbered in the order listed). Cards of one model are grouped
+    // into one chip set named as chip profiles and tasks name models (NvidiaModelName) and carrying
+    // the cards' indices, which on a host with mixed models are not consecutive; if their memory
+    // differs the smallest is kept, since a task placed on the set may land on any of them. Lines
+    // that do not parse are skipped.
     public static IReadOnlyList<ChipSet> ParseNvidiaSmi(string csv)
     {
-        var cards = new List<(string Model, long MemoryMiB)>();
+        var cards = new List<(int Index, string Model, long MemoryMiB)>();
         foreach (var raw in csv.Split('\n'))
         {
-            var line = raw.Trim();
-            var comma = line.LastIndexOf(',');
-            if (comma <= 0) continue;
-            var model = line[..comma].Trim();
-            if (model.Length == 0
-                || !long.TryParse(line[(comma + 1)..].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var memory)
+            var fields = raw.Split(',', StringSplitOptions.TrimEntries);
+            if (fields.Length is < 2 or > 3) continue;
+            var index = cards.Count;
+            if (fields.Length == 3 && !int.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out index)) continue;
+            var name = fields[^2];
+            if (name.Length == 0
+                || !long.TryParse(fields[^1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var memory)
                 || memory <= 0) continue;
-            cards.Add((model, memory));
+            cards.Add((index, NvidiaModelName(name), memory));
         }
         return [.. cards
             .GroupBy(c => c.Model, StringComparer.Ordinal)
-            .Select(g => new ChipSet(g.Key, g.Count(), g.Min(c => c.MemoryMiB)))];
+            .Select(g => new ChipSet(g.Key, g.Count(), g.Min(c => c.MemoryMiB), [.. g.Select(c => c.Index).Order()]))];
+    }
+
+    // nvidia-smi's product name as chip profiles, descriptors and tasks' requirements name models:
+    // "NVIDIA H100 80GB HBM3" → nvidia-h100, "NVIDIA A100-SXM4-40GB" → nvidia-a100, "Tesla T4" →
+    // nvidia-t4, "NVIDIA L40S" → nvidia-l40s, a Jetson's "Orin (nvgpu)" → jetson-orin. The model is
+    // the first word of letters then digits (a100, h100, l4, a6000); a name without one becomes
+    // its words joined ("NVIDIA GeForce RTX 4090" → nvidia-geforce-rtx-4090).
+    public static string NvidiaModelName(string name)
+    {
+        var words = name.ToLowerInvariant()
+            .Split([' ', '-', '_', '(', ')'], StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => w is not ("nvidia" or "tesla"))
+            .ToList();
+        if (words.Contains("orin") || words.Contains("xavier")) return "jetson-" + (words.Contains("orin") ? "orin" : "xavier");
+        var model = words.FirstOrDefault(IsModelWord);
+        return "nvidia-" + (model ?? string.Join('-', words.Where(w => w.All(char.IsAsciiLetterOrDigit))));
+    }
+
+    private static bool IsModelWord(string word)
+    {
+        var letters = word.TakeWhile(char.IsAsciiLetterLower).Count();
+        return letters is > 0 and <= 2 && word.Length > letters && word.Skip(letters).All(char.IsAsciiLetterOrDigit) && char.IsAsciiDigit(word[letters]);
     }
 
     private static long? ReadMemTotalMiB()

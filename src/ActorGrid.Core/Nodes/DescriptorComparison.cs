@@ -12,7 +12,7 @@ public static class DescriptorComparison
         if (ReferenceEquals(a, b)) return true;
         if (a is null || b is null) return false;
         return a with { Chips = [], Labels = Empty, GreenShareByHour = null } == b with { Chips = [], Labels = Empty, GreenShareByHour = null }
-            && a.Chips.SequenceEqual(b.Chips)
+            && a.Chips.Count == b.Chips.Count && Enumerable.Range(0, a.Chips.Count).All(i => a.Chips[i].SameAs(b.Chips[i]))
             && a.Labels.Count == b.Labels.Count && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
             && (a.GreenShareByHour ?? []).SequenceEqual(b.GreenShareByHour ?? []);
     }

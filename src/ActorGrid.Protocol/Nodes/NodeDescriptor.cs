@@ -9,7 +9,15 @@ public static class Tiers
     public static readonly IReadOnlyList<string> All = [Device, Edge, Regional, Hub];
 }
 
-public sealed record ChipSet(string Model, int Count, long MemoryMiB);
+// Indices: the vendor's device numbers of these chips when they were detected (nvidia-smi's
+// index column), which need not be consecutive on a host with mixed models; null when declared,
+// and then the chips are numbered per vendor in the order the descriptor lists them.
+public sealed record ChipSet(string Model, int Count, long MemoryMiB, IReadOnlyList<int>? Indices = null)
+{
+    // Value equality, Indices included (a record compares a list by reference).
+    public bool SameAs(ChipSet other) =>
+        this with { Indices = null } == other with { Indices = null } && (Indices ?? []).SequenceEqual(other.Indices ?? []);
+}
 
 // What a physical node is: read from its HOCON descriptor or detected on the host.
 // GreenShareByHour: share of renewable supply (0..1) for each hour of the day, 24 values, hour 0

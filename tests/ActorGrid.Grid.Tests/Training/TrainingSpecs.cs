@@ -38,7 +38,8 @@ public class TrainingSpecs(TrainingGridFixture grid)
     [Fact]
     public async Task Should_give_two_attempts_different_chips_and_hold_a_third_until_one_ends()
     {
-        const string Print = "echo CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES; echo NVIDIA_VISIBLE_DEVICES=$NVIDIA_VISIBLE_DEVICES; sleep ";
+        const string Print = "echo CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES; echo NVIDIA_VISIBLE_DEVICES=$NVIDIA_VISIBLE_DEVICES; " +
+            "echo CUDA_DEVICE_ORDER=$CUDA_DEVICE_ORDER; sleep ";
         var a = await SubmitAsync(ChipTask(Print + "6"));
         var b = await SubmitAsync(ChipTask(Print + "12"));
         await grid.Api.WaitForStateAsync(grid.AcmeKey, a, s => s == "running" || Tasks.IsTerminal(s), Long);
@@ -62,6 +63,7 @@ public class TrainingSpecs(TrainingGridFixture grid)
         Assert.Equal(held[a], envA["CUDA_VISIBLE_DEVICES"]);
         Assert.Equal(held[b], envB["CUDA_VISIBLE_DEVICES"]);
         Assert.Equal(envA["CUDA_VISIBLE_DEVICES"], envA["NVIDIA_VISIBLE_DEVICES"]);
+        Assert.Equal("PCI_BUS_ID", envA["CUDA_DEVICE_ORDER"]); // indices as nvidia-smi numbers the cards
         // The third ran on the chip the first gave back, after it gave it back.
         Assert.Equal(envA["CUDA_VISIBLE_DEVICES"], envC["CUDA_VISIBLE_DEVICES"]);
         var endedA = doneA["attempts"]![0]!["endedAt"]!.GetValue<DateTimeOffset>();

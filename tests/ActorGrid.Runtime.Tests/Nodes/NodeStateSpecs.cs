@@ -24,7 +24,7 @@ public class NodeStateSpecs
     [Fact]
     public void Should_not_re_register_on_a_heartbeat_whose_descriptor_crossed_the_wire()
     {
-        var d = Node("edge-1", chips: new ChipSet("jetson-orin", 1, 8192)) with
+        var d = Node("edge-1", chips: [new ChipSet("jetson-orin", 1, 8192), new ChipSet("nvidia-l4", 2, 23034, [1, 3])]) with
         {
             Labels = new Dictionary<string, string> { ["arch"] = "arm64" },
             GreenShareByHour = [.. Enumerable.Repeat(0.5, 24)],
@@ -34,6 +34,9 @@ public class NodeStateSpecs
         var copy = JsonSerializer.Deserialize<NodeDescriptor>(JsonSerializer.Serialize(d, options), options)!;
         Assert.NotSame(d.Chips, copy.Chips);
         Assert.Empty(s.DecideReport(Report(copy), T0));
+        // Detected device numbers are part of what the node is: other cards are a new registration.
+        var moved = copy with { Chips = [copy.Chips[0], copy.Chips[1] with { Indices = [1, 2] }] };
+        Assert.NotEmpty(s.DecideReport(Report(moved), T0));
     }
 
     [Fact]

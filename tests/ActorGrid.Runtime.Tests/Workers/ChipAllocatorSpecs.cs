@@ -134,4 +134,20 @@ public class ChipAllocatorSpecs
         var hasCuda = ActorGrid.Worker.Inference.OnnxSessionFactory.AvailableProviders.Contains("CUDAExecutionProvider");
         Assert.Equal(hasCuda ? 0 : null, WorkerSetup.InferenceDevice(gpu, ActorGrid.Worker.Inference.InferenceSettings.Default));
     }
+
+    // Detected cards keep nvidia-smi's numbers, and CUDA is told to number them the same way.
+    [Fact]
+    public void Should_grant_detected_cards_by_their_device_indices_in_pci_bus_order()
+    {
+        var node = Node("mixed-1", cpu: 8, chips: [new ChipSet("nvidia-h100", 2, 81559, [0, 2]), new ChipSet("nvidia-l4", 1, 23034, [1])]);
+        var ledger = new WorkerLedger(node);
+
+        Assert.Null(ledger.Start(A, 1, Chips("nvidia-h100", 2), Lanes.Batch, false, T0));
+        Assert.Null(ledger.Start(B, 1, Chips("nvidia-l4", 1), Lanes.Batch, false, T0));
+        Assert.Equal([0, 2], ledger.Chips.HeldBy(A)!.Indices);
+        Assert.Equal([1], ledger.Chips.HeldBy(B)!.Indices);
+        var env = ChipVendors.EnvironmentFor(ledger.Chips.HeldBy(A));
+        Assert.Equal(("0,2", "PCI_BUS_ID"), (env["CUDA_VISIBLE_DEVICES"], env["CUDA_DEVICE_ORDER"]));
+        Assert.False(ChipVendors.EnvironmentFor(null).ContainsKey("CUDA_DEVICE_ORDER"));
+    }
 }

@@ -109,6 +109,17 @@ public sealed class NodeDescriptorFileSpecs : IDisposable
         Assert.Equal((0m, 0m), (node.PricePerChipHour, node.PricePerCoreHour));
     }
 
+    // chips = detect: what nvidia-smi lists on this host (nothing where it is absent, as in CI).
+    [Fact]
+    public void Should_detect_the_hosts_gpus_when_chips_say_detect()
+    {
+        var node = NodeDescriptorFile.Load(Write("node { id = gpu-auto-1, tier = regional, chips = detect }"));
+
+        var detected = NodeProbe.DetectChips();
+        Assert.Equal(detected.Count, node.Chips.Count);
+        Assert.All(Enumerable.Range(0, detected.Count), i => Assert.True(node.Chips[i].SameAs(detected[i])));
+    }
+
     [Fact]
     public void Should_read_an_empty_chips_list_as_a_node_without_chips()
     {
@@ -130,6 +141,7 @@ public sealed class NodeDescriptorFileSpecs : IDisposable
     [InlineData("node { id = n1, chips = [ { model = l4, memory-mib = 24576 } ] }", "node.chips[0].count")]
     [InlineData("node { id = n1, chips = [ { count = 1, memory-mib = 24576 } ] }", "node.chips[0].model")]
     [InlineData("node { id = n1, chips = { model = l4 } }", "node.chips")]
+    [InlineData("node { id = n1, chips = detected }", "node.chips")]
     [InlineData("node { id = n1, price-per-chip-hour = -2 }", "node.price-per-chip-hour")]
     [InlineData("node { id = n1, labels = [a, b] }", "node.labels")]
     [InlineData("node { id = n1, site = \"\" }", "node.site")]
