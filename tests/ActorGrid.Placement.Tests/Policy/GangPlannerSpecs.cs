@@ -75,6 +75,31 @@ public sealed class GangPlannerSpecs
         Assert.Equal(["gpu-a", "gpu-c"], plan.Hosts.Select(h => h.Node.Value));
     }
 
+    private static NodeDescriptor Fabric(NodeDescriptor node, string interconnect) =>
+        node with { Labels = new Dictionary<string, string> { [GangPlanner.InterconnectLabel] = interconnect } };
+
+    [Fact]
+    public void Should_keep_a_gang_over_several_nodes_on_one_fabric_of_its_site_when_that_needs_no_more_nodes()
+    {
+        // By id alone gpu-a and gpu-b would be taken; gpu-c and gpu-d share an InfiniBand fabric.
+        var inventory = Inventory(Gpu("gpu-a", 1), Gpu("gpu-b", 1), Fabric(Gpu("gpu-c", 1), "infiniband"), Fabric(Gpu("gpu-d", 1), "infiniband"),
+            Fabric(Gpu("gpu-e", 1), "roce"));
+
+        Assert.Equal(["gpu-c", "gpu-d"], Plan(inventory, 2).Hosts.Select(h => h.Node.Value));
+        // A fabric that would need more nodes than the site's plain ones is not worth them.
+        Assert.Equal(["gpu-a", "gpu-b", "gpu-c"], Plan(inventory, 3).Hosts.Select(h => h.Node.Value).Order());
+    }
+
+    [Fact]
+    public void Should_put_the_ranks_of_a_one_node_gang_on_a_node_with_an_interconnect_but_not_a_single_rank()
+    {
+        var inventory = Inventory(Gpu("gpu-a", 2), Fabric(Gpu("gpu-n", 2), "nvlink"));
+
+        Assert.Equal(["gpu-n"], Plan(inventory, 2).Hosts.Select(h => h.Node.Value));
+        // One rank talks to no peer: the nvlink node is not held for it (the node id decides the tie).
+        Assert.Equal(["gpu-a"], Plan(inventory, 1).Hosts.Select(h => h.Node.Value));
+    }
+
     [Fact]
     public void Should_honour_the_hard_constraints_for_every_rank_zones_and_busy_cores_included()
     {
