@@ -19,10 +19,18 @@ public static class ModelFileBenchmark
     private const int WarmUp = 10;
     private static readonly double[] ImageNetMean = [0.485, 0.456, 0.406], ImageNetStd = [0.229, 0.224, 0.225];
 
-    private sealed record Row(string Name, Func<Task> Call, string? Baseline)
+    private const int QuietMs = 50;
+
+    // Call: the gateway's own latency and the worker's compute (X-Latency-Ms, X-Compute-Ms) for
+    // a gateway path, null for an in-process one.
+    private sealed record Row(string Name, Func<Task<(double Gateway, double Compute)?>> Call, string? Baseline)
     {
         public List<double> Ms { get; } = [];
+        public List<double> GatewayMs { get; } = [];
+        public List<double> ComputeMs { get; } = [];
     }
+
+    private static readonly Task<(double, double)?> InProcess = Task.FromResult<(double, double)?>(null);
 
     public static async Task<int> RunAsync(ModelBenchOptions o)
     {
@@ -58,14 +66,14 @@ public static class ModelFileBenchmark
             const string RawName = "(a) raw ONNX Runtime, default options", RawFrameName = "(a') SkiaSharp preprocess + raw ONNX Runtime";
             var rows = new List<Row>
             {
-                new(RawName, () => { Raw(pixels); return Task.CompletedTask; }, null),
+                new(RawName, () => { Raw(pixels); return InProcess; }, null),
                 new("(c) gateway, binary", () => SendAsync(http, Binary("model", body, shapeText)), RawName),
             };
             if (frame is not null)
             {
                 await UploadWithConfigAsync(http, "model-frames", onnx, o.Shape);
                 float[] Decode() => MemoryMarshal.Cast<byte, float>(FramePreprocessor.Prepare(frame, preprocess, ImageSettings.Default).Tensor!.Data).ToArray();
-                rows.Add(new(RawFrameName, () => { Raw(Decode()); return Task.CompletedTask; }, null));
+                rows.Add(new(RawFrameName, () => { Raw(Decode()); return InProcess; }, null));
                 rows.Add(new("(c) gateway, image/jpeg", () => SendAsync(http, Image("model-frames", frame)), RawFrameName));
                 rows.Add(new("(c) client decodes, gateway binary", () =>
                     SendAsync(http, Binary("model", FramePreprocessor.Prepare(frame, preprocess, ImageSettings.Default).Tensor!.Data, shapeText)), RawFrameName));
@@ -77,9 +85,20 @@ public static class ModelFileBenchmark
             for (var i = 0; i < o.Requests; i++)
                 foreach (var r in rows)
                 {
+                    // ONNX Runtime's threads spin for a while after a run (allow_spinning, on by
+                    // default), in this process after (a) and in the grid's after (c): timed right
+                    // behind the other process's run, a path shares the cores with those spinning
+                    // threads (measured: +15-20 ms at 640×640 for whichever row follows (a)). Each
+                    // call starts with both processes quiet instead.
+                    await Task.Delay(QuietMs);
                     var t = Stopwatch.GetTimestamp();
-                    await r.Call();
+                    var server = await r.Call();
                     r.Ms.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                    if (server is { } s)
+                    {
+                        r.GatewayMs.Add(s.Gateway);
+                        r.ComputeMs.Add(s.Compute);
+                    }
                 }
             Print(rows);
         }
@@ -90,7 +109,7 @@ public static class ModelFileBenchmark
     private static void Print(List<Row> rows)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"path",-46} {"p50 ms",8} {"p99 ms",8} {"p50 ratio",10} {"p50 gap ms",11}");
+        Console.WriteLine($"{"path",-46} {"p50 ms",8} {"p99 ms",8} {"p50 ratio",10} {"p50 gap ms",11} {"gateway p50",12} {"compute p50",12}");
         foreach (var r in rows)
         {
             var (p50, p99) = (Percentiles.Of(r.Ms, 50), Percentiles.Of(r.Ms, 99));
@@ -100,9 +119,12 @@ public static class ModelFileBenchmark
                 continue;
             }
             var b50 = Percentiles.Of(rows.First(b => b.Name == r.Baseline).Ms, 50);
-            Console.WriteLine($"{r.Name,-46} {p50,8:0.00} {p99,8:0.00} {p50 / b50,9:0.00}x {p50 - b50,11:+0.00;-0.00}");
+            Console.WriteLine($"{r.Name,-46} {p50,8:0.00} {p99,8:0.00} {p50 / b50,9:0.00}x {p50 - b50,11:+0.00;-0.00} " +
+                              $"{Percentiles.Of(r.GatewayMs, 50),12:0.00} {Percentiles.Of(r.ComputeMs, 50),12:0.00}");
         }
         Console.WriteLine("Ratios: binary against (a); the image rows against (a'), which decodes the same JPEG in-process first.");
+        Console.WriteLine("gateway: the request's time inside the gateway (X-Latency-Ms), from its body read to its answer; compute: the worker's");
+        Console.WriteLine("(X-Compute-Ms, with its decode for a frame). The rest of p50 is the HTTP exchange: upload, answer, loopback.");
     }
 
     // The frame letterboxed to the shape's height and width, ImageNet mean/std (PP-OCR's and most detectors').
@@ -140,13 +162,17 @@ public static class ModelFileBenchmark
         return request;
     }
 
-    private static async Task SendAsync(HttpClient http, HttpRequestMessage request)
+    private static async Task<(double Gateway, double Compute)?> SendAsync(HttpClient http, HttpRequestMessage request)
     {
         using (request)
         using (var response = await http.SendAsync(request))
         {
             var answer = await response.Content.ReadAsByteArrayAsync();
             if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
+            return (Header(response, "X-Latency-Ms"), Header(response, "X-Compute-Ms"));
         }
     }
+
+    private static double Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) && double.TryParse(values.First(), System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : double.NaN;
 }

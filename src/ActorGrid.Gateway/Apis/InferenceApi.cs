@@ -68,7 +68,8 @@ public static class InferenceApi
 
         var requestId = request.Headers["X-Request-Id"].ToString() is { Length: > 0 and <= 64 } given ? given : "req-" + Hex(8);
         var auditId = "aud-" + Hex(10);
-        var inputDigest = input.Image is { } image ? TensorDigest.OfFrame(image) : TensorDigest.Of(input.Inputs);
+        // Hashed beside the routing and the compute; awaited only where a record is written.
+        var inputDigest = TensorDigest.StartOf(input.Image, input.Inputs);
         var framePayload = input.Frame is { } config && input.Image is not null ? new FramePayload(config.Input, input.Image, config.Preprocess) : null;
         var audit = registry.Get<AuditWriterKey>();
 
@@ -85,10 +86,10 @@ public static class InferenceApi
             if (refusal is not null)
             {
                 var refusalStatus = RejectionStatus.Of(refusal.Kind);
-                Audit(audit, Record(auditId, requestId, model, refusal.Node.Value, "", "refused", refusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
+                Audit(audit, Record(auditId, requestId, model, refusal.Node.Value, "", "refused", refusalStatus, 0, 0, Elapsed(started), await inputDigest, "", decision));
                 return Problems.Of(refusalStatus, Title(refusalStatus), refusal.Reason);
             }
-            Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), inputDigest, "", decision));
+            Audit(audit, Record(auditId, requestId, model, "", "", "refused", decision.RefusalStatus, 0, 0, Elapsed(started), await inputDigest, "", decision));
             return Problems.Of(decision.RefusalStatus, decision.RefusalStatus == 429 ? "The SLA cannot be met now" : "No inference worker available", decision.Reason);
         }
 
@@ -97,7 +98,7 @@ public static class InferenceApi
         var budget = input.SlaMs - Elapsed(started) - 2 * chosen.NetworkMs;
         if (budget <= 0)
         {
-            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "refused", 429, 0, 0, Elapsed(started), inputDigest, "", decision));
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "refused", 429, 0, 0, Elapsed(started), await inputDigest, "", decision));
             return Problems.Of(429, "The SLA cannot be met now",
                 $"The {input.SlaMs:0.#} ms SLA was spent before the request could leave the gateway ({Elapsed(started):0.#} ms so far); send a larger slaMs.");
         }
@@ -109,7 +110,7 @@ public static class InferenceApi
         }
         catch (AskTimeoutException)
         {
-            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "timeout", 504, 0, 0, Elapsed(started), inputDigest, "", decision));
+            Audit(audit, Record(auditId, requestId, model, host.Node.Value, host.Tier, "timeout", 504, 0, 0, Elapsed(started), await inputDigest, "", decision));
             return Problems.Of(504, "The worker did not answer", $"Node {host.Node} did not answer in time; retry, the gateway will route around it once it reports again.");
         }
         finally
@@ -121,7 +122,7 @@ public static class InferenceApi
         switch (reply)
         {
             case InferenceSucceeded ok:
-                Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, inputDigest, TensorDigest.Of(ok.Outputs), decision));
+                Audit(audit, Record(auditId, requestId, model, ok.Node.Value, ok.Tier, "ok", 200, ok.QueueMs, ok.ComputeMs, latency, await inputDigest, TensorDigest.Of(ok.Outputs), decision));
                 var label = input.Frame is { } frame && model.Signature.Outputs.Count > 0 && ok.Outputs.TryGetValue(model.Signature.Outputs[0].Name, out var scores)
                     ? FrameLabels.Read(frame, scores) : null;
                 var answer = new InferenceWire.Answer(ok, auditId, requestId, model, latency, decision.Reason, decision.Offloaded, label);
@@ -134,7 +135,7 @@ public static class InferenceApi
             case InferenceRejected rejected:
                 var status = RejectionStatus.Of(rejected.Kind);
                 if (status >= 429)
-                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Kind == RejectionKinds.Failed ? "failed" : "refused", status, 0, 0, latency, inputDigest, "", decision));
+                    Audit(audit, Record(auditId, requestId, model, rejected.Node.Value, host.Tier, rejected.Kind == RejectionKinds.Failed ? "failed" : "refused", status, 0, 0, latency, await inputDigest, "", decision));
                 return Problems.Of(status, Title(status), rejected.Reason);
             default:
                 return Problems.Unavailable("The worker answered with something unexpected; try again.");

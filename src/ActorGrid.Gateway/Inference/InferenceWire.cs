@@ -385,6 +385,9 @@ public static class InferenceWire
         response.Headers["X-Node"] = a.Reply.Node.Value;
         response.Headers["X-Tier"] = a.Reply.Tier;
         response.Headers["X-Latency-Ms"] = a.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture);
+        // The JSON answer's queueMs and computeMs: the worker's share of X-Latency-Ms.
+        response.Headers["X-Queue-Ms"] = a.Reply.QueueMs.ToString("0.###", CultureInfo.InvariantCulture);
+        response.Headers["X-Compute-Ms"] = a.Reply.ComputeMs.ToString("0.###", CultureInfo.InvariantCulture);
         response.Headers["X-Audit-Id"] = a.AuditId;
         response.Headers["X-Request-Id"] = a.RequestId;
         response.Headers["X-Route"] = a.Route;
