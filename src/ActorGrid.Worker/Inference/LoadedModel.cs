@@ -125,8 +125,11 @@ public sealed class LoadedModel : IDisposable
             foreach (var result in results)
             {
                 var info = result.GetTensorTypeAndShape();
-                outputs[_outputNames[index++]] = new TensorPayload(
-                    TensorTypes.NameOf(info.ElementDataType), info.Shape, result.GetTensorMutableRawData().ToArray());
+                // The one copy out of ONNX Runtime's buffer (freed with `results`), into an array not zeroed first.
+                var raw = result.GetTensorMutableRawData();
+                var bytes = GC.AllocateUninitializedArray<byte>(raw.Length);
+                raw.CopyTo(bytes);
+                outputs[_outputNames[index++]] = new TensorPayload(TensorTypes.NameOf(info.ElementDataType), info.Shape, bytes);
             }
             return outputs;
         }
