@@ -2,14 +2,11 @@ using System.Diagnostics;
 using ActorGrid.Hosting;
 using ActorGrid.Hosting.Observability;
 using ActorGrid.Protocol;
+using ActorGrid.Protocol.Models;
 using ActorGrid.Protocol.Nodes;
 using ActorGrid.Protocol.Placement;
 using ActorGrid.Protocol.Tasks;
 using ActorGrid.Protocol.Workers;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using ActorGrid.Protocol.Models;
 using ActorGrid.Transfer.Blobs;
 using ActorGrid.Transfer.Checkpoints;
 using ActorGrid.Transfer.Models;
@@ -45,7 +42,7 @@ namespace ActorGrid.Worker;
 // A gang split over hosts runs a share of its ranks here (StartTaskRun.Gang): on node rank 0 the
 // agent picks rank 0's port and reports it (ReportGangRendezvous); elsewhere it is told it. Only
 // node rank 0 keeps the job's checkpoint, metrics and output.
-public sealed class WorkerAgent : ReceiveActor, IWithTimers
+public sealed partial class WorkerAgent : ReceiveActor, IWithTimers
 {
     private const string HeartbeatTimer = "heartbeat";
     private const string ResendTimer = "resend";
@@ -422,115 +419,6 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         return (prepared.Conclude(outcome), staged);
     }
 
-    // Training checkpoints are worth waiting for; a plain process gets a short grace by default, so
-    // the realtime task that preempts it is not held up for a checkpoint it may never write.
-    private TimeSpan GraceFor(TaskSpec spec) =>
-        spec.PreemptionGraceSeconds is { } seconds ? TimeSpan.FromSeconds(seconds)
-        : spec.Kind == TaskKinds.Training ? _settings.PreemptionGrace
-        : _settings.ProcessPreemptionGrace;
-
-    // Every attempt learns who it is and where to keep checkpoints. The checkpoint directory belongs
-    // to the task, not the attempt: a task preempted, drained or retried on this host finds what
-    // its earlier attempt saved there and can resume instead of starting over.
-    // Each sees only its own chips; a training rank also gets the torchrun environment, so an
-    // unmodified PyTorch DDP script runs. On one host rank 0 is the master, reached on loopback
-    // (the sandbox shares the host's network) at a port free here. A gang split over hosts runs
-    // its share of the ranks here (StartTaskRun.Gang): RANK counts from its first rank, and the
-    // master is node rank 0's host at the port its worker reported (the task passed it on).
-    private Dictionary<string, string> EnvironmentFor(StartTaskRun cmd, Run run)
-    {
-        var grid = new Dictionary<string, string>
-        {
-            ["ACTORGRID_TASK_ID"] = cmd.TaskId.Value,
-            ["ACTORGRID_ATTEMPT"] = cmd.Attempt.ToString(CultureInfo.InvariantCulture),
-            ["ACTORGRID_NODE_ID"] = _descriptor.Id.Value,
-            ["ACTORGRID_CHECKPOINT_DIR"] = _sandbox.CheckpointPathSeen(cmd.TaskId),
-            ["ACTORGRID_OUTPUT_DIR"] = _sandbox.OutputPathSeen(cmd.TaskId, cmd.Attempt),
-        };
-        var grant = _ledger.Chips.HeldBy(cmd.TaskId);
-        foreach (var (name, value) in ChipVendors.EnvironmentFor(grant)) grid[name] = value;
-        var gang = run.Gang;
-        var localRanks = gang?.Ranks ?? cmd.Spec.Workers;
-        var firstRank = gang?.FirstRank ?? 0;
-        if (cmd.Spec.Kind == TaskKinds.Training && cmd.Spec.Workers > 1)
-        {
-            // The launcher (RankLauncher) starts this host's ranks and gives each its RANK, LOCAL_RANK
-            // and its share of the chips granted here, in index order.
-            var perRank = grant is null ? 0 : grant.Indices.Count / localRanks;
-            for (var rank = 0; rank < localRanks; rank++)
-                grid[$"ACTORGRID_RANK_DEVICES_{rank}"] = grant is null ? "" : string.Join(',', grant.Indices.Skip(rank * perRank).Take(perRank));
-            grid["ACTORGRID_DEVICE_VARS"] = grant is null ? "CUDA_VISIBLE_DEVICES" : string.Join(' ', ChipVendors.VisibleDeviceVariables(grant.Vendor));
-            grid["ACTORGRID_FIRST_RANK"] = firstRank.ToString(CultureInfo.InvariantCulture);
-        }
-        if (cmd.Spec.Kind == TaskKinds.Training)
-        {
-            grid["RANK"] = firstRank.ToString(CultureInfo.InvariantCulture);
-            grid["LOCAL_RANK"] = "0";
-            grid["NODE_RANK"] = (gang?.NodeRank ?? 0).ToString(CultureInfo.InvariantCulture);
-            grid["WORLD_SIZE"] = cmd.Spec.Workers.ToString(CultureInfo.InvariantCulture);
-            grid["LOCAL_WORLD_SIZE"] = localRanks.ToString(CultureInfo.InvariantCulture);
-            var (address, port) = gang switch
-            {
-                null => ("127.0.0.1", FreePort()),
-                { NodeRank: 0 } => (_masterAddress, run.MasterPort!.Value),
-                _ => (gang.MasterAddr!, gang.MasterPort!.Value),
-            };
-            grid["MASTER_ADDR"] = address;
-            grid["MASTER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        }
-        return _sandbox.EnvironmentFor(cmd.Spec.Env, grid, _sandbox.Isolates ? SandboxHost.WorkMount : _sandbox.RunDirectory(cmd.TaskId, cmd.Attempt));
-    }
-
-    // Runs the command once per rank of this host (all of them, or a gang host's share: global
-    // ranks from ACTORGRID_FIRST_RANK), all in the attempt's one sandbox (one uid, one cgroup with
-    // the gang's limits), as torchrun's local launcher would; the first rank to fail stops the
-    // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
-    // so stopping one stops what it started too, and a graceful stop's SIGTERM is passed on to
-    // every rank's group (the wait loop below then sees them end); the launcher's own job notices go nowhere, the
-    // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
-    // called, so the statuses of those are read with `wait <pid>` at the end.
-    // All ranks share the attempt's stdout, and only rank 0's progress lines are the job's (every
-    // rank of a DDP script prints the same loss): the stdout of every other rank goes through
-    // sed, which prefixes each of its lines with "[rank<i>]: " as torchrun's log prefix does, so
-    // those lines are plain output to ProcessExecution and only rank 0's are parsed. pipefail
-    // keeps the rank's own exit status (sed's is 0); the pipeline stays in the rank's process group.
-    private static readonly string[] RankLauncher =
-    [
-        "bash", "-c",
-        """
-        set -m; exec 3>&2 2>/dev/null
-        pids=()
-        trap 'kill -TERM -- "${pids[@]/#/-}" 2>/dev/null' TERM
-        for ((i = 0; i < LOCAL_WORLD_SIZE; i++)); do
-          devices_var="ACTORGRID_RANK_DEVICES_$i"
-          r=$((ACTORGRID_FIRST_RANK + i))
-          if [ "$r" -eq 0 ]; then
-            ( export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
-          else
-            ( set -o pipefail; export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done
-              "$@" 2>&3 3>&- | sed -u "s/^/[rank$r]: /" 3>&- ) &
-          fi
-          pids+=($!)
-        done
-        while true; do
-          wait -n -p ended; status=$?
-          if [ -z "$ended" ]; then break; fi
-          if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
-        done
-        for pid in "${pids[@]}"; do
-          wait "$pid"; status=$?
-          if [ $status -ne 0 ] && [ $status -ne 127 ]; then exit $status; fi
-        done
-        """,
-        "actorgrid-ranks",
-    ];
-
-    // A port nothing listens on now, on any interface (a gang's other hosts reach it), outside the
-    // kernel's ephemeral range (RendezvousPorts); the rank binds it moments later.
-    private int FreePort() => _rendezvousPorts.Take();
-
-    private string CheckpointDirectory(TaskId task) => _sandbox.CheckpointDirectory(task);
-
     private void Confirm(ConfirmTaskRun cmd)
     {
         if (_runs.TryGetValue(cmd.TaskId, out var run) && run.Attempt == cmd.Attempt)
@@ -656,154 +544,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnPacked(CheckpointKeeper.Packed packed)
-    {
-        if (!IsCurrent(packed.TaskId, packed.Attempt, out var run) || run.Ended is not { } ended || run.Exit is not null) return;
-        var reason = packed.Problem is null ? ended.Reason : $"{ended.Reason}; {packed.Problem}";
-        if (run.Staged is { } staged && ended.Outcome == AttemptOutcomes.Succeeded)
-        {
-            run.Ended = ended with { Checkpoint = packed.Checkpoint };
-            ShipOutput(run, staged);
-            return;
-        }
-        ReportExit(run, ended with { Checkpoint = packed.Checkpoint, Reason = reason });
-    }
-
-    // The oldest gateway that is up pulls the output into its model blob store, where uploads are.
-    private void ShipOutput(Run run, TrainingOutputs.Staged staged)
-    {
-        var gateway = Cluster.Get(Context.System).State.Members
-            .Where(m => m.Status == MemberStatus.Up && m.HasRole(Roles.Gateway))
-            .OrderBy(m => m, Member.AgeOrdering)
-            .FirstOrDefault();
-        if (gateway is null || _modelBlobHolder is null)
-        {
-            OnOutputNotCopied(staged.Sha256, "no gateway is up to keep its output model");
-            return;
-        }
-        _log.Info("{0} attempt {1} produced model {2} ({3} bytes); {4} takes a copy", run.TaskId, run.Attempt, staged.Sha256[..12], staged.SizeBytes, gateway.Address);
-        Context.ActorSelection(gateway.Address + ModelBlobServer.Path).Tell(new CopyModelBlob(staged.Sha256, staged.SizeBytes, _modelBlobHolder));
-        Timers.StartSingleTimer("ship-" + run.TaskId.Value, new ShipTimedOut(staged.Sha256), ShipTimeout);
-    }
-
-    private Run? Shipping(string sha256) =>
-        _runs.Values.FirstOrDefault(r => r.Staged?.Sha256 == sha256 && r.Ended is not null && r.Exit is null);
-
-    private void OnOutputCopied(ModelBlobCopied copied)
-    {
-        if (Shipping(copied.Sha256) is not { Staged: { } staged, Ended: { } ended } run) return;
-        Timers.Cancel("ship-" + run.TaskId.Value);
-        ReportExit(run, ended with { Output = new TrainedModel(staged.Sha256, staged.SizeBytes, staged.Signature, copied.StoredBy) });
-    }
-
-    // The process did its work but its model could not be kept: the attempt counts as failed, so
-    // the task tries again (from the checkpoint just packed) while it has attempts left.
-    private void OnOutputNotCopied(string sha256, string why)
-    {
-        if (Shipping(sha256) is not { Ended: { } ended } run) return;
-        Timers.Cancel("ship-" + run.TaskId.Value);
-        _log.Warning("{0} attempt {1}: {2}", run.TaskId, run.Attempt, why);
-        ReportExit(run, ended with { Outcome = AttemptOutcomes.Failed, Reason = $"the process succeeded but {why}" });
-    }
-
     private void ReportExit(Run run, ReportTaskExited exit)
     {
         run.Exit = exit;
         TaskRegion.Tell(exit);
     }
-
-    private void OnCallForBids(CallForBids cfp)
-    {
-        if (_sandbox.Refuses)
-        {
-            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, SandboxRefusal));
-            return;
-        }
-        var evicting = _ledger.Evictable(cfp.Preemptible, cfp.Lane);
-        var whyNot = _ledger.WhyNot(cfp.Requirements, evicting);
-        if (whyNot is not null)
-        {
-            Sender.Tell(new BidDeclined(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, whyNot));
-            return;
-        }
-        var (cpu, memory, _) = _ledger.Free(evicting);
-        Sender.Tell(new BidSubmitted(cfp.TaskId, cfp.Attempt, cfp.Round, _descriptor.Id, cpu, memory,
-            _ledger.Claims.Count, EstimatedStartSeconds: evicting.Count > 0 ? 1 : 0, PriceOf(cfp.Requirements)));
-    }
-
-    // The award is honoured only if the room is still there now; then it is promised to the task
-    // (and whatever must be evicted for it is stopped) before we say yes.
-    private void OnAward(AwardTask award)
-    {
-        if (_ledger.Claims.Any(c => c.TaskId == award.TaskId && c.Attempt == award.Attempt))
-        {
-            Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
-            return;
-        }
-        var evicting = _ledger.Evictable(award.Preempt, award.Lane);
-        var whyNot = _sandbox.Refuses ? SandboxRefusal : _ledger.WhyNot(award.Requirements, evicting);
-        if (whyNot is not null)
-        {
-            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, whyNot));
-            return;
-        }
-        // The victims' room is promised at once (the ledger never counts it twice), but they keep
-        // it physically until they have exited: this award's launch waits for that (Launch).
-        var inGrace = new List<(TaskId, int)>();
-        foreach (var victim in evicting)
-        {
-            if (_runs.TryGetValue(victim, out var run) && run.Exit is null)
-            {
-                Stop(run, AttemptOutcomes.Preempted, $"preempted on {_descriptor.Id} for {award.TaskId}");
-                if (run.Ended is null) inGrace.Add((run.TaskId, run.Attempt));
-            }
-            _ledger.Release(victim);
-        }
-        if (inGrace.Count > 0) _awaitingRoom[award.TaskId] = inGrace;
-        if (_ledger.Promise(award.TaskId, award.Attempt, award.Requirements, award.Lane, award.Preemptible, DateTimeOffset.UtcNow) is { } noChips)
-        {
-            Sender.Tell(new AwardRefused(award.TaskId, award.Attempt, award.Round, _descriptor.Id, noChips));
-            return;
-        }
-        Sender.Tell(new AwardAccepted(award.TaskId, award.Attempt, award.Round, _descriptor.Id));
-        Heartbeat();
-    }
-
-    // Preempted and drained attempts are the grid's doing, not the task's: they get SIGTERM and
-    // their grace to checkpoint. Everything else is killed at once: a tenant's cancel, and the
-    // fencing stops (lease lapse, node lost), which must not wait, since placement may already run
-    // the attempt elsewhere once the lease is gone; timeouts are ProcessExecution's, also at once.
-    private void Stop(Run run, string outcome, string reason)
-    {
-        var graceful = outcome is AttemptOutcomes.Preempted or AttemptOutcomes.Drained;
-        _log.Info("Stopping {0} attempt {1} ({2}{3}): {4}", run.TaskId, run.Attempt, outcome, graceful ? $", {GraceFor(run.Spec).TotalSeconds:0.#}s grace" : "", reason);
-        run.StopOutcome = outcome;
-        run.StopReason = reason;
-        if (graceful) run.Terminate.Cancel();
-        else run.Cancel.Cancel();
-        if (run.PendingLaunch is { } pending) Launch(run, pending); // ends at once: it never started
-    }
-
-    // The attempts an award evicted that have not exited yet.
-    private List<(TaskId Task, int Attempt)> StillInGrace(TaskId awarded) =>
-        _awaitingRoom.TryGetValue(awarded, out var victims)
-            ? [.. victims.Where(v => _runs.TryGetValue(v.Task, out var r) && r.Attempt == v.Attempt && r.Ended is null && r.Exit is null)]
-            : [];
-
-    private void LaunchWhatWaitedFor(TaskId task, int attempt)
-    {
-        foreach (var waiting in _runs.Values.Where(r => r.PendingLaunch is not null
-                     && _awaitingRoom.TryGetValue(r.TaskId, out var victims) && victims.Contains((task, attempt))).ToList())
-        {
-            if (StillInGrace(waiting.TaskId).Count == 0) Launch(waiting, waiting.PendingLaunch!);
-        }
-    }
-
-    private string SandboxRefusal =>
-        $"{_descriptor.Id} runs no tenant tasks: it cannot sandbox them ({_sandbox.WhyNot}); set actorgrid.workers.sandbox = off to run them unsandboxed";
-
-    private decimal PriceOf(ResourceRequirements req) =>
-        (decimal)req.Cpu * _descriptor.PricePerCoreHour + (req.Chips?.Count ?? 0) * _descriptor.PricePerChipHour;
 
     private void ResendExitReports()
     {
