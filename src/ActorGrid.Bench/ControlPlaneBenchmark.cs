@@ -70,6 +70,7 @@ public static class ControlPlaneBenchmark
                 return SubmitAsync(c, keys[clientIndex % keys.Count], $"cp-{n}");
             }
             await ClosedLoopAsync(client, 16, 2, Submit); // warm-up: JIT, shard allocation
+            var (rssBefore, queuedBefore) = (ResidentMiB(grid), submitted);
             var best = 0.0;
             Console.WriteLine("POST /v1/tasks (2 events per task: submitted + queued), closed loop:");
             foreach (var c in options.Concurrency)
@@ -88,6 +89,13 @@ public static class ControlPlaneBenchmark
             var deepQueue = await SubmitToStartAsync(client, keys[0], "cp-start-deep");
             Console.WriteLine($"submit -> running, one placeable task: {emptyQueue.TotalMilliseconds:0} ms with an empty queue, " +
                               $"{deepQueue.TotalMilliseconds:0} ms behind {submitted} waiting tasks (ratio {deepQueue / emptyQueue:0.00})");
+            // What a waiting task costs the node (gateway, core and placement in one process here):
+            // resident memory against the tasks queued since the warm-up. RSS, so it includes what
+            // the GC has not returned yet; a growth per task that stays small and constant is the goal.
+            var rssAfter = ResidentMiB(grid);
+            var queued = submitted - queuedBefore;
+            Console.WriteLine($"node resident memory: {rssBefore:0} MiB with {queuedBefore} tasks queued, {rssAfter:0} MiB with {submitted} " +
+                              $"({(rssAfter - rssBefore) * 1024 / Math.Max(1, queued):0.0} KiB per task queued meanwhile)");
             Console.WriteLine($"non-2xx answers: {_failures}{(FailureCodes.IsEmpty ? "" : " (" + string.Join(", ", FailureCodes.Select(kv => $"{kv.Key}: {kv.Value}")) + ")")}");
             return _failures == 0 ? 0 : 1;
         }
@@ -228,6 +236,12 @@ public static class ControlPlaneBenchmark
         var response = await client.SendAsync(request);
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"creating tenant {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["apiKey"]!.GetValue<string>();
+    }
+
+    private static double ResidentMiB(Process process)
+    {
+        process.Refresh();
+        return process.WorkingSet64 / (1024.0 * 1024);
     }
 
     // The grid's own journal settings (akka.persistence from hocon/actorgrid.hocon) on a SQLite file
