@@ -64,7 +64,8 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
     }
 
     // For realtime work that nothing can take now: the node where evicting the fewest preemptible
-    // batch/deferrable tasks lets it run within its SLA. Null when no eviction would help.
+    // batch/deferrable tasks (counted by the hosts they run on: a gang's rank stops the whole gang)
+    // lets it run within its SLA. Null when no eviction would help.
     public PreemptionPlan? PlanPreemption(
         TaskDemand demand, NodeInventory inventory, Func<NodeId, IReadOnlyList<RunningTask>> runningOn, DateTimeOffset now)
     {
@@ -100,8 +101,10 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
         }
         return best;
 
+        // The fewest hosts disrupted (a gang victim counts all its hosts), then the fewest victims.
         static bool Better(PreemptionPlan a, PreemptionPlan b) =>
-            a.Victims.Count != b.Victims.Count ? a.Victims.Count < b.Victims.Count
+            RunningTask.Disrupted(a.Victims) != RunningTask.Disrupted(b.Victims) ? RunningTask.Disrupted(a.Victims) < RunningTask.Disrupted(b.Victims)
+            : a.Victims.Count != b.Victims.Count ? a.Victims.Count < b.Victims.Count
             : a.Terms.Total != b.Terms.Total ? a.Terms.Total < b.Terms.Total
             : string.CompareOrdinal(a.Node.Value, b.Node.Value) < 0;
     }

@@ -3,7 +3,12 @@ using ActorGrid.Protocol.Tasks;
 
 namespace ActorGrid.Placement;
 
-public sealed record RunningTask(TaskId TaskId, string Lane, bool Preemptible, ResourceClaim Claim, DateTimeOffset StartedAt);
+// GangHosts: how many hosts the task's ranks run on. Evicting one rank of a gang stops them all
+// (its collectives break, and the task ends the whole attempt), so its eviction disrupts that many.
+public sealed record RunningTask(TaskId TaskId, string Lane, bool Preemptible, ResourceClaim Claim, DateTimeOffset StartedAt, int GangHosts = 1)
+{
+    public static int Disrupted(IEnumerable<RunningTask> victims) => victims.Sum(v => Math.Max(1, v.GangHosts));
+}
 
 // Which running tasks to evict, and the chip model the evictions free for the newcomer.
 public sealed record PreemptionChoice(IReadOnlyList<RunningTask> Victims, string? ChipModel);
@@ -29,6 +34,7 @@ public static class PreemptionChooser
         var candidates = running
             .Where(r => r.Preemptible && r.Lane is Lanes.Batch or Lanes.Deferrable)
             .OrderByDescending(r => Lanes.Rank(r.Lane))
+            .ThenBy(r => r.GangHosts)
             .ThenByDescending(r => r.StartedAt)
             .ThenBy(r => r.TaskId.Value, StringComparer.Ordinal)
             .ToList();
@@ -38,7 +44,8 @@ public static class PreemptionChooser
         foreach (var model in models.Count == 0 ? new List<string?> { null } : models.Cast<string?>())
         {
             var victims = ChooseFor(demand, node, model, candidates);
-            if (victims is not null && (best is null || victims.Count < best.Victims.Count))
+            if (victims is not null && (best is null || RunningTask.Disrupted(victims) < RunningTask.Disrupted(best.Victims)
+                                        || (RunningTask.Disrupted(victims) == RunningTask.Disrupted(best.Victims) && victims.Count < best.Victims.Count)))
                 best = new PreemptionChoice(victims, model);
         }
         return best;
@@ -47,8 +54,10 @@ public static class PreemptionChooser
     private static List<RunningTask>? ChooseFor(TaskDemand demand, NodeCapacity node, string? model, List<RunningTask> candidates)
     {
         if (Fits(demand, node, model, [])) return [];
-        foreach (var single in candidates)
-            if (Fits(demand, node, model, [single])) return [single];
+        // One victim if one will do, the one disrupting the fewest hosts (a gang's rank stops every
+        // host of the gang); a set of single-host victims wins over one gang that disrupts more.
+        var single = candidates.Where(c => Fits(demand, node, model, [c])).OrderBy(c => Math.Max(1, c.GangHosts)).FirstOrDefault();
+        if (single is { GangHosts: <= 1 }) return [single];
 
         var victims = new List<RunningTask>();
         foreach (var candidate in candidates)
@@ -56,14 +65,14 @@ public static class PreemptionChooser
             victims.Add(candidate);
             if (Fits(demand, node, model, victims)) break;
         }
-        if (!Fits(demand, node, model, victims)) return null;
+        if (!Fits(demand, node, model, victims)) return single is null ? null : [single];
         // Greedy may take more than needed: give back any victim the fit does not depend on.
         for (var i = victims.Count - 1; i >= 0; i--)
         {
             var without = victims.Where((_, j) => j != i).ToList();
             if (Fits(demand, node, model, without)) victims = without;
         }
-        return victims;
+        return single is not null && RunningTask.Disrupted([single]) <= RunningTask.Disrupted(victims) ? [single] : victims;
     }
 
     private static bool Fits(TaskDemand demand, NodeCapacity node, string? model, IReadOnlyList<RunningTask> victims)

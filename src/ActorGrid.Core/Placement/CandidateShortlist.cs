@@ -110,7 +110,8 @@ public static class CandidateShortlist
         {
             if (!r.Preemptible || r.Lane is not (Lanes.Batch or Lanes.Deferrable)) continue;
             (running ??= []).Add(new RunningTask(r.TaskId, r.Lane, r.Preemptible,
-                new ResourceClaim(r.Requirements.Cpu, r.Requirements.MemoryMiB, r.Requirements.Chips?.Model, r.Requirements.Chips?.Count ?? 0), r.At));
+                new ResourceClaim(r.Requirements.Cpu, r.Requirements.MemoryMiB, r.Requirements.Chips?.Model, r.Requirements.Chips?.Count ?? 0), r.At,
+                GangHosts: view.ReservationsOf(r.TaskId).Count));
         }
         return running is null ? [] : running;
     }

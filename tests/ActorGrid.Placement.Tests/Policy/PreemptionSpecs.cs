@@ -74,4 +74,26 @@ public sealed class PreemptionSpecs
         Assert.True(plan.Terms.MeetsSla);
         Assert.Equal(new ResourceClaim(0.5, 512, "nvidia-l4", 1), plan.Claim);
     }
+
+    // Evicting a rank of a 3-host gang stops all three hosts' ranks: two single-host tasks are the
+    // smaller loss, and a single-host victim beats a gang one that started later.
+    [Fact]
+    public void Should_count_a_gang_victim_by_the_hosts_it_runs_on()
+    {
+        var gang = Running("t-gang", Lanes.Batch, 2, 1) with { GangHosts = 3 };
+        var small = new[] { Running("t-one", Lanes.Batch, 1, 20), Running("t-two", Lanes.Batch, 1, 25) };
+        var others = Running("t-rest", Lanes.Batch, 4, 60, preemptible: false);
+        RunningTask[] running = [gang, .. small, others];
+        var demand = Inference() with { Chips = new ChipDemand("nvidia-l4", 2) };
+
+        var choice = PreemptionChooser.Choose(demand, Full(running), running);
+
+        Assert.Equal(["t-one", "t-two"], choice!.Victims.Select(v => v.TaskId.Value).Order());
+        Assert.Equal(2, RunningTask.Disrupted(choice.Victims));
+
+        // Same start order, one victim enough either way: the task on one host, not the gang's rank.
+        var lone = Running("t-lone", Lanes.Batch, 2, 30);
+        RunningTask[] pair = [gang with { GangHosts = 2 }, lone, others with { Claim = others.Claim with { ChipCount = 4 } }];
+        Assert.Equal(["t-lone"], PreemptionChooser.Choose(demand, Full(pair), pair)!.Victims.Select(v => v.TaskId.Value));
+    }
 }
