@@ -69,7 +69,8 @@ public sealed class InferenceCommand : Command
         });
         SetAction((result, _) => result.GetValue(_model) is { } model
             ? ModelFileBenchmark.RunAsync(new ModelBenchOptions(model.FullName, ModelBenchOptions.ParseShape(result.GetValue(_shape)!)!,
-                result.GetValue(_image)?.FullName, result.GetResult(_requests) is { Implicit: false } ? result.GetValue(_requests) : 100))
+                result.GetValue(_image)?.FullName, result.GetResult(_requests) is { Implicit: false } ? result.GetValue(_requests) : 100,
+                TwoHosts: !result.GetValue(_noTwoHosts)))
             : InferenceBenchmark.RunAsync(Read(result)));
     }
 

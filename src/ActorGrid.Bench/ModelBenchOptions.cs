@@ -5,7 +5,8 @@ namespace ActorGrid.Bench;
 // `actorgrid-bench inference --model <file.onnx> --shape 1x3x640x640 [--image <file.jpg>]`: any
 // real model against raw ONNX Runtime (ModelFileBenchmark); parsed by InferenceCommand. Shape takes
 // 'x' or ',' between dims.
-public sealed record ModelBenchOptions(string Model, long[] Shape, string? Image, int Requests)
+// TwoHosts: also (d), a gateway host and a worker host (unless --no-two-hosts).
+public sealed record ModelBenchOptions(string Model, long[] Shape, string? Image, int Requests, bool TwoHosts = true)
 {
     public static long[]? ParseShape(string text)
     {

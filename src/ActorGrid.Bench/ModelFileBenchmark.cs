@@ -78,6 +78,19 @@ public static class ModelFileBenchmark
                 rows.Add(new("(c) client decodes, gateway binary", () =>
                     SendAsync(http, Binary("model", FramePreprocessor.Prepare(frame, preprocess, ImageSettings.Default).Tensor!.Data, shapeText)), RawFrameName));
             }
+            // (d) the same binary request through a gateway host to a worker on another host (one
+            // cluster over loopback): the remote hop's cost on top of (c).
+            await using var gatewayHost = o.TwoHosts ? await InferenceBenchmark.StartAsync(Path.Combine(root, "d-gateway"), "core,gateway", seeds: null, batching: true) : null;
+            await using var workerHost = gatewayHost is null ? null
+                : await InferenceBenchmark.StartAsync(Path.Combine(root, "d-worker"), "worker", seeds: gatewayHost.Seed, batching: true, db: gatewayHost.Db);
+            using var remote = gatewayHost is null ? null : InferenceBenchmark.Client(gatewayHost.Http);
+            if (remote is not null)
+            {
+                await InferenceBenchmark.CreateTenantAsync(remote);
+                await InferenceBenchmark.UploadAsync(remote, "model", onnx);
+                await UntilAnsweredAsync(() => SendAsync(remote, Binary("model", body, shapeText)));
+                rows.Add(new("(d) gateway host + worker host, binary", () => SendAsync(remote, Binary("model", body, shapeText)), RawName));
+            }
             // Round-robin: every path runs once per round, so a neighbour's load on this shared
             // machine falls on all of them alike and the ratios stay comparable.
             foreach (var r in rows)
@@ -170,6 +183,25 @@ public static class ModelFileBenchmark
             var answer = await response.Content.ReadAsByteArrayAsync();
             if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
             return (Header(response, "X-Latency-Ms"), Header(response, "X-Compute-Ms"));
+        }
+    }
+
+    // The worker host joins and reports its model a few seconds after the upload: until then the
+    // gateway has nowhere to route (503), which is not what is being measured.
+    private static async Task UntilAnsweredAsync(Func<Task> call)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(500);
+            }
         }
     }
 

@@ -65,6 +65,32 @@ public class InferenceSitesSpecs(InferenceSitesFixture grid) : IClassFixture<Inf
         }
     }
 
+    // A tensor the size of a 640×640 float frame (4.9 MB) through a gateway host to a worker host,
+    // and an answer as large back: remoting carries both (as base64 JSON the request was 6.5 MB,
+    // over the 4 MiB frame limit, discarded, and the client got 504 after the worker timeout).
+    [Fact]
+    public async Task Should_carry_a_frame_sized_tensor_to_a_worker_on_another_host_and_its_answer_back()
+    {
+        await grid.ApiA.UploadOkAsync(grid.Key, "frame-sized", TestModels.Elementwise());
+        const int rows = 3 * 640 * 640 / 4;
+        var x = new float[rows * 4];
+        for (var i = 0; i < x.Length; i++) x[i] = (i % 1000) / 100f;
+
+        using var request = Infrastructure.ApiClient.Request(HttpMethod.Post, "/v1/models/frame-sized/infer", grid.Key);
+        request.Content = new ByteArrayContent(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        request.Headers.Add("X-Shape", $"{rows},4");
+        request.Headers.Add("X-Sla-Ms", "60000");
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = grid.GatewayA.HttpBase, Timeout = TimeSpan.FromSeconds(90) };
+        using var response = await http.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 2000)))}");
+        Assert.Equal($"{rows},4", response.Headers.GetValues("X-Shape").Single());
+        Assert.Contains(response.Headers.GetValues("X-Node").Single(), new[] { "edge-ningbo", "regional-hz" });
+        Assert.Equal(TestModels.ElementwiseReference(x), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+    }
+
     [Fact]
     public async Task Should_preload_a_deployed_model_on_the_matching_workers_so_the_first_request_is_warm()
     {
