@@ -33,9 +33,15 @@ public static class WorkerSetup
     public static AkkaConfigurationBuilder WithGridWorker(this AkkaConfigurationBuilder builder, GridSettings settings)
     {
         if (!settings.Has(Roles.Worker) || settings.Node is not { } node) return builder;
+        // Where inference sessions run, decided once: the inference host opens them there and the
+        // worker agent holds that chip for them.
+        ExecutionTarget? target = null;
+        ExecutionTarget TargetOf(InferenceSettings inference) =>
+            target ??= ExecutionTarget.For(node, inference.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
         builder.WithActors((system, registry, resolver) => registry.Register<InferenceHostKey>(system.ActorOf(InferenceHost.Props(
             node, resolver.GetService<InferenceSettings>(), resolver.GetService<OnnxSessionFactory>(), resolver.GetService<ModelBlobStore>(),
-            registry.Get<ModelDeploymentsKey>(), resolver.GetService<Inference.Images.ImageSettings>()), InferenceHost.Name)));
+            registry.Get<ModelDeploymentsKey>(), resolver.GetService<Inference.Images.ImageSettings>(), TargetOf(resolver.GetService<InferenceSettings>())),
+            InferenceHost.Name)));
         builder.WithActors((system, registry, resolver) =>
         {
             var isolation = IsolationSettings.From(system.Settings.Config);
@@ -47,7 +53,7 @@ public static class WorkerSetup
                 log.Warning("SANDBOX OFF (actorgrid.workers.sandbox = off): tenants' attempts run as this node's user and can read its files, environment and processes");
             else log.Error("This worker refuses tenant tasks: it cannot sandbox them ({0}). Install bubblewrap and run as root, or set actorgrid.workers.sandbox = off", sandbox.WhyNot);
             var inference = resolver.GetService<InferenceSettings>();
-            var inferenceDevice = InferenceDevice(node, inference);
+            var inferenceDevice = OwnedDevice(node, TargetOf(inference), inference.OwnChip);
             if (inferenceDevice is { } device)
                 log.Info("NVIDIA chip {0} is held for CUDA inference (actorgrid.inference.own-chip = on): attempts get the node's other chips", device);
             registry.Register<WorkerAgentKey>(system.ActorOf(WorkerAgent.Props(node, sandbox, isolation, settings.DataDirectory,
@@ -58,13 +64,7 @@ public static class WorkerSetup
     }
 
     // The declared NVIDIA chip this host's inference sessions run on, when they run on CUDA and
-    // own-chip is on: the same decision InferenceHost makes (ExecutionTarget.For, same inputs).
-    public static int? InferenceDevice(Protocol.Nodes.NodeDescriptor node, InferenceSettings inference)
-    {
-        var target = ExecutionTarget.For(node, inference.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
-        return OwnedDevice(node, target, inference.OwnChip);
-    }
-
+    // own-chip is on.
     public static int? OwnedDevice(Protocol.Nodes.NodeDescriptor node, ExecutionTarget target, bool ownChip) =>
         ownChip && target.Provider == ExecutionTarget.Cuda && target.Device is { } device
         && new ChipAllocator(node).Chips.Any(c => c.Vendor == ChipVendors.Nvidia && c.Index == device) ? device : null;

@@ -21,7 +21,7 @@ public sealed record ExecutionTarget(string Provider, int? Device, string? Fallb
     // auto (the default): CUDA when the node declares NVIDIA chips, else CPU. cuda: CUDA whether
     // or not chips are declared. cpu first: CPU. The device is the node's first NVIDIA chip as
     // ChipAllocator numbers them (the index CUDA_VISIBLE_DEVICES would name); with own-chip on
-    // (the default) the worker's allocator holds that chip for inference (WorkerSetup.InferenceDevice).
+    // (the default) the worker's allocator holds that chip for inference (WorkerSetup.OwnedDevice).
     public static ExecutionTarget For(NodeDescriptor node, IReadOnlyList<string> configured, IReadOnlySet<string> available)
     {
         var nvidia = new ChipAllocator(node).Chips.Where(c => c.Vendor == ChipVendors.Nvidia).ToList();

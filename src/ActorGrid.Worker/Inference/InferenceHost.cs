@@ -45,11 +45,14 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
     private bool _deploymentsKnown;
     private int _generation;
 
-    public InferenceHost(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments, ImageSettings images)
+    // target: where sessions run, decided once per host (WorkerSetup, which also holds its chip);
+    // null decides it here from the same inputs.
+    public InferenceHost(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments, ImageSettings images,
+        ExecutionTarget? target = null)
     {
         _deployments = deployments;
         _images = images;
-        _target = ExecutionTarget.For(node, settings.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
+        _target = target ?? ExecutionTarget.For(node, settings.ExecutionProviders, OnnxSessionFactory.AvailableProviders);
         _node = node;
         _settings = settings;
         _sessions = sessions;
@@ -96,10 +99,10 @@ public sealed class InferenceHost : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(NodeDescriptor node, InferenceSettings settings, OnnxSessionFactory sessions, ModelBlobStore store, IActorRef? deployments = null,
-        ImageSettings? images = null)
+        ImageSettings? images = null, ExecutionTarget? target = null)
     {
         var limits = images ?? ImageSettings.Default;
-        return Akka.Actor.Props.Create(() => new InferenceHost(node, settings, sessions, store, deployments, limits));
+        return Akka.Actor.Props.Create(() => new InferenceHost(node, settings, sessions, store, deployments, limits, target));
     }
 
     protected override void PreStart()

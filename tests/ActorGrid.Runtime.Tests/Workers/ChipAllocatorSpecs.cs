@@ -132,7 +132,9 @@ public class ChipAllocatorSpecs
         Assert.Null(WorkerSetup.OwnedDevice(Node("cpu-1", cpu: 8), cuda, ownChip: true));
         // The same decision InferenceHost makes, by this build's providers: on the CPU package (CI) nothing is held.
         var hasCuda = ActorGrid.Worker.Inference.OnnxSessionFactory.AvailableProviders.Contains("CUDAExecutionProvider");
-        Assert.Equal(hasCuda ? 0 : null, WorkerSetup.InferenceDevice(gpu, ActorGrid.Worker.Inference.InferenceSettings.Default));
+        var defaults = ActorGrid.Worker.Inference.InferenceSettings.Default;
+        var target = ActorGrid.Worker.Inference.ExecutionTarget.For(gpu, defaults.ExecutionProviders, ActorGrid.Worker.Inference.OnnxSessionFactory.AvailableProviders);
+        Assert.Equal(hasCuda ? 0 : null, WorkerSetup.OwnedDevice(gpu, target, defaults.OwnChip));
     }
 
     // Detected cards keep nvidia-smi's numbers, and CUDA is told to number them the same way.
