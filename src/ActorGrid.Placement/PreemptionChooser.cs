@@ -7,7 +7,10 @@ namespace ActorGrid.Placement;
 // (its collectives break, and the task ends the whole attempt), so its eviction disrupts that many.
 public sealed record RunningTask(TaskId TaskId, string Lane, bool Preemptible, ResourceClaim Claim, DateTimeOffset StartedAt, int GangHosts = 1)
 {
-    public static int Disrupted(IEnumerable<RunningTask> victims) => victims.Sum(v => Math.Max(1, v.GangHosts));
+    // The hosts whose work an eviction of this task stops.
+    public int Hosts => Math.Max(1, GangHosts);
+
+    public static int Disrupted(IEnumerable<RunningTask> victims) => victims.Sum(v => v.Hosts);
 }
 
 // Which running tasks to evict, and the chip model the evictions free for the newcomer.
@@ -34,7 +37,7 @@ public static class PreemptionChooser
         var candidates = running
             .Where(r => r.Preemptible && r.Lane is Lanes.Batch or Lanes.Deferrable)
             .OrderByDescending(r => Lanes.Rank(r.Lane))
-            .ThenBy(r => r.GangHosts)
+            .ThenBy(r => r.Hosts)
             .ThenByDescending(r => r.StartedAt)
             .ThenBy(r => r.TaskId.Value, StringComparer.Ordinal)
             .ToList();
@@ -56,8 +59,8 @@ public static class PreemptionChooser
         if (Fits(demand, node, model, [])) return [];
         // One victim if one will do, the one disrupting the fewest hosts (a gang's rank stops every
         // host of the gang); a set of single-host victims wins over one gang that disrupts more.
-        var single = candidates.Where(c => Fits(demand, node, model, [c])).OrderBy(c => Math.Max(1, c.GangHosts)).FirstOrDefault();
-        if (single is { GangHosts: <= 1 }) return [single];
+        var single = candidates.Where(c => Fits(demand, node, model, [c])).OrderBy(c => c.Hosts).FirstOrDefault();
+        if (single is { Hosts: 1 }) return [single];
 
         var victims = new List<RunningTask>();
         foreach (var candidate in candidates)

@@ -11,6 +11,8 @@ public static class TasksPalette
 {
     private static readonly OperatorParameter Id = Arg("id", "The task's id, as 'tasks list' prints it.");
     private static readonly string[] Terminal = ["succeeded", "failed", "cancelled"];
+    // What 'tasks list' filters by; the next page's command repeats them.
+    private static readonly string[] ListFilters = ["tenant", "state", "lane", "limit"];
 
     public static IOperatorPalette Create() => new OperatorPalette("tasks", "Tasks across tenants: list, show, cancel, watch, logs, metrics.",
     [
@@ -42,7 +44,7 @@ public static class TasksPalette
 
     private static async Task ListAsync(OperatorInvocation run, CancellationToken cancel)
     {
-        var query = string.Join("&", new[] { "tenant", "state", "lane", "limit", "cursor" }
+        var query = string.Join("&", ListFilters.Append("cursor")
             .Where(name => run.Value(name) is not null)
             .Select(name => $"{name}={Uri.EscapeDataString(run.Value(name)!)}"));
         var page = await run.Client.GetTextAsync("/v1/operator/tasks" + (query.Length > 0 ? "?" + query : ""), cancel);
@@ -73,7 +75,7 @@ public static class TasksPalette
     private static string? MoreHint(OperatorInvocation run, string? next)
     {
         if (next is null) return null;
-        var again = new[] { "tenant", "state", "lane", "limit" }.Where(name => run.Value(name) is not null).Select(name => $"--{name} {run.Value(name)}");
+        var again = ListFilters.Where(name => run.Value(name) is not null).Select(name => $"--{name} {run.Value(name)}");
         return $"more: actorgrid {run.Client.Target} tasks list {string.Join(' ', again)} --cursor {next}";
     }
 

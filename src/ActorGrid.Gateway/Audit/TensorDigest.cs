@@ -22,9 +22,9 @@ public static class TensorDigest
     // The digest of a request's input: the frame's file when it sent one, else its tensors.
     public static Task<string> StartOf(byte[]? image, IReadOnlyDictionary<string, TensorPayload> tensors)
     {
+        string Digest() => image is not null ? OfFrame(image) : Of(tensors);
         var bytes = image?.LongLength ?? tensors.Values.Sum(t => t.Data.LongLength);
-        if (bytes < HashAsideBytes) return Task.FromResult(image is not null ? OfFrame(image) : Of(tensors));
-        return Task.Run(() => image is not null ? OfFrame(image) : Of(tensors));
+        return bytes < HashAsideBytes ? Task.FromResult(Digest()) : Task.Run(Digest);
     }
 
     public static string Of(IReadOnlyDictionary<string, TensorPayload> tensors)

@@ -32,7 +32,10 @@ public sealed class ActorGridSerializer : SerializerWithStringManifest
         return options;
     }
 
-    public override string Manifest(object o) =>
+    public override string Manifest(object o) => ManifestOf(o);
+
+    // Shared with TensorMessageSerializer: one manifest per type, whichever serializer writes it.
+    public static string ManifestOf(object o) =>
         ProtocolManifests.ByType.TryGetValue(o.GetType(), out var manifest)
             ? manifest
             : throw new ArgumentException($"{o.GetType().FullName} has no manifest in ProtocolManifests; add one before sending or persisting it.");

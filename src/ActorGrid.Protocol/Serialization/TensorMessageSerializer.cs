@@ -28,9 +28,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
 
     public override int Identifier => SerializerId;
 
-    public override string Manifest(object o) =>
-        ProtocolManifests.ByType.TryGetValue(o.GetType(), out var manifest) ? manifest
-        : throw new ArgumentException($"{o.GetType().FullName} has no manifest in ProtocolManifests.");
+    public override string Manifest(object o) => ActorGridSerializer.ManifestOf(o);
 
     public override byte[] ToBinary(object obj)
     {
