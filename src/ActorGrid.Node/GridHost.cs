@@ -37,9 +37,20 @@ public static class GridHost
         {
             options = formed.JoinOnly(options); // a host that was Up once rejoins through bootstrap, never founds
             await using var app = Build(options, []);
-            await app.StartAsync(cancel);
-            formed.Watch(app.Services.GetRequiredService<ActorSystem>());
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorGrid");
+            try
+            {
+                await app.StartAsync(cancel);
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested
+                                                     && IsTlsHandshakeFailure(CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason))
+            {
+                // Refused by the seed while still starting: Akka's shutdown cancelled the start.
+                ExplainTlsFailureAtOnce(app.Services.GetRequiredService<ActorSystem>(), log);
+                return 1;
+            }
+            formed.Watch(app.Services.GetRequiredService<ActorSystem>());
+            ExplainTlsFailureAtOnce(app.Services.GetRequiredService<ActorSystem>(), log);
             if (pass == 1)
             {
                 Announce(app, options);
@@ -53,9 +64,8 @@ public static class GridHost
             if (await Task.WhenAny(stopped, rejoin) == stopped)
             {
                 await stopped;
-                // Akka stops a host whose outbound TLS handshake failed (a peer it does not trust, or
-                // one that does not trust it); the line before says which. Not a clean exit. The
-                // reason's type is internal to Akka.Remote, hence the name.
+                // Akka stops a host whose outbound TLS handshake failed; ExplainTlsFailureAtOnce said
+                // why when it began. Not a clean exit.
                 var reason = CoordinatedShutdown.Get(app.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
                 if (reason is CoordinatedShutdown.ClusterDowningReason && !options.Grid.Has(Roles.Core)
                     && app.Services.GetRequiredService<RejoinSignal>().CoreLost && !cancel.IsCancellationRequested)
@@ -64,14 +74,40 @@ public static class GridHost
                     await Task.Delay(TimeSpan.FromSeconds(2), cancel); // a host downed again and again does not spin
                     continue;
                 }
-                if (reason?.GetType().Name != "TlsHandshakeFailureReason") return 0;
-                log.LogError("Stopped: {Reason}. Check that this host's --tls-cert is signed by the cluster CA its peers use.", reason);
-                return 1;
+                return IsTlsHandshakeFailure(reason) ? 1 : 0;
             }
             log.LogWarning("Leaving the cluster to rejoin through the seeds: {Reason}", await rejoin);
             await app.StopAsync(CancellationToken.None);
         }
     }
+
+    // Akka stops a host whose outbound TLS handshake failed (a peer it does not trust, or one that
+    // does not trust it) through a graceful shutdown that takes seconds; the operator is told why
+    // in its first phase, not when the process finally exits. When the peer aborted the handshake
+    // first, this host's own certificate check never ran, so this line is the only explanation.
+    // The handshake with a seed can fail before the host has even finished starting, when the first
+    // phase has already run: then the reason is already there to read. Said once either way.
+    private static void ExplainTlsFailureAtOnce(ActorSystem system, ILogger log)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        var said = 0;
+        void Explain()
+        {
+            if (IsTlsHandshakeFailure(shutdown.ShutdownReason) && Interlocked.Exchange(ref said, 1) == 0)
+                log.LogError("Refused by cluster peer, stopping: {Reason}. Check that this host's --tls-cert is signed by the cluster CA its peers use.",
+                    shutdown.ShutdownReason);
+        }
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "explain-tls-handshake-failure", () =>
+        {
+            Explain();
+            return Task.FromResult(Akka.Done.Instance);
+        });
+        Explain();
+    }
+
+    // The reason's type is internal to Akka.Remote, hence the name.
+    private static bool IsTlsHandshakeFailure(CoordinatedShutdown.Reason? reason) =>
+        reason?.GetType().Name == "TlsHandshakeFailureReason";
 
     private static IReadOnlyList<string> JoinSeeds(NodeOptions options) =>
         ClusterSetup.JoinSeeds(options.Grid, HealingSettings.From(GridConfiguration.Load(options.Grid)));

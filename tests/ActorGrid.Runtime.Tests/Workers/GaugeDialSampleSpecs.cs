@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using ActorGrid.Worker;
 using ActorGrid.Worker.Inference;
@@ -167,6 +166,7 @@ public sealed class GaugeDialSampleSpecs : IDisposable
         ["ACTORGRID_OUTPUT_DIR"] = OutputDir,
         // One thread a rank: two ranks share two cores, and oversubscribing them only slows both.
         ["OMP_NUM_THREADS"] = "1",
+        ["PYTHONFAULTHANDLER"] = "1",
     };
 
     private async Task<float[]> DrawAsync(double angle, int seed)
@@ -207,12 +207,31 @@ public sealed class GaugeDialSampleSpecs : IDisposable
         catch (OperationCanceledException)
         {
             // Past the run timeout or the other rank failed: this process must not outlive the spec.
-            process.Kill(entireProcessTree: true);
+            // SIGABRT first: with PYTHONFAULTHANDLER set, Python prints every thread's stack on its
+            // stderr, so a rank that hung says where (a collective, the process group's teardown,
+            // interpreter exit) in the failure message instead of only that it was stopped.
+            if (SendSignal(process.Id, SigAbrt) == 0)
+            {
+                using var dumped = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await process.WaitForExitAsync(dumped.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             return (Stopped, await stdout, $"stopped ({string.Join(' ', args)}): past {RunTimeout} or its peer failed\n{await stderr}");
         }
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    private const int SigAbrt = 6;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     // As a worker picks it: a port of the default range released by the kernel for ephemeral use
     // here could be taken by a client socket of a test running beside this one before rank 0
@@ -222,7 +241,9 @@ public sealed class GaugeDialSampleSpecs : IDisposable
     // port free before either binds it would share one rendezvous (it has no job identity). Seen
     // twice in 22 runs beside the Grid suite: this spec's rank 0 trained both epochs with some
     // rank 1 and exited 0, while this spec's rank 1 never reported and was stopped at the 4-minute
-    // timeout; that port range was the one thing the two shared.
+    // timeout; that port range was the one thing the two shared. It happened again in CI from this
+    // range (rank 0 exit 0 after both epochs, rank 1 silent until stopped), so a shared port was
+    // not the whole story; the stack dump above is there to say where rank 1 waits next time.
     private static int FreePort() => RendezvousPorts.Parse("28500-28999").Take();
 
     private static string FindSample()
