@@ -49,6 +49,7 @@ public sealed partial class WorkerAgent
                 grid[$"ACTORGRID_RANK_DEVICES_{rank}"] = grant is null ? "" : string.Join(',', grant.Indices.Skip(rank * perRank).Take(perRank));
             grid["ACTORGRID_DEVICE_VARS"] = grant is null ? "CUDA_VISIBLE_DEVICES" : string.Join(' ', ChipVendors.VisibleDeviceVariables(grant.Vendor));
             grid["ACTORGRID_FIRST_RANK"] = firstRank.ToString(CultureInfo.InvariantCulture);
+            grid["ACTORGRID_RANK_EXIT_GRACE"] = Math.Ceiling(_settings.RankExitGrace.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         }
         if (cmd.Spec.Kind == TaskKinds.Training)
         {
@@ -82,6 +83,8 @@ public sealed partial class WorkerAgent
     // sed, which prefixes each of its lines with "[rank<i>]: " as torchrun's log prefix does, so
     // those lines are plain output to ProcessExecution and only rank 0's are parsed. pipefail
     // keeps the rank's own exit status (sed's is 0); the pipeline stays in the rank's process group.
+    // Once rank 0 has exited 0 the job is done: the other ranks get ACTORGRID_RANK_EXIT_GRACE
+    // seconds to exit (whatever their status), then are killed, and the attempt succeeds.
     private static readonly string[] RankLauncher =
     [
         "bash", "-c",
@@ -94,6 +97,7 @@ public sealed partial class WorkerAgent
           r=$((ACTORGRID_FIRST_RANK + i))
           if [ "$r" -eq 0 ]; then
             ( export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done; exec "$@" 2>&3 3>&- ) &
+            rank0=$!
           else
             ( set -o pipefail; export RANK=$r LOCAL_RANK=$i; for v in $ACTORGRID_DEVICE_VARS; do export "$v=${!devices_var}"; done
               "$@" 2>&3 3>&- | sed -u "s/^/[rank$r]: /" 3>&- ) &
@@ -104,6 +108,14 @@ public sealed partial class WorkerAgent
           wait -n -p ended; status=$?
           if [ -z "$ended" ]; then break; fi
           if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
+          if [ "$ended" = "${rank0:-}" ]; then
+            ( sleep "$ACTORGRID_RANK_EXIT_GRACE"; kill -KILL -- "${pids[@]/#/-}" ) 2>/dev/null &
+            late=$!
+            for pid in "${pids[@]}"; do wait "$pid"; done
+            if kill -- -"$late" 2>/dev/null; then exit 0; fi
+            echo "[actorgrid] rank 0 finished; ranks still running ${ACTORGRID_RANK_EXIT_GRACE}s later were killed" >&3
+            exit 0
+          fi
         done
         for pid in "${pids[@]}"; do
           wait "$pid"; status=$?

@@ -381,11 +381,12 @@ public sealed partial class WorkerAgent : ReceiveActor, IWithTimers
         var grace = GraceFor(cmd.Spec);
         var (sandbox, outputs) = (_sandbox, _outputs);
         var bundle = run.BundleArchive;
+        var ranksAllHere = cmd.Spec.Kind == TaskKinds.Training && run.Gang is null;
         PreparedAttempt prepared;
         try
         {
             prepared = await sandbox.PrepareAsync(cmd.TaskId, cmd.Attempt, run.Uid, cmd.Spec, env, _lease, _settings.GuardSilence,
-                bundle, _bundleSettings.MaxUnpackedBytes).ConfigureAwait(false);
+                bundle, _bundleSettings.MaxUnpackedBytes, ranksAllHere).ConfigureAwait(false);
         }
         catch (BundleArchive.RefusedException ex)
         {

@@ -12,7 +12,8 @@ public sealed record IsolationSettings(
     IReadOnlyList<string> WritablePaths,
     string? Root,
     string Bwrap,
-    string Setpriv)
+    string Setpriv,
+    bool PrivateTrainingNetwork = true)
 {
     public const string Auto = "auto";
     public const string Off = "off";
@@ -37,7 +38,8 @@ public sealed record IsolationSettings(
             iso?.GetStringList("writable-paths") is { } rw ? [.. rw] : [],
             string.IsNullOrWhiteSpace(root) ? null : root,
             iso?.GetString("bwrap", "bwrap") ?? "bwrap",
-            iso?.GetString("setpriv", "setpriv") ?? "setpriv");
+            iso?.GetString("setpriv", "setpriv") ?? "setpriv",
+            iso?.GetBoolean("private-training-network", true) ?? true);
     }
 
     private static readonly IReadOnlyList<string> DefaultReadOnly = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"];

@@ -197,9 +197,17 @@ public sealed class SandboxHost
     // run directory, and says how to launch it. Runs in the task the worker pipes back (it touches
     // the file system), never on the actor's thread. A bundle that is refused (BundleArchive's
     // rules) leaves no run directory behind.
+    // A training attempt whose ranks all run here (ranksAllHere) gets a network namespace of its
+    // own with only loopback (isolation.private-training-network): its rendezvous (torch's
+    // TCPStore and gloo, which have no authentication) on 127.0.0.1 is then out of reach of every
+    // other attempt on the host, another tenant's included. A gang across hosts needs the host's
+    // network to reach its peers and keeps it.
     public async Task<PreparedAttempt> PrepareAsync(TaskId task, int attempt, int? uid, TaskSpec spec, Dictionary<string, string> env, AttemptLease lease, TimeSpan guardSilence,
-        string? bundleArchive = null, long maxUnpackedBytes = long.MaxValue)
+        string? bundleArchive = null, long maxUnpackedBytes = long.MaxValue, bool ranksAllHere = false)
     {
+        var loopbackOnly = ranksAllHere && _settings.PrivateTrainingNetwork && Isolates;
+        // gloo picks its interface by the host name, which resolves to nothing in that namespace.
+        if (loopbackOnly) env.TryAdd("GLOO_SOCKET_IFNAME", "lo");
         var run = RunDirectory(task, attempt);
         var checkpoint = CheckpointDirectory(task);
         var output = OutputDirectory(task, attempt);
@@ -243,7 +251,7 @@ public sealed class SandboxHost
             await Chown(checkpoint, uid.Value, recursive: true).ConfigureAwait(false);
             cgroup = _cgroups!.Create($"{task.Value}-{attempt}", spec.Requirements.Cpu, spec.Requirements.MemoryMiB, _settings.PidsMax);
         }
-        var argv = SandboxArgv(uid ?? 0, run, checkpoint, spec.WorkingDirectory, spec.Command, output);
+        var argv = SandboxArgv(uid ?? 0, run, checkpoint, spec.WorkingDirectory, spec.Command, output, loopbackOnly);
         return new PreparedAttempt(new ProcessLaunch(
             LeaseGuard.Wrap(_bash, guardSilence, cgroup?.ProcsFiles ?? [], argv, sandboxed: true), env, run, timeout)
         { Lease = lease, InheritEnvironment = false }, run, cgroup, spec.Requirements.MemoryMiB, _settings.PidsMax) { OutputDirectory = output };
@@ -252,7 +260,8 @@ public sealed class SandboxHost
     // setpriv drops to the attempt's uid with no capabilities and no supplementary groups; then
     // bubblewrap, unprivileged, builds the namespaces. The sandbox's init dies with the guard
     // (--die-with-parent), and with it the whole pid namespace.
-    private List<string> SandboxArgv(int uid, string run, string? checkpoint, string? workingDirectory, IReadOnlyList<string> command, string? output = null)
+    private List<string> SandboxArgv(int uid, string run, string? checkpoint, string? workingDirectory, IReadOnlyList<string> command, string? output = null,
+        bool loopbackOnly = false)
     {
         var argv = new List<string>();
         if (Level == On)
@@ -262,6 +271,7 @@ public sealed class SandboxHost
         }
         argv.AddRange([_bwrap!, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "attempt"]);
+        if (loopbackOnly) argv.Add("--unshare-net");
         foreach (var path in _settings.ReadOnlyPaths)
         {
             var info = new DirectoryInfo(path);

@@ -11,6 +11,8 @@ public sealed class TrainingGridFixture() : TwoTenantGridFixture("training", Adm
 
     public const string NodeId = "training-gpu-1";
 
+    public const int RankExitGraceSeconds = 3;
+
     protected override async Task<IReadOnlyList<string>> ExtraArgumentsAsync()
     {
         var node = Path.Combine(Directory.Path, "node.hocon");
@@ -23,7 +25,10 @@ public sealed class TrainingGridFixture() : TwoTenantGridFixture("training", Adm
               chips = [ { model = nvidia-a100, count = 2, memory-mib = 40960 } ]
             }
             """);
-        return ["--node", node];
+        // Short, so the spec of a rank that hangs after rank 0 finished does not wait 30 s.
+        var config = Path.Combine(Directory.Path, "training.hocon");
+        await File.WriteAllTextAsync(config, $"actorgrid.worker.rank-exit-grace = {RankExitGraceSeconds}s");
+        return ["--node", node, "--config", config];
     }
 }
 

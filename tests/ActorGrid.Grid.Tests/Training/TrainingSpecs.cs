@@ -156,6 +156,72 @@ public class TrainingSpecs(TrainingGridFixture grid)
         Assert.True(done["attempts"]![0]!["endedAt"]!.GetValue<DateTimeOffset>() - done["attempts"]![0]!["startedAt"]!.GetValue<DateTimeOffset>() < TimeSpan.FromSeconds(30));
     }
 
+    // Real gloo ranks rendezvous on loopback in a network namespace of the attempt's own: rank 0's
+    // TCPStore (no authentication) listens on MASTER_PORT, and nothing on the host (this process,
+    // or another tenant's attempt, which shares the host's network) can reach it there.
+    [Fact]
+    public async Task Should_keep_a_one_host_gangs_rendezvous_out_of_reach_of_everything_else_on_the_host()
+    {
+        const string Script = """
+            import os, sys, time, json, torch.distributed as d
+            d.init_process_group('gloo', init_method='env://')
+            d.barrier()
+            if d.get_rank() == 0:
+                netns = int(os.readlink('/proc/self/ns/net').split('[')[1].rstrip(']'))
+                print(json.dumps({'progress': 0.5, 'metrics': {'port': int(os.environ['MASTER_PORT']), 'netns': netns}}), flush=True)
+                time.sleep(15)
+            d.barrier()
+            print('rank', d.get_rank(), 'of', d.get_world_size(), 'met twice', flush=True)
+            sys.stdout.flush()
+            os._exit(0)
+            """;
+        var body = ChipTask("", model: "any", kind: "training");
+        body["command"] = new JsonArray("python3", "-c", Script);
+        body["requirements"]!["memoryMiB"] = 1024; // two torch interpreters
+        body["workers"] = 2;
+        var id = await SubmitAsync(body);
+
+        JsonNode task;
+        var until = DateTime.UtcNow + Long;
+        do
+        {
+            task = await grid.Api.GetTaskAsync(grid.AcmeKey, id);
+            if (task["metrics"]?["port"] is not null || Tasks.IsTerminal(Tasks.State(task))) break;
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < until);
+        Assert.True(task["metrics"]?["port"] is not null, $"rank 0 never reported its rendezvous: {task.ToJsonString()}");
+        var port = (int)task["metrics"]!["port"]!.GetValue<double>();
+        var netns = (long)task["metrics"]!["netns"]!.GetValue<double>();
+
+        // Rank 0 listens on MASTER_PORT right now (it sleeps between two barriers), but not here.
+        var ours = long.Parse(new DirectoryInfo("/proc/self/ns/net").LinkTarget!.Split('[')[1].TrimEnd(']'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(ours, netns);
+        using var knock = new System.Net.Sockets.TcpClient();
+        var refused = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => knock.ConnectAsync("127.0.0.1", port));
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+
+        var done = await DoneAsync(id);
+        Assert.Equal("succeeded", Tasks.State(done));
+        Assert.Contains("rank 1 of 2 met twice", done["stdoutTail"]!.GetValue<string>());
+    }
+
+    // Rank 0 is the job: a rank that hangs once rank 0 has finished (torch 1.13's gloo can deadlock
+    // in its teardown) is killed after actorgrid.worker.rank-exit-grace and the attempt succeeds,
+    // instead of holding both chips until the task's timeout.
+    [Fact]
+    public async Task Should_finish_the_gang_when_rank_0_is_done_and_stop_a_rank_left_hanging_after_the_grace()
+    {
+        var body = ChipTask("if [ $RANK = 1 ]; then trap '' TERM; sleep 600; fi; echo rank $RANK done", model: "any", kind: "training");
+        body["workers"] = 2;
+        var done = await DoneAsync(await SubmitAsync(body));
+        Assert.Equal("succeeded", Tasks.State(done));
+        var attempt = done["attempts"]![0]!;
+        var took = attempt["endedAt"]!.GetValue<DateTimeOffset>() - attempt["startedAt"]!.GetValue<DateTimeOffset>();
+        Assert.True(took >= TimeSpan.FromSeconds(TrainingGridFixture.RankExitGraceSeconds - 0.5), $"rank 1 was not given its grace: {took}");
+        Assert.True(took < TimeSpan.FromSeconds(60), $"rank 1 was not stopped after the grace: {took}");
+        Assert.Contains("ranks still running", done["stderrTail"]?.GetValue<string>() ?? done.ToJsonString());
+    }
+
     // A training script that writes a tiny ONNX model (y = 2x + 1) and reports its validation loss.
     private static JsonObject TrainingThatWrites(string model, double valLoss, JsonObject? deploy, JsonObject? promoteIf)
     {
