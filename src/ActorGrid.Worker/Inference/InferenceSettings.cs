@@ -25,8 +25,13 @@ public sealed record InferenceSettings(
     TimeSpan AuditRetention,
     IReadOnlyDictionary<string, TimeSpan> AuditRetentionByTenant,
     TimeSpan AuditPruneInterval,
-    bool OwnChip = true)
+    bool OwnChip = true,
+    long MaxReplyBytesBetweenHosts = InferenceSettings.DefaultFrameBytes - InferenceSettings.ReplyEnvelopeBytes)
 {
+    private const long DefaultFrameBytes = 20L * 1024 * 1024;
+    // Room in a frame for what is not tensor bytes: the reply's JSON, names and shapes.
+    private const long ReplyEnvelopeBytes = 64 * 1024;
+
     // How long a tenant's audit records are kept: its own setting, else the default.
     public TimeSpan RetentionFor(string tenant) => AuditRetentionByTenant.TryGetValue(tenant, out var r) ? r : AuditRetention;
 
@@ -57,7 +62,8 @@ public sealed record InferenceSettings(
             c.GetTimeSpan("audit.retention", TimeSpan.FromDays(365)),
             RetentionByTenant(c),
             c.GetTimeSpan("audit.prune-interval", TimeSpan.FromHours(1)),
-            c.GetBoolean("own-chip", true));
+            c.GetBoolean("own-chip", true),
+            Bytes(config, "akka.remote.dot-netty.tcp.maximum-frame-size", DefaultFrameBytes) - ReplyEnvelopeBytes);
     }
 
     // auto (0: chosen per load, see OnnxSessionFactory.IntraOpThreadsFor) or a fixed count.

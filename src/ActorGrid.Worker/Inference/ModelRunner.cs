@@ -321,7 +321,9 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
             var queueMs = (done.Started - pending.ArrivedAt).TotalMilliseconds;
             _latencies.Add(queueMs + computeMs);
             pending.Span?.SetTag("actorgrid.queue_ms", queueMs).SetTag("actorgrid.compute_ms", computeMs).SetTag("actorgrid.batch", done.Batch.Count);
-            if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
+            if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> answer && TooLargeToSend(answer, pending.ReplyTo) is { } tooLarge)
+                Reject(pending, RejectionKinds.Failed, tooLarge);
+            else if (done.Outputs[i] is IReadOnlyDictionary<string, TensorPayload> outputs)
             {
                 pending.ReplyTo.Tell(new InferenceSucceeded(pending.Run.RequestId, _node.Id, _node.Tier, outputs, queueMs, computeMs, done.Batch.Count, pending.ColdStart,
                     done.PreprocessMs[i]));
@@ -336,6 +338,21 @@ public sealed class ModelRunner : ReceiveActor, IWithTimers
         }
         Dispatch();
     }
+
+    // A reply to a gateway on another host is one remoting frame: remoting would drop a larger
+    // one with only a log line here, and the client would wait for its timeout. A gateway on this
+    // host gets the reply in memory, so no limit applies to it.
+    private string? TooLargeToSend(IReadOnlyDictionary<string, TensorPayload> outputs, IActorRef replyTo)
+    {
+        if (!replyTo.Path.Address.HasGlobalScope) return null;
+        var bytes = outputs.Values.Sum(t => (long)t.Data.Length);
+        if (bytes <= _settings.MaxReplyBytesBetweenHosts) return null;
+        return $"Model {_model.Name}@{_model.Version} answered with {Mib(bytes)} of outputs, more than the {Mib(_settings.MaxReplyBytesBetweenHosts)} " +
+               "an answer may carry between hosts (akka.remote.dot-netty.tcp.maximum-frame-size); send fewer rows per request, " +
+               "or send requests to a gateway on a worker host";
+    }
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " MiB";
 
     private void Reject(Pending pending, string kind, string reason)
     {

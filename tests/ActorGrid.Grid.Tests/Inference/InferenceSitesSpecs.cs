@@ -91,6 +91,42 @@ public class InferenceSitesSpecs(InferenceSitesFixture grid) : IClassFixture<Inf
         Assert.Equal(TestModels.ElementwiseReference(x), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
     }
 
+    // An answer three times its 8 MiB request (24 MiB) cannot cross hosts in one 20 MiB frame:
+    // the worker says so at once, where remoting would drop it and the client wait for 504.
+    [Fact]
+    public async Task Should_refuse_at_once_an_answer_too_large_to_cross_hosts_and_say_why()
+    {
+        await grid.ApiA.UploadOkAsync(grid.Key, "tripler", TestModels.Tripler());
+        const int rows = 8 * 1024 * 1024 / 16;
+        using var request = Infrastructure.ApiClient.Request(HttpMethod.Post, "/v1/models/tripler/infer", grid.Key);
+        request.Content = new ByteArrayContent(new byte[rows * 16]);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        request.Headers.Add("X-Shape", $"{rows},4");
+        request.Headers.Add("X-Sla-Ms", "60000");
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = grid.GatewayA.HttpBase, Timeout = TimeSpan.FromSeconds(90) };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.InternalServerError, $"{(int)response.StatusCode}: {body[..Math.Min(body.Length, 2000)]}");
+        Assert.Contains("maximum-frame-size", body);
+        Assert.Contains("24.0 MiB", body);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(45), $"the refusal took {watch.Elapsed}");
+
+        // A request whose answer fits still goes through, value by value.
+        const int small = 1000;
+        var x = Enumerable.Range(0, small * 4).Select(i => i / 10f).ToArray();
+        using var fits = Infrastructure.ApiClient.Request(HttpMethod.Post, "/v1/models/tripler/infer", grid.Key);
+        fits.Content = new ByteArrayContent(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
+        fits.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        fits.Headers.Add("X-Shape", $"{small},4");
+        fits.Headers.Add("X-Sla-Ms", "60000");
+        using var answer = await http.SendAsync(fits);
+        var bytes = await answer.Content.ReadAsByteArrayAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{(int)answer.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}");
+        Assert.Equal(TestModels.TriplerReference(x), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+    }
+
     [Fact]
     public async Task Should_preload_a_deployed_model_on_the_matching_workers_so_the_first_request_is_warm()
     {

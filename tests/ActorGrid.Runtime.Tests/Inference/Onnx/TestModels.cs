@@ -18,6 +18,16 @@ public static class TestModels
 
     public static float[] ElementwiseReference(float[] x) => [.. x.Select(v => v * 2 + 1)];
 
+    // y = x, x and x stacked on the batch axis: float32 [N, 4] → [3N, 4], an answer three times
+    // the size of its request.
+    public static byte[] Tripler() => Model(
+        [new OpNode("Concat", ["x", "x", "x"], ["y"], new Attr("axis", Int: 0))],
+        [],
+        [new ValueInfo("x", Float, [new Dim(Param: "N"), new Dim(4)])],
+        [new ValueInfo("y", Float, [new Dim(Param: "M"), new Dim(4)])]);
+
+    public static float[] TriplerReference(float[] x) => [.. x, .. x, .. x];
+
     // a + b with both shapes dynamic: feeding [1,2] and [1,3] passes the signature check and
     // makes ONNX Runtime throw at run time, the way a broken model would.
     public static byte[] Faulty() => Model(
