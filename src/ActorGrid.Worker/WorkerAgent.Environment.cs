@@ -76,22 +76,29 @@ public sealed partial class WorkerAgent
     // others and the attempt fails with its exit code. Each rank is its own process group (set -m),
     // so stopping one stops what it started too, and a graceful stop's SIGTERM is passed on to
     // every rank's group (the wait loop below then sees them end); the launcher's own job notices go nowhere, the
-    // ranks' stderr to the attempt's. `wait -n` does not see ranks that ended before it was
-    // called, so the statuses of those are read with `wait <pid>` at the end.
+    // ranks' stderr to the attempt's. The launcher polls `jobs -r` (every 0.2 s) for ranks that
+    // ended and reads each one's status with `wait <pid>`: bash 5.2's `wait -n` does not return
+    // a job that ended before it was called, so a rank 0 that finished (or a rank that failed)
+    // while the launcher was busy went unseen and the attempt hung (7 of 20 runs of an instant
+    // rank 0 beside a hanging rank 1).
     // All ranks share the attempt's stdout, and only rank 0's progress lines are the job's (every
     // rank of a DDP script prints the same loss): the stdout of every other rank goes through
     // sed, which prefixes each of its lines with "[rank<i>]: " as torchrun's log prefix does, so
     // those lines are plain output to ProcessExecution and only rank 0's are parsed. pipefail
     // keeps the rank's own exit status (sed's is 0); the pipeline stays in the rank's process group.
     // Once rank 0 has exited 0 the job is done: the other ranks get ACTORGRID_RANK_EXIT_GRACE
-    // seconds to exit (whatever their status), then are killed, and the attempt succeeds.
+    // seconds to exit (whatever their status), then are killed, and the attempt succeeds. The
+    // killer itself says so before it kills: the launcher cannot tell afterwards by signalling
+    // the killer's group, which still answers while the killer is an unreaped zombie (CI saw
+    // the notice go missing that way), and it waits for the killer so the notice is written
+    // before the attempt's stderr closes.
     private static readonly string[] RankLauncher =
     [
         "bash", "-c",
         """
         set -m; exec 3>&2 2>/dev/null
-        pids=()
-        trap 'kill -TERM -- "${pids[@]/#/-}" 2>/dev/null' TERM
+        pids=() stopping=
+        trap 'stopping=1; kill -TERM -- "${pids[@]/#/-}" 2>/dev/null' TERM
         for ((i = 0; i < LOCAL_WORLD_SIZE; i++)); do
           devices_var="ACTORGRID_RANK_DEVICES_$i"
           r=$((ACTORGRID_FIRST_RANK + i))
@@ -104,18 +111,25 @@ public sealed partial class WorkerAgent
           fi
           pids+=($!)
         done
-        while true; do
-          wait -n -p ended; status=$?
-          if [ -z "$ended" ]; then break; fi
-          if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
-          if [ "$ended" = "${rank0:-}" ]; then
-            ( sleep "$ACTORGRID_RANK_EXIT_GRACE"; kill -KILL -- "${pids[@]/#/-}" ) 2>/dev/null &
-            late=$!
-            for pid in "${pids[@]}"; do wait "$pid"; done
-            if kill -- -"$late" 2>/dev/null; then exit 0; fi
-            echo "[actorgrid] rank 0 finished; ranks still running ${ACTORGRID_RANK_EXIT_GRACE}s later were killed" >&3
-            exit 0
-          fi
+        left=("${pids[@]}")
+        while [ ${#left[@]} -gt 0 ] && [ -z "$stopping" ]; do
+          running=" $(jobs -rp | tr '\n' ' ') " still=()
+          for pid in "${left[@]}"; do
+            if [[ $running == *" $pid "* ]]; then still+=("$pid"); continue; fi
+            wait "$pid"; status=$?
+            if [ $status -ne 0 ]; then kill -- "${pids[@]/#/-}" 2>/dev/null; wait; exit $status; fi
+            if [ "$pid" = "${rank0:-}" ]; then
+              ( sleep "$ACTORGRID_RANK_EXIT_GRACE"
+                echo "[actorgrid] rank 0 finished; ranks still running ${ACTORGRID_RANK_EXIT_GRACE}s later were killed" >&3
+                kill -KILL -- "${pids[@]/#/-}" ) 2>/dev/null &
+              late=$!
+              for pid in "${pids[@]}"; do wait "$pid"; done
+              kill -- -"$late" 2>/dev/null; wait "$late"
+              exit 0
+            fi
+          done
+          left=("${still[@]}")
+          if [ ${#left[@]} -gt 0 ]; then sleep 0.2 & wait $!; fi
         done
         for pid in "${pids[@]}"; do
           wait "$pid"; status=$?
