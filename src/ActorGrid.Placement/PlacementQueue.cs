@@ -23,9 +23,27 @@ public enum PassStep
     Stop,
 }
 
-public sealed class PlacementQueue<T>
+// How the queue orders what waits (actorgrid.placement.queue-discipline).
+public enum QueueDiscipline
 {
-    private readonly record struct Key(DateTimeOffset SubmittedAt, TaskId TaskId);
+    // LaneQueueComparer: by lane with aging, FIFO within a lane.
+    Lanes,
+    // ServiceQueueComparer, as the hardware-aware simulator serves its queue: realtime and
+    // interactive FIFO; batch and deferrable shortest remaining service first when the task says
+    // how long it runs (expectedDurationSeconds), then the others FIFO (2D-LAS's first queue: no
+    // attained service is counted live yet); a task waiting past the starvation guard goes first.
+    Service,
+}
+
+//
+// Under QueueDiscipline.Service the same holds with ServiceQueueComparer: each sub-queue (a lane,
+// or the starved tasks of every lane) is kept in that comparer's order within it (Key: told
+// first, then the least remaining service, then submission), and a task moves to the starved
+// sub-queue when the guard's time comes (a time fixed by its demand), at the start of a pass.
+public sealed class PlacementQueue<T>(QueueDiscipline discipline = QueueDiscipline.Lanes)
+{
+    // Band and Service are 0 under QueueDiscipline.Lanes, so the key is submission order there.
+    private readonly record struct Key(int Band, double Service, DateTimeOffset SubmittedAt, TaskId TaskId);
 
     private sealed class KeyOrder : IComparer<Key>
     {
@@ -33,16 +51,34 @@ public sealed class PlacementQueue<T>
 
         public int Compare(Key x, Key y)
         {
-            var bySubmit = x.SubmittedAt.CompareTo(y.SubmittedAt);
-            return bySubmit != 0 ? bySubmit : string.CompareOrdinal(x.TaskId.Value, y.TaskId.Value);
+            var c = x.Band.CompareTo(y.Band);
+            if (c != 0) return c;
+            c = x.Service.CompareTo(y.Service);
+            if (c != 0) return c;
+            c = x.SubmittedAt.CompareTo(y.SubmittedAt);
+            return c != 0 ? c : string.CompareOrdinal(x.TaskId.Value, y.TaskId.Value);
         }
     }
 
-    private readonly Dictionary<TaskId, (TaskDemand Demand, T Item, object Group)> _entries = new();
-    // Each group's tasks in submission order (a group is one lane: DemandClass includes it).
+    private readonly record struct Entry(TaskDemand Demand, T Item, object Group, Key Key, int Queue);
+
+    private readonly Dictionary<TaskId, Entry> _entries = new();
+    // Each group's tasks in their key's order (a group is one lane and one service: DemandClass
+    // includes both, so within a group that is submission order).
     private readonly Dictionary<object, SortedSet<Key>> _groups = new();
+    // One sub-queue per lane, and (QueueDiscipline.Service) a last one for starved tasks.
     private readonly SortedDictionary<Key, TaskId>[] _lanes =
-        [.. Enumerable.Range(0, Lanes.All.Count).Select(_ => new SortedDictionary<Key, TaskId>(KeyOrder.Instance))];
+        [.. Enumerable.Range(0, Lanes.All.Count + 1).Select(_ => new SortedDictionary<Key, TaskId>(KeyOrder.Instance))];
+    // QueueDiscipline.Service: when each batch or deferrable task not yet starved becomes starved.
+    private readonly SortedSet<(DateTimeOffset At, TaskId TaskId)> _starvesAt = new(Comparer<(DateTimeOffset At, TaskId TaskId)>.Create((x, y) =>
+    {
+        var c = x.At.CompareTo(y.At);
+        return c != 0 ? c : string.CompareOrdinal(x.TaskId.Value, y.TaskId.Value);
+    }));
+
+    private static int StarvedQueue => Lanes.All.Count;
+
+    public QueueDiscipline Discipline => discipline;
 
     public int Count => _entries.Count;
 
@@ -61,6 +97,11 @@ public sealed class PlacementQueue<T>
         return false;
     }
 
+    // The order a pass serves in at `now`.
+    public IComparer<TaskDemand> OrderAt(DateTimeOffset now, TimeSpan agingStep) => discipline == QueueDiscipline.Service
+        ? new ServiceQueueComparer(now, _ => 0)
+        : new LaneQueueComparer(now, agingStep);
+
     // Adds the task, or replaces what is queued for it (a new attempt, a new reason): its place in
     // the order follows the demand given now. `group`: tasks Pass may skip together (null: its own).
     public void Set(TaskDemand demand, T item, object? group = null)
@@ -70,29 +111,28 @@ public sealed class PlacementQueue<T>
         {
             if (SameSlot(old.Demand, demand) && old.Group.Equals(group))
             {
-                _entries[demand.TaskId] = (demand, item, old.Group);
+                _entries[demand.TaskId] = old with { Demand = demand, Item = item };
                 return;
             }
-            Unlink(old.Demand, old.Group);
+            Unlink(old);
         }
-        _entries[demand.TaskId] = (demand, item, group);
-        LaneOf(demand).Add(KeyOf(demand), demand.TaskId);
-        if (!_groups.TryGetValue(group, out var members)) _groups[group] = members = new SortedSet<Key>(KeyOrder.Instance);
-        members.Add(KeyOf(demand));
+        var (key, queue) = SlotOf(demand, starved: false);
+        Link(new Entry(demand, item, group, key, queue));
+        if (StarvesAt(demand) is { } at) _starvesAt.Add((at, demand.TaskId));
     }
 
     // Replaces what is queued for a task without moving it (a new reason); false if it is not queued.
     public bool Update(TaskId id, T item)
     {
         if (!_entries.TryGetValue(id, out var entry)) return false;
-        _entries[id] = (entry.Demand, item, entry.Group);
+        _entries[id] = entry with { Item = item };
         return true;
     }
 
     public bool Remove(TaskId id)
     {
         if (!_entries.Remove(id, out var old)) return false;
-        Unlink(old.Demand, old.Group);
+        Unlink(old);
         return true;
     }
 
@@ -101,7 +141,8 @@ public sealed class PlacementQueue<T>
     // a copy made then, so `visit` may change the queue (remove, update) while the pass runs.
     public void Pass(DateTimeOffset now, TimeSpan agingStep, Func<T, PassStep> visit)
     {
-        var heads = new PriorityQueue<(SortedSet<Key> Members, Key[]? Copy, int At), TaskDemand>(new LaneQueueComparer(now, agingStep));
+        PromoteStarved(now);
+        var heads = new PriorityQueue<(SortedSet<Key> Members, Key[]? Copy, int At), TaskDemand>(OrderAt(now, agingStep));
         foreach (var members in _groups.Values) heads.Enqueue((members, null, 0), _entries[members.Min.TaskId].Demand);
         while (heads.TryDequeue(out var head, out var demand))
         {
@@ -136,7 +177,7 @@ public sealed class PlacementQueue<T>
         else at++;
         for (; at < rest.Length; at++)
         {
-            if (_entries.TryGetValue(rest[at].TaskId, out var next) && KeyOf(next.Demand) == rest[at])
+            if (_entries.TryGetValue(rest[at].TaskId, out var next) && next.Key == rest[at])
             {
                 heads.Enqueue((members, rest, at), next.Demand);
                 return;
@@ -144,19 +185,66 @@ public sealed class PlacementQueue<T>
         }
     }
 
-    private void Unlink(TaskDemand demand, object group)
+    private void Link(Entry entry)
     {
-        LaneOf(demand).Remove(KeyOf(demand));
-        if (!_groups.TryGetValue(group, out var members)) return;
-        members.Remove(KeyOf(demand));
-        if (members.Count == 0) _groups.Remove(group);
+        _entries[entry.Demand.TaskId] = entry;
+        _lanes[entry.Queue].Add(entry.Key, entry.Demand.TaskId);
+        if (!_groups.TryGetValue(entry.Group, out var members)) _groups[entry.Group] = members = new SortedSet<Key>(KeyOrder.Instance);
+        members.Add(entry.Key);
     }
 
-    // Every queued item in the order LaneQueueComparer(now, agingStep) would sort them, as a list,
-    // so the caller may change the queue while it works through the pass.
+    private void Unlink(Entry entry)
+    {
+        _lanes[entry.Queue].Remove(entry.Key);
+        if (StarvesAt(entry.Demand) is { } at) _starvesAt.Remove((at, entry.Demand.TaskId));
+        if (!_groups.TryGetValue(entry.Group, out var members)) return;
+        members.Remove(entry.Key);
+        if (members.Count == 0) _groups.Remove(entry.Group);
+    }
+
+    // Moves every task whose starvation guard has come by `now` to the starved sub-queue.
+    private void PromoteStarved(DateTimeOffset now)
+    {
+        while (_starvesAt.Count > 0 && _starvesAt.Min is var (at, id) && at <= now)
+        {
+            _starvesAt.Remove((at, id));
+            if (!_entries.TryGetValue(id, out var entry) || entry.Queue == StarvedQueue) continue;
+            Unlink(entry);
+            var (key, queue) = SlotOf(entry.Demand, starved: true);
+            Link(entry with { Key = key, Queue = queue });
+        }
+    }
+
+    // Where a demand waits: its sub-queue and its key there (ServiceQueueComparer's key less the
+    // lane, which the sub-queue is).
+    private (Key Key, int Queue) SlotOf(TaskDemand demand, bool starved)
+    {
+        if (discipline == QueueDiscipline.Lanes || !ServiceOrdered(demand))
+            return (new Key(0, 0, demand.SubmittedAt, demand.TaskId), Lanes.Rank(demand.Lane));
+        if (starved) return (new Key(0, 0, demand.SubmittedAt, demand.TaskId), StarvedQueue);
+        return demand.ExpectedDuration is not null
+            ? (new Key(0, ServiceQueueComparer.RemainingService(demand), demand.SubmittedAt, demand.TaskId), Lanes.Rank(demand.Lane))
+            : (new Key(1, 0, demand.SubmittedAt, demand.TaskId), Lanes.Rank(demand.Lane));
+    }
+
+    private static bool ServiceOrdered(TaskDemand demand) => demand.Lane is Lanes.Batch or Lanes.Deferrable;
+
+    // ServiceQueueComparer.Starved's time, with no attained service counted (the live queue's).
+    private DateTimeOffset? StarvesAt(TaskDemand demand)
+    {
+        if (discipline != QueueDiscipline.Service || !ServiceOrdered(demand)) return null;
+        var service = demand.ExpectedDuration?.TotalSeconds ?? 0;
+        var wait = Math.Max(ServiceQueueComparer.StarvationFloor.TotalSeconds, ServiceQueueComparer.StarvationFactor * service);
+        var left = (DateTimeOffset.MaxValue - demand.SubmittedAt).TotalSeconds;
+        return wait >= left ? DateTimeOffset.MaxValue : demand.SubmittedAt + TimeSpan.FromSeconds(wait);
+    }
+
+    // Every queued item in the order OrderAt(now, agingStep) would sort them, as a list, so the
+    // caller may change the queue while it works through the pass.
     public List<T> InServiceOrder(DateTimeOffset now, TimeSpan agingStep)
     {
-        var order = new LaneQueueComparer(now, agingStep);
+        PromoteStarved(now);
+        var order = OrderAt(now, agingStep);
         var result = new List<T>(_entries.Count);
         var heads = new IEnumerator<KeyValuePair<Key, TaskId>>?[_lanes.Length];
         for (var lane = 0; lane < _lanes.Length; lane++)
@@ -184,10 +272,7 @@ public sealed class PlacementQueue<T>
         }
     }
 
-    private SortedDictionary<Key, TaskId> LaneOf(TaskDemand demand) => _lanes[Lanes.Rank(demand.Lane)];
-
-    private static Key KeyOf(TaskDemand demand) => new(demand.SubmittedAt, demand.TaskId);
-
     private static bool SameSlot(TaskDemand a, TaskDemand b) =>
-        Lanes.Rank(a.Lane) == Lanes.Rank(b.Lane) && a.SubmittedAt == b.SubmittedAt;
+        Lanes.Rank(a.Lane) == Lanes.Rank(b.Lane) && a.SubmittedAt == b.SubmittedAt
+        && a.ExpectedDuration == b.ExpectedDuration && (a.Chips?.Count ?? 0) == (b.Chips?.Count ?? 0);
 }

@@ -68,7 +68,11 @@ public static class CandidateShortlist
         return new TaskDemand(
             request.TaskId, req.Cpu, req.MemoryMiB, chips, request.Lane, request.SubmittedAt, request.AllowedZones,
             hints.OriginSite, hints.SlaMs, hints.Deadline, hints.MaxPricePerHour, hints.InputSizeMiB, hints.Preemptible,
-            hints.ExpectedDurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, request.Tenant);
+            hints.ExpectedDurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null, request.Tenant)
+        {
+            // A gang is a training job: its chips' training speed, not their mixed-work one.
+            Workload = request.Gang is null ? null : WorkloadClass.Training,
+        };
     }
 
     private static Candidate CandidateOf(

@@ -38,7 +38,7 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     private readonly CapacityView _view = new();
     private readonly PlacementPolicy _policy;
     private readonly Topology _topology;
-    private readonly PlacementQueue<(RequestPlacement Request, string Reason, (DemandClass, TenantQuota)? Class)> _waiting = new();
+    private readonly PlacementQueue<(RequestPlacement Request, string Reason, (DemandClass, TenantQuota)? Class)> _waiting;
     // Demand classes (with the tenant's quota) that found no node since capacity last grew, and
     // why. Between two events that can free room (a release, a node that changed, a failed round,
     // the sweep: each clears it) capacity only shrinks, so an arrival of a refused class waits without a decision:
@@ -73,6 +73,7 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         _policy = policy;
         _topology = topology;
         _settings = PlacementSettings.From(Context.System);
+        _waiting = new(_settings.QueueDiscipline);
 
         Receive<NodeStatusPublished>(OnNodeStatus);
         Receive<RequestPlacement>(OnRequest);
@@ -236,7 +237,9 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     private string? ReasonWaiting(TaskId id) => _waiting.TryGet(id, out var waiting) ? waiting.Reason : null;
 
     // Lane order with aging: every AgingStep a request waits raises it one lane, so batch work
-    // behind a stream of interactive tasks still gets its turn. FIFO within a lane. The queue keeps
+    // behind a stream of interactive tasks still gets its turn. FIFO within a lane. Or, with
+    // queue-discipline = service, the simulator's order: batch work with an expected duration
+    // shortest remaining first, a starvation guard instead of aging (ServiceQueueComparer). The queue keeps
     // that order as it changes (PlacementQueue); a demand class that found no node earlier in the
     // pass is not decided again (DemandClass), so a deep queue of identical waiting work costs one
     // policy scan per pass, not one per task.

@@ -1,4 +1,6 @@
+using ActorGrid.Placement;
 using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorGrid.Core.Placement;
 
@@ -6,15 +8,18 @@ namespace ActorGrid.Core.Placement;
 // placement waits before it re-places that node's attempts; at least the workers' lease-timeout
 // plus their guard-silence, so a lost node's attempts have surely stopped. SuspectAfter: how long
 // a node may go unheard before it is offered no new work (well short of HeartbeatTimeout, which
-// declares it lost).
+// declares it lost). QueueDiscipline: the order waiting requests are served in (lanes with aging,
+// or service: the hardware-aware simulator's shortest-remaining-first for batch work).
 public sealed record PlacementSettings(
     TimeSpan SweepInterval, TimeSpan HeartbeatTimeout, TimeSpan ReservationGrace,
     TimeSpan BidTimeout, int MaxConcurrentNegotiations, TimeSpan AgingStep, int ExplainTop,
-    TimeSpan AttemptFence, TimeSpan SuspectAfter)
+    TimeSpan AttemptFence, TimeSpan SuspectAfter, QueueDiscipline QueueDiscipline = QueueDiscipline.Lanes)
 {
-    public static PlacementSettings From(ActorSystem system)
+    public static PlacementSettings From(ActorSystem system) => From(system.Settings.Config.GetConfig("actorgrid.placement"));
+
+    // `config`: the actorgrid.placement section.
+    public static PlacementSettings From(Config config)
     {
-        var config = system.Settings.Config.GetConfig("actorgrid.placement");
         return new(
             config.GetTimeSpan("sweep-interval", TimeSpan.FromSeconds(2)),
             config.GetTimeSpan("heartbeat-timeout", TimeSpan.FromSeconds(8)),
@@ -24,6 +29,14 @@ public sealed record PlacementSettings(
             config.GetTimeSpan("aging-step", TimeSpan.FromSeconds(60)),
             config.GetInt("explain-top", 5),
             config.GetTimeSpan("attempt-fence", TimeSpan.FromSeconds(8)),
-            config.GetTimeSpan("suspect-after", TimeSpan.FromSeconds(3)));
+            config.GetTimeSpan("suspect-after", TimeSpan.FromSeconds(3)),
+            DisciplineOf(config.GetString("queue-discipline", "lanes")));
     }
+
+    private static QueueDiscipline DisciplineOf(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "lanes" => QueueDiscipline.Lanes,
+        "service" => QueueDiscipline.Service,
+        _ => throw new ConfigurationException($"actorgrid.placement.queue-discipline is '{value}'; expected lanes or service"),
+    };
 }

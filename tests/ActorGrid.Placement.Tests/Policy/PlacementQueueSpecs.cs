@@ -44,6 +44,72 @@ public sealed class PlacementQueueSpecs
         Assert.Equal(expected.Select(d => d.TaskId.Value), queue.InServiceOrder(Now, Step).Select(d => d.TaskId.Value));
     }
 
+    // Under the service discipline the sub-queues must give exactly ServiceQueueComparer's full
+    // sort (the simulator's order): shortest remaining service first among told batch work, FIFO
+    // among the rest, and the starved (waited 4x their service, at least 2 h) ahead of all.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Should_serve_by_service_in_the_order_a_full_sort_by_service_gives(int seed)
+    {
+        var random = new Random(seed);
+        var queue = new PlacementQueue<TaskDemand>(QueueDiscipline.Service);
+        var all = new Dictionary<TaskId, TaskDemand>();
+        for (var i = 0; i < 2_000; i++)
+        {
+            var demand = ServiceTask(random, $"t-{random.Next(600):000}");
+            if (random.Next(5) == 0 && all.Remove(demand.TaskId)) queue.Remove(demand.TaskId);
+            else
+            {
+                queue.Set(demand, demand);
+                all[demand.TaskId] = demand;
+            }
+        }
+
+        // Two passes in time: tasks become starved between them and must move ahead.
+        foreach (var now in new[] { Now.AddMinutes(-200), Now })
+        {
+            var expected = all.Values.ToList();
+            var order = new ServiceQueueComparer(now, _ => 0);
+            expected.Sort(order);
+            Assert.Contains(expected, d => order.Starved(d));
+            Assert.Contains(expected, d => d.ExpectedDuration is not null && !order.Starved(d) && d.Lane == Lanes.Batch);
+            Assert.Equal(expected.Select(d => d.TaskId.Value), queue.InServiceOrder(now, Step).Select(d => d.TaskId.Value));
+        }
+    }
+
+    [Fact]
+    public void Should_serve_the_shortest_told_batch_task_first_and_a_starved_one_before_it()
+    {
+        var queue = new PlacementQueue<string>(QueueDiscipline.Service);
+        queue.Set(Task("t-long", Lanes.Batch, 30) with { ExpectedDuration = TimeSpan.FromHours(3) }, "long");
+        queue.Set(Task("t-untold", Lanes.Batch, 40), "untold");
+        queue.Set(Task("t-short", Lanes.Batch, 1) with { ExpectedDuration = TimeSpan.FromMinutes(5) }, "short");
+        queue.Set(Task("t-ui", Lanes.Interactive, 0), "interactive");
+        Assert.Equal(["interactive", "short", "long", "untold"], queue.InServiceOrder(Now, Step));
+        // 100 min on, the untold task has waited 2 h 20 min: past the 2 h guard, it goes first (the
+        // short one has waited 101 min, the long one 130 of the 12 h its guard gives it).
+        Assert.Equal(["untold", "interactive", "short", "long"], queue.InServiceOrder(Now.AddMinutes(100), Step));
+        // The lanes discipline is FIFO within batch.
+        var lanes = new PlacementQueue<string>();
+        lanes.Set(Task("t-long", Lanes.Batch, 30) with { ExpectedDuration = TimeSpan.FromHours(3) }, "long");
+        lanes.Set(Task("t-short", Lanes.Batch, 1) with { ExpectedDuration = TimeSpan.FromMinutes(5) }, "short");
+        Assert.Equal(["long", "short"], lanes.InServiceOrder(Now, Step));
+    }
+
+    private static TaskDemand ServiceTask(Random random, string id)
+    {
+        var chips = random.Next(4);
+        return Task(id, Lanes.All[random.Next(Lanes.All.Count)], random.Next(600)) with
+        {
+            Chips = chips == 0 ? null : new ChipDemand(null, chips),
+            ExpectedDuration = random.Next(3) == 0 ? null : TimeSpan.FromMinutes(random.Next(1, 120)),
+        };
+    }
+
     // A pass over groups visits exactly what the full order gives, less the rest of each group
     // after a head was refused (SkipGroup), even while visits remove tasks further down.
     [Theory]
@@ -52,13 +118,22 @@ public sealed class PlacementQueueSpecs
     [InlineData(3)]
     public void Should_pass_in_the_full_order_skipping_the_rest_of_a_refused_group(int seed)
     {
+        foreach (var discipline in Enum.GetValues<QueueDiscipline>()) PassesInFullOrder(seed, discipline);
+    }
+
+    private static void PassesInFullOrder(int seed, QueueDiscipline discipline)
+    {
         var random = new Random(seed);
-        var queue = new PlacementQueue<TaskDemand>();
+        var queue = new PlacementQueue<TaskDemand>(discipline);
         var groups = new Dictionary<TaskId, string>();
+        var services = new[] { (TimeSpan?)null, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(50) };
         for (var i = 0; i < 2_000; i++)
         {
-            var demand = Task($"t-{i:0000}", Lanes.All[random.Next(Lanes.All.Count)], random.Next(120));
-            var group = $"{demand.Lane}/{random.Next(6)}";
+            var demand = Task($"t-{i:0000}", Lanes.All[random.Next(Lanes.All.Count)], random.Next(discipline == QueueDiscipline.Service ? 400 : 120));
+            // A group is one lane and one service, as DemandClass makes it.
+            var service = random.Next(3);
+            if (discipline == QueueDiscipline.Service) demand = demand with { ExpectedDuration = services[service] };
+            var group = $"{demand.Lane}/{service}/{random.Next(6)}";
             queue.Set(demand, demand, group);
             groups[demand.TaskId] = group;
         }

@@ -43,7 +43,7 @@ public abstract class PlacementActorTestKit : GridTestKit
         return worker;
     }
 
-    protected static RequestPlacement Request(string task, double cpu, string lane = Lanes.Batch, TenantQuota? quota = null, bool preemptible = false, int? slaMs = null) =>
+    protected static RequestPlacement Request(string task, double cpu, string lane = Lanes.Batch, TenantQuota? quota = null, bool preemptible = false, int? slaMs = null, int? expectedSeconds = null) =>
         new(new TaskId(task), 1, new TenantId("acme"), new ResourceRequirements(cpu, 128), ["CN-ZJ"], lane, quota ?? TenantQuota.Default,
-            DateTimeOffset.UtcNow, new PlacementHints(Preemptible: preemptible, SlaMs: slaMs));
+            DateTimeOffset.UtcNow, new PlacementHints(Preemptible: preemptible, SlaMs: slaMs, ExpectedDurationSeconds: expectedSeconds));
 }

@@ -1,0 +1,71 @@
+using ActorGrid.Core.Placement;
+using ActorGrid.Placement;
+using ActorGrid.Protocol;
+using ActorGrid.Protocol.Placement;
+using ActorGrid.Protocol.Tasks;
+using Akka.Actor;
+using Akka.Configuration;
+using static ActorGrid.Runtime.Tests.Placement.PlacementSamples;
+
+namespace ActorGrid.Runtime.Tests.Placement;
+
+// actorgrid.placement.queue-discipline in the live placement actor: when room frees up, which of
+// two waiting batch tasks gets it. One 4-cpu node runs a 3-cpu task; a long task (told 1 h) and
+// then a short one (told 1 min) wait behind it, each needing 3 cpu, so only one fits at a time.
+public abstract class QueueDisciplineSpecs(string discipline)
+    : PlacementActorTestKit($"actorgrid.placement {{ bid-timeout = 400ms, sweep-interval = 1h, queue-discipline = {discipline} }}")
+{
+    protected TaskId FirstServedAfterTheRunningTaskEnds()
+    {
+        var worker = Join(Node("edge-1", cpu: 4));
+        _placement.Tell(Request("t-running", cpu: 3));
+        Assert.Equal("t-running", NextAssigned().Value);
+        _placement.Tell(Request("t-long", cpu: 3, expectedSeconds: 3600));
+        _placement.Tell(Request("t-short", cpu: 3, expectedSeconds: 60));
+        _placement.Tell(GetPlacementQueue.Instance);
+        Assert.Equal(2, ExpectMsg<PlacementQueueView>(Wait).Waiting.Count);
+
+        worker.Tell(new LedgerWorker.Release(new TaskId("t-running")));
+        _placement.Tell(new ReleasePlacement(new TaskId("t-running"), 1));
+        var first = NextAssigned();
+        _tasks.ExpectNoMsg(TimeSpan.FromMilliseconds(600)); // the other does not fit beside it
+        return first;
+    }
+
+    private TaskId NextAssigned() => _tasks.FishForMessage<AssignTask>(_ => true, Wait).TaskId;
+}
+
+public sealed class ServiceQueueDisciplineSpecs() : QueueDisciplineSpecs("service")
+{
+    [Fact]
+    public void Should_give_freed_room_to_the_shortest_told_task_first() =>
+        Assert.Equal("t-short", FirstServedAfterTheRunningTaskEnds().Value);
+}
+
+public sealed class LaneQueueDisciplineSpecs() : QueueDisciplineSpecs("lanes")
+{
+    [Fact]
+    public void Should_give_freed_room_to_the_first_submitted_task_first() =>
+        Assert.Equal("t-long", FirstServedAfterTheRunningTaskEnds().Value);
+}
+
+public sealed class QueueDisciplineSettingSpecs
+{
+    [Theory]
+    [InlineData("lanes", QueueDiscipline.Lanes)]
+    [InlineData("Service", QueueDiscipline.Service)]
+    public void Should_read_the_discipline_by_name(string value, QueueDiscipline expected) =>
+        Assert.Equal(expected, PlacementSettings.From(ConfigurationFactory.ParseString($"queue-discipline = {value}")).QueueDiscipline);
+
+    [Fact]
+    public void Should_default_to_lanes() =>
+        Assert.Equal(QueueDiscipline.Lanes, PlacementSettings.From(ConfigurationFactory.ParseString("bid-timeout = 1s")).QueueDiscipline);
+
+    [Fact]
+    public void Should_refuse_an_unknown_discipline_naming_the_setting_and_its_values()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => PlacementSettings.From(ConfigurationFactory.ParseString("queue-discipline = sjf")));
+        Assert.Contains("actorgrid.placement.queue-discipline is 'sjf'", error.Message);
+        Assert.Contains("lanes or service", error.Message);
+    }
+}
