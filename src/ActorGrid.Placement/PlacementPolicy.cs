@@ -109,6 +109,47 @@ public sealed class PlacementPolicy(PlacementOptions? options = null, Topology? 
             : string.CompareOrdinal(a.Node.Value, b.Node.Value) < 0;
     }
 
+    // For batch or deferrable work told its duration that no node can take now, under the service
+    // queue discipline: the node where evicting running work it outranks lets it run (the
+    // simulator's rule, ServicePreemption: a victim with over SrfRatio times its remaining service,
+    // run at least `minRunS` this run, evicted fewer than MaxPreemptions times), scored as a
+    // placement there. Null when no eviction helps.
+    public PreemptionPlan? PlanServicePreemption(
+        TaskDemand demand, NodeInventory inventory, IReadOnlyList<RunningService> running, DateTimeOffset now, double minRunS = ServicePreemption.MinRunS)
+    {
+        if (demand.Lane is not (Lanes.Batch or Lanes.Deferrable) || demand.ExpectedDuration is null || running.Count == 0) return null;
+        var victims = ServicePreemption.Victims(Options, inventory, [demand], running, new ServiceQueueComparer(now, _ => 0), now, minRunS: minRunS);
+        if (victims.Count == 0) return null;
+        var node = victims[0].Node;
+        var ctx = new DemandContext(demand, inventory, Options, now);
+        for (var i = 0; i < inventory.Count; i++)
+        {
+            ref readonly var row = ref inventory.Row(i);
+            if (row.Descriptor.Id != node) continue;
+            var slot = ctx.CheckStatic(row, zoneChecked: false, out _, out _, out _);
+            string? chipModel = null;
+            var freedChips = 0;
+            if (ctx.NeedsChips)
+            {
+                // The chip set that holds the demand once the victims' chips are back (Victims
+                // found one does).
+                slot = -1;
+                for (var c = 0; c < row.Chips.Length && chipModel is null; c++)
+                {
+                    var chip = row.Chips[c];
+                    if (!(demand.Chips!.IsAnyModel || chip.ModelName == demand.Chips.Model) || chip.MemoryMiB < demand.Chips.MinMemoryMiB) continue;
+                    var freed = victims.Where(v => v.Claim.ChipModel == chip.ModelName).Sum(v => v.Claim.ChipCount);
+                    if (chip.Free + freed >= ctx.ChipCount) (chipModel, freedChips, slot) = (chip.ModelName, freed, c);
+                }
+                if (slot < 0) return null;
+            }
+            var terms = ctx.Score(row, slot, victims.Sum(v => v.Claim.Cpu), victims.Sum(v => v.Claim.MemoryMiB), freedChips);
+            var evicted = victims.Select(v => new RunningTask(v.Demand.TaskId, v.Demand.Lane, v.Demand.Preemptible, v.Claim, now - TimeSpan.FromSeconds(v.RunS))).ToList();
+            return new PreemptionPlan(node, evicted, new ResourceClaim(demand.Cpu, demand.MemoryMiB, chipModel, ctx.NeedsChips ? ctx.ChipCount : 0), terms);
+        }
+        return null;
+    }
+
     // One pass over the nodes a demand could use. Keeps the K best candidates and a few
     // explained rejections in small fixed buffers; everything else is counted, not stored.
     private sealed class Scan

@@ -42,10 +42,11 @@ public static class ServicePreemption
     // lets it fit. A head that some node has room for now only evicts where it would finish
     // MinWaitGain sooner than there (it waits for a faster chip); with no speeds it does not evict.
     // Each victim is named once. `guessDuration`: the run time to estimate finishes with for a
-    // head without an expected duration (its LAS rank still goes by attained service).
+    // head without an expected duration (its LAS rank still goes by attained service). `minRunS`:
+    // the least a victim's current run must have lasted (the live grid sets its own).
     public static IReadOnlyList<RunningService> Victims(
         PlacementOptions options, NodeInventory inventory, IReadOnlyList<TaskDemand> queued, IReadOnlyList<RunningService> running,
-        ServiceQueueComparer order, DateTimeOffset now, Func<TaskDemand, TimeSpan>? guessDuration = null)
+        ServiceQueueComparer order, DateTimeOffset now, Func<TaskDemand, TimeSpan>? guessDuration = null, double minRunS = MinRunS)
     {
         var victims = new List<RunningService>();
         var taken = new HashSet<TaskId>();
@@ -82,9 +83,9 @@ public static class ServicePreemption
                 if (!byNode.TryGetValue(row.Descriptor.Id, out var here)) continue;
                 var candidates = here
                     .Where(r => !taken.Contains(r.Demand.TaskId) && r.Demand.Preemptible && r.Demand.Lane is Lanes.Batch or Lanes.Deferrable
-                        && r.RunS >= MinRunS && r.Preemptions < MaxPreemptions && Outranks(order, head, r.Demand))
+                        && r.RunS >= minRunS && r.Preemptions < MaxPreemptions && Outranks(order, head, r.Demand))
                     .OrderByDescending(r => r.Demand, order)
-                    .ThenBy(r => r.RunS % MinRunS)
+                    .ThenBy(r => r.RunS % minRunS)
                     .ToList();
                 if (candidates.Count == 0) continue;
                 var view = inventory.Find(row.Descriptor.Id)!;

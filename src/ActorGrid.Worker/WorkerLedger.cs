@@ -122,7 +122,10 @@ public sealed class WorkerLedger(NodeDescriptor node, int? inferenceDevice = nul
     }
 
     // Of the runs placement proposes to evict, those this worker may really stop: running here,
-    // preemptible, and in a lower lane than the task that wants the room.
+    // preemptible, and in a lower lane than the task that wants the room, or batch or deferrable
+    // work making room for work of its own lane (placement's service discipline evicts a long
+    // batch run for a much shorter one); never work of a higher lane.
     public IReadOnlyList<TaskId> Evictable(IReadOnlyList<TaskId> proposed, string forLane) =>
-        [.. proposed.Where(t => _claims.TryGetValue(t, out var c) && c.Started && c.Preemptible && Lanes.Rank(c.Lane) > Lanes.Rank(forLane))];
+        [.. proposed.Where(t => _claims.TryGetValue(t, out var c) && c.Started && c.Preemptible
+            && (Lanes.Rank(c.Lane) > Lanes.Rank(forLane) || (c.Lane == forLane && forLane is Lanes.Batch or Lanes.Deferrable)))];
 }

@@ -8,7 +8,9 @@ namespace ActorGrid.Core.Placement;
 // The adapter between placement's live view and the pure PlacementPolicy (the same code the
 // simulator runs): it turns a request into a TaskDemand, asks the policy over the view's
 // inventory, and turns its ranked shortlist into the candidates the negotiation calls for bids.
-// A realtime task the policy cannot serve in time is offered the policy's preemption plan.
+// A realtime task the policy cannot serve in time is offered the policy's preemption plan; under
+// the service discipline (`serviceMinRun` set), so is batch work told a much shorter duration than
+// preemptible batch work running where it would fit.
 public static class CandidateShortlist
 {
     public sealed record Result(
@@ -21,12 +23,14 @@ public static class CandidateShortlist
 
     // The live path: the view keeps its inventory up to date as nodes and reservations change, so
     // a decision costs the policy's scan and nothing per node in view.
-    public static Result Build(RequestPlacement request, CapacityView view, PlacementPolicy policy, Topology topology, DateTimeOffset now) =>
-        Build(request, view, view.Inventory(topology), policy, now);
+    public static Result Build(
+        RequestPlacement request, CapacityView view, PlacementPolicy policy, Topology topology, DateTimeOffset now, TimeSpan? serviceMinRun = null) =>
+        Build(request, view, view.Inventory(topology), policy, now, serviceMinRun);
 
     // The same decision over a given inventory, which must mirror the view (the benchmark passes
     // view.Rebuild(topology) here to measure the old rebuild-per-decision path against the live one).
-    public static Result Build(RequestPlacement request, CapacityView view, NodeInventory inventory, PlacementPolicy policy, DateTimeOffset now)
+    public static Result Build(
+        RequestPlacement request, CapacityView view, NodeInventory inventory, PlacementPolicy policy, DateTimeOffset now, TimeSpan? serviceMinRun = null)
     {
         var demand = DemandOf(request);
         if (inventory.Count <= ExplainEveryNodeUpTo)
@@ -48,6 +52,14 @@ public static class CandidateShortlist
         {
             shortlist = [CandidateOf(plan.Node, victimSlot, plan.Claim, plan.Terms, victimSlot.View.Descriptor!.Tier, request, [.. plan.Victims.Select(v => v.TaskId)])];
             explanation = $"{result.Reason}; preempting {plan.Victims.Count} task(s) on {plan.Node}";
+        }
+        if (result.Outcome == PlacementOutcome.Queued && serviceMinRun is { } minRun && request.Gang is not { Workers: > 1 }
+            && demand.ExpectedDuration is not null && demand.Lane is Lanes.Batch or Lanes.Deferrable
+            && policy.PlanServicePreemption(demand, inventory, ServiceRunning(view, now), now, minRun.TotalSeconds) is { } served
+            && SlotOf(view, served.Node) is { } servedSlot)
+        {
+            shortlist = [CandidateOf(served.Node, servedSlot, served.Claim, served.Terms, servedSlot.View.Descriptor!.Tier, request, [.. served.Victims.Select(v => v.TaskId)])];
+            explanation = $"{result.Reason}; preempting {string.Join(", ", served.Victims.Select(v => v.TaskId))} on {served.Node}, whose remaining service is over {ServicePreemption.SrfRatio}x this task's";
         }
         var outcome = shortlist.Count > 0 ? PlacementOutcome.Placed : result.Outcome;
         if (inventory.Count == 0) explanation = "no worker node has joined the grid yet";
@@ -101,6 +113,32 @@ public static class CandidateShortlist
         if (terms.SlaBudgetMs is { } sla) explained["slaBudgetMs"] = sla;
         // The policy's cost is lower-is-better; the negotiation ranks bids higher-is-better.
         return new Candidate(node, slot.Worker!, -terms.Total, explained, preempt, requirements, tier, Offloaded: terms.TierSteps > 0);
+    }
+
+    // What the service discipline could evict: preemptible batch and deferrable work on one host
+    // (a gang's rank would stop every host of it) that was told its duration, as the queue judges
+    // it now: the rest of that duration, from when its room was reserved. Its attempts before
+    // this one bound how often it was already evicted (preemptions start a new attempt).
+    private static List<RunningService> ServiceRunning(CapacityView view, DateTimeOffset now)
+    {
+        var running = new List<RunningService>();
+        foreach (var slot in view.Nodes)
+        {
+            if (slot.View.Descriptor is null) continue;
+            foreach (var r in slot.Reservations.Values)
+            {
+                if (!r.Preemptible || r.Lane is not (Lanes.Batch or Lanes.Deferrable) || r.ExpectedSeconds is not { } told) continue;
+                if (view.ReservationsOf(r.TaskId).Count > 1) continue;
+                var ran = Math.Max(0, (now - r.At).TotalSeconds);
+                var req = r.Requirements;
+                var demand = new TaskDemand(r.TaskId, req.Cpu, req.MemoryMiB,
+                    req.Chips is { } c ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB) : null,
+                    r.Lane, r.At, [], Preemptible: true, ExpectedDuration: TimeSpan.FromSeconds(Math.Max(0, told - ran)), Tenant: r.Tenant);
+                var claim = new ResourceClaim(req.Cpu, req.MemoryMiB, req.Chips?.Model, req.Chips?.Count ?? 0);
+                running.Add(new RunningService(demand, slot.View.Id, claim, ran, r.Attempt - 1));
+            }
+        }
+        return running;
     }
 
     // Only what the preemption chooser could evict (preemptible batch and deferrable work): a node

@@ -9,7 +9,7 @@ namespace ActorGrid.Core.Placement;
 
 public sealed record Reservation(
     TaskId TaskId, int Attempt, TenantId Tenant, ResourceRequirements Requirements, DateTimeOffset At,
-    string Lane = Lanes.Batch, bool Preemptible = false);
+    string Lane = Lanes.Batch, bool Preemptible = false, int? ExpectedSeconds = null);
 
 // Placement's picture of the grid: the latest view of each node and the capacity reserved on it.
 // Owned by the placement actor alone (not shared), so it can be a plain mutable structure.

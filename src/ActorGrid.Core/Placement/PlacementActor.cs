@@ -293,7 +293,8 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         }
         var started = Stopwatch.GetTimestamp();
         var now = DateTimeOffset.UtcNow;
-        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now);
+        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now,
+            _settings.QueueDiscipline == QueueDiscipline.Service ? _settings.ServiceMinRun : null);
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         switch (shortlist.Outcome)
         {
@@ -329,7 +330,8 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     }
 
     private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
-        new(request.TaskId, request.Attempt, request.Tenant, requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false);
+        new(request.TaskId, request.Attempt, request.Tenant, requirements, DateTimeOffset.UtcNow, request.Lane, request.Hints?.Preemptible ?? false,
+            request.Hints?.ExpectedDurationSeconds);
 
     // Announce a waiting task once per change of reason, not on every retry.
     private void Wait(RequestPlacement request, string reason, double micros)

@@ -13,7 +13,7 @@ namespace ActorGrid.Core.Placement;
 public sealed record PlacementSettings(
     TimeSpan SweepInterval, TimeSpan HeartbeatTimeout, TimeSpan ReservationGrace,
     TimeSpan BidTimeout, int MaxConcurrentNegotiations, TimeSpan AgingStep, int ExplainTop,
-    TimeSpan AttemptFence, TimeSpan SuspectAfter, QueueDiscipline QueueDiscipline = QueueDiscipline.Lanes)
+    TimeSpan AttemptFence, TimeSpan SuspectAfter, QueueDiscipline QueueDiscipline = QueueDiscipline.Lanes, TimeSpan? ServiceMinRun = null)
 {
     public static PlacementSettings From(ActorSystem system) => From(system.Settings.Config.GetConfig("actorgrid.placement"));
 
@@ -30,7 +30,8 @@ public sealed record PlacementSettings(
             config.GetInt("explain-top", 5),
             config.GetTimeSpan("attempt-fence", TimeSpan.FromSeconds(8)),
             config.GetTimeSpan("suspect-after", TimeSpan.FromSeconds(3)),
-            DisciplineOf(config.GetString("queue-discipline", "lanes")));
+            DisciplineOf(config.GetString("queue-discipline", "lanes")),
+            config.GetTimeSpan("service-preemption-min-run", TimeSpan.FromSeconds(ServicePreemption.MinRunS)));
     }
 
     private static QueueDiscipline DisciplineOf(string value) => value.Trim().ToLowerInvariant() switch

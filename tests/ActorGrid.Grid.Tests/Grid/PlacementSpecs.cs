@@ -69,6 +69,57 @@ public class PlacementSpecs
         Assert.True(DateTimeOffset.Parse(rt["attempts"]![0]!["endedAt"]!.GetValue<string>()) <= DateTimeOffset.Parse(attempts[^1]!["startedAt"]!.GetValue<string>()));
     }
 
+    // queue-discipline = service: a short batch task (told 5 s) that finds the only slot taken by a
+    // preemptible batch run told 1 h evicts it, as the simulator's shortest-remaining-first does;
+    // the long run goes back to the queue and resumes from its checkpoint once the short one is done.
+    [Fact]
+    public async Task Should_evict_a_long_batch_run_for_a_short_one_under_the_service_discipline_and_resume_it()
+    {
+        await using var db = await PostgresDatabase.CreateAsync("service");
+        using var dir = TestDirectory.Create("service");
+        var config = Path.Combine(dir.Path, "service.hocon");
+        File.WriteAllText(config, "actorgrid.placement { queue-discipline = service, service-preemption-min-run = 1s }");
+        var oneSlot = Descriptor(dir, "one-slot", zone: "CN-ZJ", cpu: 1);
+        var ports = FreePorts.Next(3);
+        var seed = $"akka.tcp://actorgrid@127.0.0.1:{ports[0]}";
+        await using var coreHost = GridProcess.Start("core", Host(db, dir, "core", ports[0], seed, "core,gateway", "--http", $"127.0.0.1:{ports[2]}", "--config", config), Token, dir.Path);
+        await using var workerHost = GridProcess.Start("worker", Host(db, dir, "worker", ports[1], seed, "worker", "--node", oneSlot), Token, dir.Path);
+        await coreHost.WaitUntilReadyAsync(Long);
+        using var api = new ApiClient(coreHost.HttpBase);
+        await WaitForNodesAsync(api, 1);
+        var key = await api.CreateTenantAsync(Token, "acme", ["CN-ZJ"]);
+
+        const string steps = """
+            f="$ACTORGRID_CHECKPOINT_DIR/step"; s=$(cat "$f" 2>/dev/null || echo 0); echo "resumed at $s"; i=$s
+            while [ "$i" -lt 6 ]; do i=$((i+1)); echo "$i" > "$f"; echo "{\"progress\":0.$i}"; sleep 1; done
+            echo "long done"
+            """;
+        var longRun = Tasks.Shell(steps);
+        longRun["preemptible"] = true;
+        longRun["expectedDurationSeconds"] = 3600;
+        var longId = Tasks.Id((await api.SubmitTaskAsync(key, longRun)).Body);
+        await api.WaitForStateAsync(key, longId, s => s == "running", Long);
+        await WaitForProgressAsync(api, key, longId);
+
+        var shortRun = Tasks.Shell("echo short done");
+        shortRun["expectedDurationSeconds"] = 5;
+        var shortId = Tasks.Id((await api.SubmitTaskAsync(key, shortRun)).Body);
+        var shortDone = await api.WaitForStateAsync(key, shortId, Tasks.IsTerminal, Long);
+        Assert.Equal("succeeded", Tasks.State(shortDone));
+        Assert.Equal([longId], shortDone["placement"]!["preempted"]!.AsArray().Select(p => p!.GetValue<string>()));
+
+        var longDone = await api.WaitForStateAsync(key, longId, Tasks.IsTerminal, Long);
+        Assert.True(Tasks.State(longDone) == "succeeded", longDone.ToJsonString());
+        var attempts = longDone["attempts"]!.AsArray();
+        Assert.Equal("preempted", attempts[0]!["outcome"]!.GetValue<string>());
+        Assert.Equal("succeeded", attempts[^1]!["outcome"]!.GetValue<string>());
+        var output = longDone["stdoutTail"]!.GetValue<string>();
+        Assert.EndsWith("long done\n", output);
+        Assert.True(int.Parse(output.Split('\n')[0].Replace("resumed at ", "")) > 0, $"the long run should resume from its checkpoint, got: {output}");
+        // The short task ran while the long one was out of the way, not beside it.
+        Assert.True(DateTimeOffset.Parse(shortDone["attempts"]![0]!["endedAt"]!.GetValue<string>()) <= DateTimeOffset.Parse(attempts[^1]!["startedAt"]!.GetValue<string>()));
+    }
+
     [Fact]
     public async Task Should_keep_a_zone_restricted_tenants_tasks_in_zone_even_when_its_only_node_there_is_lost()
     {

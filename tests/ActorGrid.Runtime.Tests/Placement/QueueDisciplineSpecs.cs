@@ -12,9 +12,13 @@ namespace ActorGrid.Runtime.Tests.Placement;
 // actorgrid.placement.queue-discipline in the live placement actor: when room frees up, which of
 // two waiting batch tasks gets it. One 4-cpu node runs a 3-cpu task; a long task (told 1 h) and
 // then a short one (told 1 min) wait behind it, each needing 3 cpu, so only one fits at a time.
+// And whether a short task evicts a long preemptible one already running (after 1 s, the
+// shortest run a victim keeps here; 10 min by default).
 public abstract class QueueDisciplineSpecs(string discipline)
-    : PlacementActorTestKit($"actorgrid.placement {{ bid-timeout = 400ms, sweep-interval = 1h, queue-discipline = {discipline} }}")
+    : PlacementActorTestKit($"actorgrid.placement {{ bid-timeout = 400ms, sweep-interval = 1h, queue-discipline = {discipline}, service-preemption-min-run = 1s }}")
 {
+    private static readonly TimeSpan MinRun = TimeSpan.FromSeconds(1);
+
     protected TaskId FirstServedAfterTheRunningTaskEnds()
     {
         var worker = Join(Node("edge-1", cpu: 4));
@@ -32,6 +36,20 @@ public abstract class QueueDisciplineSpecs(string discipline)
         return first;
     }
 
+    // The short task's assignment when it evicted the running one, null when it waits.
+    protected AssignTask? ShortArrivingBeside(bool preemptible, int runningSeconds)
+    {
+        Join(Node("edge-1", cpu: 4));
+        _placement.Tell(Request("t-running", cpu: 3, preemptible: preemptible, expectedSeconds: runningSeconds));
+        Assert.Equal("t-running", NextAssigned().Value);
+        Thread.Sleep(MinRun + TimeSpan.FromMilliseconds(200));
+        _placement.Tell(Request("t-short", cpu: 3, expectedSeconds: 60));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (until - DateTime.UtcNow is { Ticks: > 0 } left && _tasks.ReceiveOne(left) is { } message)
+            if (message is AssignTask assigned) return assigned;
+        return null;
+    }
+
     private TaskId NextAssigned() => _tasks.FishForMessage<AssignTask>(_ => true, Wait).TaskId;
 }
 
@@ -40,6 +58,24 @@ public sealed class ServiceQueueDisciplineSpecs() : QueueDisciplineSpecs("servic
     [Fact]
     public void Should_give_freed_room_to_the_shortest_told_task_first() =>
         Assert.Equal("t-short", FirstServedAfterTheRunningTaskEnds().Value);
+
+    [Fact]
+    public void Should_evict_preemptible_batch_work_with_over_twice_the_service_left_for_a_short_task()
+    {
+        var assigned = ShortArrivingBeside(preemptible: true, runningSeconds: 3600);
+        Assert.NotNull(assigned);
+        Assert.Equal("t-short", assigned.TaskId.Value);
+        Assert.Equal([new TaskId("t-running")], assigned.Explanation!.Preempted);
+        Assert.Equal([new TaskId("t-running")], _wire.FishForMessage<AwardTask>(a => a.TaskId.Value == "t-short", Wait).Preempt);
+    }
+
+    [Fact]
+    public void Should_not_evict_work_that_is_not_preemptible() =>
+        Assert.Null(ShortArrivingBeside(preemptible: false, runningSeconds: 3600));
+
+    [Fact]
+    public void Should_not_evict_work_with_less_than_twice_the_service_left() =>
+        Assert.Null(ShortArrivingBeside(preemptible: true, runningSeconds: 100));
 }
 
 public sealed class LaneQueueDisciplineSpecs() : QueueDisciplineSpecs("lanes")
@@ -47,6 +83,10 @@ public sealed class LaneQueueDisciplineSpecs() : QueueDisciplineSpecs("lanes")
     [Fact]
     public void Should_give_freed_room_to_the_first_submitted_task_first() =>
         Assert.Equal("t-long", FirstServedAfterTheRunningTaskEnds().Value);
+
+    [Fact]
+    public void Should_not_evict_batch_work_for_batch_work() =>
+        Assert.Null(ShortArrivingBeside(preemptible: true, runningSeconds: 3600));
 }
 
 public sealed class QueueDisciplineSettingSpecs

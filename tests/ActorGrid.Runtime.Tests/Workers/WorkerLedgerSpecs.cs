@@ -36,16 +36,20 @@ public class WorkerLedgerSpecs
     }
 
     [Fact]
-    public void Should_only_evict_started_preemptible_work_of_a_lower_lane()
+    public void Should_only_evict_started_preemptible_work_of_a_lower_lane_or_batch_work_for_batch_work()
     {
-        var ledger = new WorkerLedger(Node("edge-1", cpu: 5));
+        var ledger = new WorkerLedger(Node("edge-1", cpu: 7));
         ledger.Start(new TaskId("batch"), 1, new ResourceRequirements(2, 1), Lanes.Batch, preemptible: true, T0);
         ledger.Start(new TaskId("pinned"), 1, new ResourceRequirements(2, 1), Lanes.Batch, preemptible: false, T0);
+        ledger.Start(new TaskId("interactive"), 1, new ResourceRequirements(2, 1), Lanes.Interactive, preemptible: true, T0);
         ledger.Promise(new TaskId("promised"), 1, new ResourceRequirements(1, 1), Lanes.Deferrable, preemptible: true, T0);
-        TaskId[] all = [new("batch"), new("pinned"), new("promised")];
+        TaskId[] all = [new("batch"), new("pinned"), new("interactive"), new("promised")];
 
-        Assert.Equal([new TaskId("batch")], ledger.Evictable(all, Lanes.Realtime));
-        Assert.Empty(ledger.Evictable(all, Lanes.Batch));
+        Assert.Equal([new TaskId("batch"), new TaskId("interactive")], ledger.Evictable(all, Lanes.Realtime));
+        Assert.Equal([new TaskId("batch")], ledger.Evictable(all, Lanes.Interactive));
+        // The service discipline's eviction of a long batch run for a short one; never upwards.
+        Assert.Equal([new TaskId("batch")], ledger.Evictable(all, Lanes.Batch));
+        Assert.Empty(ledger.Evictable(all, Lanes.Deferrable));
         Assert.Null(ledger.WhyNot(new ResourceRequirements(2, 1), ledger.Evictable(all, Lanes.Realtime)));
     }
 
