@@ -15,7 +15,7 @@ public static class CandidateShortlist
 {
     public sealed record Result(
         PlacementOutcome Outcome, IReadOnlyList<Candidate> Shortlist, IReadOnlyList<CandidateExplanation> Rejected,
-        string Explanation, DateTimeOffset? NotBefore);
+        string Explanation, DateTimeOffset? NotBefore, bool LookedForVictims = false);
 
     // Up to this many nodes, every node's verdict is worth its cost in the explanation; above it the
     // policy's indexed scan skips whole zones and chip models and only counts them.
@@ -53,9 +53,10 @@ public static class CandidateShortlist
             shortlist = [CandidateOf(plan.Node, victimSlot, plan.Claim, plan.Terms, victimSlot.View.Descriptor!.Tier, request, [.. plan.Victims.Select(v => v.TaskId)])];
             explanation = $"{result.Reason}; preempting {plan.Victims.Count} task(s) on {plan.Node}";
         }
-        if (result.Outcome == PlacementOutcome.Queued && serviceMinRun is { } minRun && request.Gang is not { Workers: > 1 }
-            && demand.ExpectedDuration is not null && demand.Lane is Lanes.Batch or Lanes.Deferrable
-            && policy.PlanServicePreemption(demand, inventory, ServiceRunning(view, now), now, minRun.TotalSeconds) is { } served
+        var lookedForVictims = result.Outcome == PlacementOutcome.Queued && serviceMinRun is not null && request.Gang is not { Workers: > 1 }
+            && demand.ExpectedDuration is not null && demand.Lane is Lanes.Batch or Lanes.Deferrable;
+        if (lookedForVictims
+            && policy.PlanServicePreemption(demand, inventory, ServiceRunning(view, now), now, serviceMinRun!.Value.TotalSeconds) is { } served
             && SlotOf(view, served.Node) is { } servedSlot)
         {
             shortlist = [CandidateOf(served.Node, servedSlot, served.Claim, served.Terms, servedSlot.View.Descriptor!.Tier, request, [.. served.Victims.Select(v => v.TaskId)])];
@@ -63,7 +64,7 @@ public static class CandidateShortlist
         }
         var outcome = shortlist.Count > 0 ? PlacementOutcome.Placed : result.Outcome;
         if (inventory.Count == 0) explanation = "no worker node has joined the grid yet";
-        return new Result(outcome, shortlist, rejected, explanation, result.NotBefore);
+        return new Result(outcome, shortlist, rejected, explanation, result.NotBefore, lookedForVictims);
     }
 
     // Only nodes with a worker to ask can be candidates (the inventory holds no others).

@@ -48,6 +48,10 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     // The last full pass stopped at max-concurrent-negotiations, so requests behind that point
     // were not tried: an arrival must not overtake them, so it runs a full pass instead.
     private bool _passCutShort;
+    // Service discipline: eviction checks since the last pass began. Only the queue's first few
+    // told batch tasks look for victims (ServicePreemption.Heads, as the simulator checks), so a
+    // deep queue costs no more than a policy scan per class.
+    private int _evictionChecks;
     // Deferrable work the policy holds back for a greener window: not retried before its time.
     private readonly Dictionary<TaskId, DateTimeOffset> _notBefore = new();
     private readonly Dictionary<TaskId, double> _decisionMicros = new();
@@ -247,6 +251,7 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
     {
         _refused.Clear();
         _passCutShort = false;
+        _evictionChecks = 0;
         if (_waiting.Count == 0) return;
         var now = DateTimeOffset.UtcNow;
         // Waiting tasks of one demand class are a group: once one is refused, the pass skips the
@@ -293,9 +298,9 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         }
         var started = Stopwatch.GetTimestamp();
         var now = DateTimeOffset.UtcNow;
-        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now,
-            _settings.QueueDiscipline == QueueDiscipline.Service ? _settings.ServiceMinRun : null);
+        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now, EvictionMinRun(request));
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        if (shortlist.LookedForVictims) _evictionChecks++;
         switch (shortlist.Outcome)
         {
             case PlacementOutcome.Placed:
@@ -327,6 +332,15 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         // the real winner when the round concludes, and goes away if it fails.
         _view.Reserve(shortlist.Shortlist[0].Node, ReservationFor(request, shortlist.Shortlist[0].Requirements));
         return null;
+    }
+
+    // The service discipline's least victim run, while this pass may still look for victims
+    // (counted when a request found no room and looked).
+    private TimeSpan? EvictionMinRun(RequestPlacement request)
+    {
+        if (_settings.QueueDiscipline != QueueDiscipline.Service || request.Hints?.ExpectedDurationSeconds is null
+            || request.Lane is not (Lanes.Batch or Lanes.Deferrable) || _evictionChecks >= ServicePreemption.Heads) return null;
+        return _settings.ServiceMinRun;
     }
 
     private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>

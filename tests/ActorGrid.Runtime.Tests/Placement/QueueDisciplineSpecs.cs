@@ -69,6 +69,32 @@ public sealed class ServiceQueueDisciplineSpecs() : QueueDisciplineSpecs("servic
         Assert.Equal([new TaskId("t-running")], _wire.FishForMessage<AwardTask>(a => a.TaskId.Value == "t-short", Wait).Preempt);
     }
 
+    // Only the first few told tasks that find no room look for victims between two passes (the
+    // simulator's ServicePreemption.Heads): a deep queue costs no eviction scan per task. A pass
+    // (here: room freed elsewhere) serves the shortest first, and it evicts then.
+    [Fact]
+    public void Should_look_for_victims_for_only_the_first_few_tasks_until_the_next_pass()
+    {
+        var edge1 = Join(Node("edge-1", cpu: 4));
+        var edge2 = Join(Node("edge-2", cpu: 1));
+        _placement.Tell(Request("t-running", cpu: 3, preemptible: true, expectedSeconds: 3600));
+        _placement.Tell(Request("t-filler", cpu: 1));
+        var first = new[] { _tasks.FishForMessage<AssignTask>(_ => true, Wait), _tasks.FishForMessage<AssignTask>(_ => true, Wait) };
+        var filler = Assert.Single(first, a => a.TaskId.Value == "t-filler");
+        // Told 2,000 s and more, each its own demand class: the running task's 3,600 s left is under
+        // twice that, so each looks and finds none.
+        for (var i = 0; i < ServicePreemption.Heads; i++) _placement.Tell(Request($"t-mid-{i}", cpu: 3, expectedSeconds: 2000 + i));
+        Thread.Sleep(TimeSpan.FromSeconds(1.2));
+        _placement.Tell(Request("t-short", cpu: 3, expectedSeconds: 60));
+        _tasks.ExpectNoMsg(TimeSpan.FromSeconds(1));
+
+        (filler.Node.Value == "edge-1" ? edge1 : edge2).Tell(new LedgerWorker.Release(new TaskId("t-filler")));
+        _placement.Tell(new ReleasePlacement(new TaskId("t-filler"), 1));
+        var assigned = _tasks.FishForMessage<AssignTask>(_ => true, Wait);
+        Assert.Equal("t-short", assigned.TaskId.Value);
+        Assert.Equal([new TaskId("t-running")], assigned.Explanation!.Preempted);
+    }
+
     [Fact]
     public void Should_not_evict_work_that_is_not_preemptible() =>
         Assert.Null(ShortArrivingBeside(preemptible: false, runningSeconds: 3600));
