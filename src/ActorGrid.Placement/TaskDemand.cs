@@ -13,6 +13,10 @@ public sealed record ChipDemand(string? Model, int Count, long MinMemoryMiB = 0)
 
     public static ChipDemand Any(int count, long minMemoryMiB = 0) => new(null, count, minMemoryMiB);
 
+    // What a task's chip requirement asks of placement ("any" model: null).
+    public static ChipDemand? Of(ChipRequirement? chips) =>
+        chips is { } c ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB) : null;
+
     public override string ToString() =>
         IsAnyModel ? (MinMemoryMiB > 0 ? $"{Count} x any GPU with >= {MinMemoryMiB / 1024.0:0.#} GiB" : $"{Count} x any GPU") : $"{Count} x {Model}";
 }
@@ -47,7 +51,7 @@ public sealed record TaskDemand(
     // The demand the foundation's PlacementQuery can express: resources, zones and lane only.
     public static TaskDemand From(PlacementQuery query, DateTimeOffset submittedAt) =>
         new(query.TaskId, query.Requirements.Cpu, query.Requirements.MemoryMiB,
-            query.Requirements.Chips is { } c ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB) : null,
+            ChipDemand.Of(query.Requirements.Chips),
             query.Lane, submittedAt, query.AllowedZones,
             Preemptible: query.Lane is Lanes.Batch or Lanes.Deferrable);
 }

@@ -75,9 +75,7 @@ public static class CandidateShortlist
     {
         var req = request.Requirements;
         var hints = request.Hints ?? PlacementHints.None;
-        var chips = req.Chips is { } c
-            ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB)
-            : null;
+        var chips = ChipDemand.Of(req.Chips);
         return new TaskDemand(
             request.TaskId, req.Cpu, req.MemoryMiB, chips, request.Lane, request.SubmittedAt, request.AllowedZones,
             hints.OriginSite, hints.SlaMs, hints.Deadline, hints.MaxPricePerHour, hints.InputSizeMiB, hints.Preemptible,
@@ -133,14 +131,15 @@ public static class CandidateShortlist
                 var ran = Math.Max(0, (now - r.At).TotalSeconds);
                 var req = r.Requirements;
                 var demand = new TaskDemand(r.TaskId, req.Cpu, req.MemoryMiB,
-                    req.Chips is { } c ? new ChipDemand(c.Model == ChipRequirement.AnyModel ? null : c.Model, c.Count, c.MinMemoryMiB) : null,
+                    ChipDemand.Of(req.Chips),
                     r.Lane, r.At, [], Preemptible: true, ExpectedDuration: TimeSpan.FromSeconds(Math.Max(0, told - ran)), Tenant: r.Tenant);
-                var claim = new ResourceClaim(req.Cpu, req.MemoryMiB, req.Chips?.Model, req.Chips?.Count ?? 0);
-                running.Add(new RunningService(demand, slot.View.Id, claim, ran, r.Attempt - 1));
+                running.Add(new RunningService(demand, slot.View.Id, ClaimOf(req), ran, r.Attempt - 1));
             }
         }
         return running;
     }
+
+    private static ResourceClaim ClaimOf(ResourceRequirements req) => new(req.Cpu, req.MemoryMiB, req.Chips?.Model, req.Chips?.Count ?? 0);
 
     // Only what the preemption chooser could evict (preemptible batch and deferrable work): a node
     // without any cannot make room by preemption, and the planner skips a node with an empty list
@@ -153,7 +152,7 @@ public static class CandidateShortlist
         {
             if (!r.Preemptible || r.Lane is not (Lanes.Batch or Lanes.Deferrable)) continue;
             (running ??= []).Add(new RunningTask(r.TaskId, r.Lane, r.Preemptible,
-                new ResourceClaim(r.Requirements.Cpu, r.Requirements.MemoryMiB, r.Requirements.Chips?.Model, r.Requirements.Chips?.Count ?? 0), r.At,
+                ClaimOf(r.Requirements), r.At,
                 GangHosts: view.ReservationsOf(r.TaskId).Count));
         }
         return running is null ? [] : running;

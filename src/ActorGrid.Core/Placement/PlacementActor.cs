@@ -298,7 +298,7 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
         }
         var started = Stopwatch.GetTimestamp();
         var now = DateTimeOffset.UtcNow;
-        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now, EvictionMinRun(request));
+        var shortlist = CandidateShortlist.Build(request, _view, _policy, _topology, now, EvictionMinRun());
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
         if (shortlist.LookedForVictims) _evictionChecks++;
         switch (shortlist.Outcome)
@@ -336,11 +336,9 @@ public sealed partial class PlacementActor : ReceiveActor, IWithTimers
 
     // The service discipline's least victim run, while this pass may still look for victims
     // (counted when a request found no room and looked).
-    private TimeSpan? EvictionMinRun(RequestPlacement request)
+    private TimeSpan? EvictionMinRun()
     {
-        if (_settings.QueueDiscipline != QueueDiscipline.Service || request.Hints?.ExpectedDurationSeconds is null
-            || request.Lane is not (Lanes.Batch or Lanes.Deferrable) || _evictionChecks >= ServicePreemption.Heads) return null;
-        return _settings.ServiceMinRun;
+        return _settings.QueueDiscipline == QueueDiscipline.Service && _evictionChecks < ServicePreemption.Heads ? _settings.ServiceMinRun : null;
     }
 
     private static Reservation ReservationFor(RequestPlacement request, ResourceRequirements requirements) =>
