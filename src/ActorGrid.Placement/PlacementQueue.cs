@@ -233,8 +233,7 @@ public sealed class PlacementQueue<T>(QueueDiscipline discipline = QueueDiscipli
     private DateTimeOffset? StarvesAt(TaskDemand demand)
     {
         if (discipline != QueueDiscipline.Service || !ServiceOrdered(demand)) return null;
-        var service = demand.ExpectedDuration?.TotalSeconds ?? 0;
-        var wait = Math.Max(ServiceQueueComparer.StarvationFloor.TotalSeconds, ServiceQueueComparer.StarvationFactor * service);
+        var wait = ServiceQueueComparer.StarvationWaitS(demand, attainedChipSeconds: 0);
         var left = (DateTimeOffset.MaxValue - demand.SubmittedAt).TotalSeconds;
         return wait >= left ? DateTimeOffset.MaxValue : demand.SubmittedAt + TimeSpan.FromSeconds(wait);
     }

@@ -46,7 +46,7 @@ public sealed class PlacementQueueSpecs
 
     // Under the service discipline the sub-queues must give exactly ServiceQueueComparer's full
     // sort (the simulator's order): shortest remaining service first among told batch work, FIFO
-    // among the rest, and the starved (waited 4x their service, at least 2 h) ahead of all.
+    // among the rest, and the starved (waited 4x their service, at least 2 h, or a day when not told) ahead of all.
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -69,14 +69,20 @@ public sealed class PlacementQueueSpecs
             }
         }
 
-        // Two passes in time: tasks become starved between them and must move ahead.
-        foreach (var now in new[] { Now.AddMinutes(-200), Now })
+        // Passes in time: tasks become starved between them and must move ahead (by the last, some
+        // untold ones are past their day and some are not).
+        foreach (var now in new[] { Now.AddMinutes(-200), Now, Now.AddHours(19) })
         {
             var expected = all.Values.ToList();
             var order = new ServiceQueueComparer(now, _ => 0);
             expected.Sort(order);
             Assert.Contains(expected, d => order.Starved(d));
-            Assert.Contains(expected, d => d.ExpectedDuration is not null && !order.Starved(d) && d.Lane == Lanes.Batch);
+            if (now <= Now) Assert.Contains(expected, d => d.ExpectedDuration is not null && !order.Starved(d) && d.Lane == Lanes.Batch);
+            else
+            {
+                Assert.Contains(expected, d => d.ExpectedDuration is null && order.Starved(d) && d.Lane == Lanes.Batch);
+                Assert.Contains(expected, d => d.ExpectedDuration is null && !order.Starved(d) && d.Lane == Lanes.Batch);
+            }
             Assert.Equal(expected.Select(d => d.TaskId.Value), queue.InServiceOrder(now, Step).Select(d => d.TaskId.Value));
         }
     }
@@ -90,9 +96,15 @@ public sealed class PlacementQueueSpecs
         queue.Set(Task("t-short", Lanes.Batch, 1) with { ExpectedDuration = TimeSpan.FromMinutes(5) }, "short");
         queue.Set(Task("t-ui", Lanes.Interactive, 0), "interactive");
         Assert.Equal(["interactive", "short", "long", "untold"], queue.InServiceOrder(Now, Step));
-        // 100 min on, the untold task has waited 2 h 20 min: past the 2 h guard, it goes first (the
-        // short one has waited 101 min, the long one 130 of the 12 h its guard gives it).
-        Assert.Equal(["untold", "interactive", "short", "long"], queue.InServiceOrder(Now.AddMinutes(100), Step));
+        // 100 min on, nothing is starved yet: the short task has waited 101 min of its 2 h guard,
+        // the long one 130 min of the 12 h its guard gives it (4 x 3 h), and the untold one 140 min
+        // of the day an untold task's guard gives it.
+        Assert.Equal(["interactive", "short", "long", "untold"], queue.InServiceOrder(Now.AddMinutes(100), Step));
+        // 23 h on, the told tasks are past their guards and go first, oldest first; the untold one
+        // still waits its LAS turn.
+        Assert.Equal(["long", "short", "interactive", "untold"], queue.InServiceOrder(Now.AddHours(23), Step));
+        // A day on, the untold one is past its guard too, and it is the oldest.
+        Assert.Equal(["untold", "long", "short", "interactive"], queue.InServiceOrder(Now.AddHours(24), Step));
         // The lanes discipline is FIFO within batch.
         var lanes = new PlacementQueue<string>();
         lanes.Set(Task("t-long", Lanes.Batch, 30) with { ExpectedDuration = TimeSpan.FromHours(3) }, "long");
