@@ -81,7 +81,11 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
         Command<ReportTaskCheckpoint>(cmd => Decide(_state.DecideCheckpoint(cmd, Now), () => { }));
         Command<ReportTaskExited>(OnExited);
         Command<EchoGraceTick>(_ => DecideHeldExits());
-        Command<ReportPlacementWaiting>(cmd => _waiting = (cmd.Attempt, cmd.Reason));
+        Command<ReportPlacementWaiting>(cmd =>
+        {
+            _waiting = (cmd.Attempt, cmd.Reason);
+            ScheduleNudges();
+        });
         Command<ReportNodeLost>(cmd => Decide(_state.DecideNodeLost(cmd, Now, _settings.MaxNodeLosses), () => { }));
         Command<RefusePlacement>(cmd => Decide(_state.DecideRefused(cmd, Now), () => { }));
         Command<NudgeTick>(_ => Nudge());
@@ -341,7 +345,7 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
                 // which queues it again after a placement failover. Re-sending every tick made each
                 // waiting task a message to placement every nudge-interval, however deep the queue.
                 var now = DateTimeOffset.UtcNow;
-                if (_waiting?.Attempt == _state.CurrentAttempt && now - _requestedAt < _settings.QueuedRecheckInterval) break;
+                if (HeldByPlacement && now - _requestedAt < _settings.QueuedRecheckInterval) break;
                 _requestedAt = now;
                 Placement.Tell(new RequestPlacement(
                     _state.Id, _state.CurrentAttempt, _state.Tenant, TrainingGang.Requirements(_state.Spec!),
@@ -388,11 +392,18 @@ public sealed class TaskEntity : PersistentEntity, IWithTimers
         // So does one whose tenant has not yet heard that it finished.
         // And so does one whose output model is not registered (and deployed, if asked) yet.
         SetReceiveTimeout(_state.IsTerminal && _state.OwedSpend is null && _tenantClosed && _state.OwedModelStep is null ? _settings.PassivateAfter : null);
-        if (_state.AwaitsPlacement)
+        // A queued attempt that placement holds (it said why it waits) only re-asks every
+        // queued-recheck-interval (Nudge), so its timer ticks no more often than that: 100,000
+        // waiting tasks ticking every nudge-interval were 50,000 messages a second doing nothing.
+        if (HeldByPlacement)
+            Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.QueuedRecheckInterval);
+        else if (_state.AwaitsPlacement)
             Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.NudgeInterval);
         else if (_state.State == TaskStates.Running)
             Timers.StartPeriodicTimer(NudgeTimer, NudgeTick.Instance, _settings.RunningCheckInterval);
     }
+
+    private bool HeldByPlacement => _state.State == TaskStates.Queued && _waiting?.Attempt == _state.CurrentAttempt;
 
     private ActorSelection WorkerAt(string member) => Context.ActorSelection(member + WorkerPaths.Agent);
 }

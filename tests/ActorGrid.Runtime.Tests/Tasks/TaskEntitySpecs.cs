@@ -11,7 +11,7 @@ namespace ActorGrid.Runtime.Tests.Tasks;
 
 // task/<id> as an actor over a real SQLite journal: it asks placement, starts its worker,
 // persists every transition and comes back unchanged after a stop.
-public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 4, actorgrid.tasks { nudge-interval = 300ms, gang-echo-grace = 3s }"))
+public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.persistence.snapshot-every.task = 4, actorgrid.tasks { nudge-interval = 300ms, queued-recheck-interval = 3s, gang-echo-grace = 3s }"))
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
@@ -159,8 +159,9 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.per
     }
 
     // A queued task re-asks placement every nudge until placement answers why it waits; then it
-    // holds still (placement has it) and re-asks only after queued-recheck-interval (the default
-    // 15s here), so a deep queue does not send placement a message per task per nudge.
+    // holds still (placement has it) and re-asks only after queued-recheck-interval (3s here), so
+    // a deep queue does not send placement a message per task per nudge; the re-ask still comes,
+    // which is what queues it again after a placement failover.
     [Fact]
     public void Should_stop_re_asking_placement_every_nudge_once_placement_says_why_it_waits()
     {
@@ -173,10 +174,15 @@ public class TaskEntitySpecs() : GridTestKit(new SqliteGridConfig("actorgrid.per
         Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, TimeSpan.FromSeconds(3));
 
         entity.Tell(new ReportPlacementWaiting(id, first.Attempt, "no node has 4000 cpu"));
+        var held = DateTimeOffset.UtcNow;
         // A request already on its way may still arrive; after that, silence across many nudges.
         Placement.ReceiveWhile<object>(TimeSpan.FromMilliseconds(400), m => m);
         Placement.ExpectNoMsg(TimeSpan.FromSeconds(2));
         Assert.Equal("no node has 4000 cpu", View(entity, id).Reason);
+        // Then, one recheck interval after placement answered, it asks once more.
+        var recheck = Placement.FishForMessage<RequestPlacement>(r => r.TaskId == id, TimeSpan.FromSeconds(5));
+        Assert.Equal(first.Attempt, recheck.Attempt);
+        Assert.True(DateTimeOffset.UtcNow - held >= TimeSpan.FromSeconds(2.5), $"re-asked {DateTimeOffset.UtcNow - held} after placement answered");
     }
 
     // A 2-host gang on its last allowed attempt, running: node rank 0 on gpu-a, rank 1 on gpu-b.
